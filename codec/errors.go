@@ -1,0 +1,43 @@
+package codec
+
+import "errors"
+
+// JSON-RPC 2.0 and MCP error codes. The router and the transports answer with
+// exactly these; tests compare against them.
+const (
+	// CodeParseError: the bytes are not one valid JSON text (also invalid
+	// UTF-8, a NUL in a key, or a duplicate key). The response id is null.
+	CodeParseError = -32700
+	// CodeInvalidRequest: valid JSON that is not a JSON-RPC 2.0 request,
+	// notification or response (wrong jsonrpc, null id, batch array, ...).
+	CodeInvalidRequest = -32600
+	// CodeMethodNotFound: no such method in the negotiated era.
+	CodeMethodNotFound = -32601
+	// CodeInvalidParams: params missing, of the wrong shape, or naming
+	// something that does not exist (unknown tool, invalid cursor, ...).
+	CodeInvalidParams = -32602
+	// CodeInternalError: a handler failed or panicked.
+	CodeInternalError = -32603
+	// CodeServerBusy: the bounded worker pool is full; data carries
+	// retryAfterMs. Implementation-defined server error range.
+	CodeServerBusy = -32000
+	// CodeResourceNotFound: legacy-era resources/read of an unknown URI.
+	CodeResourceNotFound = -32002
+	// CodeHeaderMismatch: modern era, HTTP Mcp-* headers disagree with the body.
+	CodeHeaderMismatch = -32020
+	// CodeMissingClientCapability: modern era, the request needs a client
+	// capability the request's _meta did not declare.
+	CodeMissingClientCapability = -32021
+	// CodeUnsupportedProtocolVersion: modern era, the request's _meta names a
+	// protocol version this server does not speak; data lists the supported ones.
+	CodeUnsupportedProtocolVersion = -32022
+	// CodeURLElicitationRequired: a tool needs a URL-mode elicitation first.
+	CodeURLElicitationRequired = -32042
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrLineTooLong: an NDJSON line exceeds the configured maximum. The
+	// connection answers a parse error and is closed.
+	ErrLineTooLong = errors.New("line exceeds the maximum message size")
+)
