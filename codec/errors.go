@@ -41,3 +41,10 @@ var (
 	// connection answers a parse error and is closed.
 	ErrLineTooLong = errors.New("line exceeds the maximum message size")
 )
+
+// Sentinel errors of the codec's field access.
+var (
+	// ErrInvalidString: Unquote was given something that is not one valid
+	// JSON string token (quotes, escapes, UTF-8, control characters).
+	ErrInvalidString = errors.New("invalid JSON string")
+)

@@ -1,0 +1,149 @@
+package http1
+
+// span is a [off, end) range of Request.head. Offsets keep the field index
+// valid when head grows and make a Request cheap to reset.
+type span struct{ off, end int32 }
+
+type field struct{ name, value span }
+
+type stage uint8
+
+const (
+	stageHead stage = iota // looking for the end of the header block
+	stageBody              // header block parsed, body incomplete
+	stageDone              // a request or an error was returned; the next Parse starts afresh
+)
+
+type framing uint8
+
+const (
+	framingNone    framing = iota // no body
+	framingLength                 // Content-Length
+	framingChunked                // Transfer-Encoding: chunked
+)
+
+type chunkPhase uint8
+
+const (
+	chunkSizeLine chunkPhase = iota
+	chunkData
+	chunkDataEnd // the CRLF after chunk data
+	chunkTrailer
+)
+
+// Request is one HTTP/1.1 request framed by Parser.Parse, and the progress of
+// a request still arriving. Use one per connection and reuse it; every slice
+// it returns points into memory the Request owns and stays valid until Reset
+// or the next Parse after a complete request. Not safe for concurrent use.
+type Request struct {
+	head   []byte // copy of the header block
+	body   []byte // de-chunked body
+	fields []field
+
+	method, target, path, query span
+	authority                   span // host of an absolute-form target
+	hasAuthority                bool
+	minor                       uint8 // 0 or 1 (HTTP/1.minor)
+	keepAlive                   bool
+	expectContinue              bool
+
+	// Progress of a request still arriving; see Parser.Parse.
+	stage         stage
+	seen          int // len(buf) at the last "need more" answer
+	lineStart     int  // stageHead: start of the first line not yet terminated
+	scanned       int  // stageHead: bytes before this hold no LF after lineStart
+	methodDone    bool // stageHead: the method has been checked up to its SP
+	headLen       int // set once the header block is parsed
+	framing       framing
+	contentLength int
+	wire          int // chunked: offset in buf of the next unparsed byte
+	phase         chunkPhase
+	chunkLeft     uint64
+	extBytes      int
+	trailerStart  int
+}
+
+// Reset forgets the request. Buffers are kept for reuse, except a body
+// buffer grown beyond retainBodyCap.
+func (r *Request) Reset() {
+	head, body, fields := r.head[:0], r.body[:0], r.fields[:0]
+	if cap(body) > retainBodyCap {
+		body = nil
+	}
+	*r = Request{head: head, body: body, fields: fields}
+}
+
+func (r *Request) bytes(s span) []byte { return r.head[s.off:s.end:s.end] }
+
+// Method is the request method, case-sensitive as sent.
+func (r *Request) Method() []byte { return r.bytes(r.method) }
+
+// Target is the request-target as sent.
+func (r *Request) Target() []byte { return r.bytes(r.target) }
+
+// Path is the path of the request-target without the query, still
+// percent-encoded; "*" for "OPTIONS *"; possibly empty for an absolute-form
+// target without a path.
+func (r *Request) Path() []byte { return r.bytes(r.path) }
+
+// Query is the query of the request-target without the "?", or empty.
+func (r *Request) Query() []byte { return r.bytes(r.query) }
+
+// Host is the authority the request is for: the host of an absolute-form
+// target if there is one (RFC 9112 §3.2.2), else the Host field, else nil.
+func (r *Request) Host() []byte {
+	if r.hasAuthority {
+		return r.bytes(r.authority)
+	}
+	return r.Header("Host")
+}
+
+// ProtoMinor is 1 for HTTP/1.1 and 0 for HTTP/1.0.
+func (r *Request) ProtoMinor() int { return int(r.minor) }
+
+// Header returns the value of the first field called name (ASCII
+// case-insensitive), without surrounding whitespace, or nil if absent.
+func (r *Request) Header(name string) []byte {
+	for _, f := range r.fields {
+		if equalFold(r.bytes(f.name), name) {
+			return r.bytes(f.value)
+		}
+	}
+	return nil
+}
+
+// HeaderValues calls fn with the value of every field called name, in order,
+// until fn returns false.
+func (r *Request) HeaderValues(name string, fn func(v []byte) bool) {
+	for _, f := range r.fields {
+		if equalFold(r.bytes(f.name), name) && !fn(r.bytes(f.value)) {
+			return
+		}
+	}
+}
+
+// VisitHeaders calls fn with every field in order until fn returns false.
+func (r *Request) VisitHeaders(fn func(name, value []byte) bool) {
+	for _, f := range r.fields {
+		if !fn(r.bytes(f.name), r.bytes(f.value)) {
+			return
+		}
+	}
+}
+
+// Body is the body, de-chunked.
+func (r *Request) Body() []byte { return r.body }
+
+// KeepAlive reports whether the connection may carry another request:
+// HTTP/1.1 unless Connection has "close"; HTTP/1.0 only with "keep-alive"
+// and without "close".
+func (r *Request) KeepAlive() bool { return r.keepAlive }
+
+// ExpectContinue reports an HTTP/1.1 "Expect: 100-continue". RFC 9110
+// §10.1.1 says to ignore it in HTTP/1.0.
+func (r *Request) ExpectContinue() bool { return r.expectContinue }
+
+// HeaderComplete reports whether the header block has been parsed. After
+// Parse answered "need more", true means the body is still arriving; the
+// engine then sends AppendContinue once if ExpectContinue.
+func (r *Request) HeaderComplete() bool { return r.headLen > 0 }

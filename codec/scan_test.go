@@ -1,0 +1,101 @@
+package codec
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestValid(t *testing.T) {
+	// f checks Valid against want ("" for valid, else the parse-error message).
+	f := func(in, want string) {
+		t.Helper()
+		err := Valid([]byte(in))
+		if want == "" {
+			if err != nil {
+				t.Fatalf("Valid(%.60q) = %v, want nil", in, err)
+			}
+			if !json.Valid([]byte(in)) {
+				t.Fatalf("Valid(%.60q) accepted what encoding/json rejects", in)
+			}
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeParseError || e.Message != want || e.ID != nil {
+			t.Fatalf("Valid(%.60q) = %v, want parse error %q", in, err, want)
+		}
+	}
+	// Any JSON value is one JSON text.
+	f(`0`, "")
+	f(`-0.5e+10`, "")
+	f(`1E-2`, "")
+	f(`"x"`, "")
+	f(` true `, "")
+	f(`false`, "")
+	f(`null`, "")
+	f(`[]`, "")
+	f(`{}`, "")
+	f(`[1,{"a":[{},[]]},"s",null]`, "")
+	f(`{"a":{"a":{"a":1}}}`, "") // the same key in different objects is fine
+	f(`[{"a":1},{"a":1}]`, "")
+	f(`{"a\\":1,"a\"":2,"a":3}`, "")
+	f(`"\"\\\/\b\f\n\r\t\u00e9\uD83D\uDE00"`, "")
+	f("\"\xf0\x9f\x98\x80 \xe2\x82\xac \xc3\xa9 \xef\xbf\xbd\"", "") // 4-, 3-, 2-byte runes, U+FFFD itself
+	f(`"\u0000"`, "")                                                // NUL is fine in values
+	f(`"`+strings.Repeat("abcdefg", 30)+`"`, "")
+	f(`{"":0}`, "")
+	f(strings.Repeat("[", MaxDepth)+strings.Repeat("]", MaxDepth), "")
+
+	f(``, msgUnexpectedEnd)
+	f(`[`, msgUnexpectedEnd)
+	f(`{"a"`, msgUnexpectedEnd)
+	f(`{"a":`, msgUnexpectedEnd)
+	f(`"abc`, msgUnexpectedEnd)
+	f(`tr`, msgUnexpectedEnd)
+	f(`-`, msgInvalidNumber)
+	f(`1.e3`, msgInvalidNumber)
+	f(`1e`, msgInvalidNumber)
+	f(`.5`, msgInvalidChar)
+	f(`NaN`, msgInvalidChar)
+	f(`[1 2]`, msgInvalidChar)
+	f(`{"a" 1}`, msgInvalidChar)
+	f(`{1:1}`, msgInvalidChar)
+	f(`nul1`, msgInvalidChar)
+	f(`[1,]`, msgInvalidChar)
+	f(`1 2`, msgTrailingData)
+	f(`{}x`, msgTrailingData)
+	f("\"a\x01\"", msgControlChar)
+	f("\"a\x1f\"", msgControlChar)
+	f(`"\u12"`, msgInvalidEscape)
+	f(`"\U0041"`, msgInvalidEscape)
+	f(`"\'"`, msgInvalidEscape)
+	f(`"\uDE00"`, msgInvalidEscape)       // lone low surrogate
+	f(`"\uD83Dx"`, msgInvalidEscape)      // high surrogate, no pair
+	f(`"\uD83D\u0041"`, msgInvalidEscape) // high surrogate, non-surrogate after it
+	f("\"\x80\"", msgInvalidUTF8)
+	f("\"\xc0\xaf\"", msgInvalidUTF8)         // overlong
+	f("\"\xf4\x90\x80\x80\"", msgInvalidUTF8) // above U+10FFFF
+	f("\"abcdefgh\xe2\x82\"", msgInvalidUTF8) // cut short
+	f(`{"a":1,"a":1}`, msgDuplicateKey)
+	f(`{"a":1,"b":2,"\u0061":3}`, msgDuplicateKey)
+	f(`{"\u00e9":1,"`+"\xc3\xa9"+`":2}`, msgDuplicateKey)
+	f(`{"\u0000":1}`, msgNULKey)
+	f(strings.Repeat("[", MaxDepth+1)+strings.Repeat("]", MaxDepth+1), msgTooDeep)
+	f(strings.Repeat(`{"a":`, MaxDepth+1)+"1"+strings.Repeat("}", MaxDepth+1), msgTooDeep)
+	f(strings.Repeat("[", 100_000), msgTooDeep) // stack stays bounded
+}
+
+func TestHasSpecialByte(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			got := hasSpecialByte(uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56)
+			if got != !plainStringByte[c] {
+				t.Fatalf("hasSpecialByte with %#x at %d = %v", c, pos, got)
+			}
+		}
+	}
+}

@@ -1,0 +1,113 @@
+// Package densemcp is a high-density Model Context Protocol server: gnet
+// reactor loops (one per core) decode framed JSON-RPC into per-core shards,
+// so one machine serves many thousands of MCP clients with little memory.
+//
+// A Server speaks both MCP eras — the stateless 2026-07-28 revision and the
+// session-based revisions up to 2025-11-25 — over stdio and TCP
+// newline-delimited JSON.
+//
+//	s := densemcp.NewServer(densemcp.Implementation{Name: "demo", Version: "1.0.0"}, nil)
+//	densemcp.AddTool(s, &densemcp.Tool{Name: "greet", Description: "Say hello"},
+//		func(req *densemcp.Request, in Greet) (Reply, error) {
+//			return Reply{Text: "hello " + in.Name}, nil
+//		})
+//	err := s.ServeTCP(ctx, "127.0.0.1:7070")
+package densemcp
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/densemcp/densemcp/engine"
+	"github.com/densemcp/densemcp/pool"
+	"github.com/densemcp/densemcp/router"
+)
+
+// Types of the public API, defined where the router uses them.
+type (
+	Implementation  = router.Implementation
+	Tool            = router.Tool
+	ToolAnnotations = router.ToolAnnotations
+	Icon            = router.Icon
+	Request         = router.Request
+	ToolResult      = router.ToolResult
+	// RawToolHandler receives the validated arguments as raw JSON.
+	RawToolHandler = router.ToolHandler
+)
+
+// Options configure a Server. A nil *Options means all defaults.
+type Options struct {
+	// Instructions tell the client's model how to use the server.
+	Instructions string
+	// PageSize bounds list pages (default router.DefaultPageSize).
+	PageSize int
+	// Workers bounds concurrent blocking handlers (default pool.DefaultWorkers).
+	Workers int
+	// Engine holds the transport limits (loops, message and buffer sizes).
+	Engine engine.Config
+	// Logger receives the server's own logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Server is an MCP server: a registry of tools and the transports serving it.
+type Server struct {
+	r    *router.Router
+	opts Options
+}
+
+// NewServer returns a server described by info.
+func NewServer(info Implementation, opts *Options) *Server {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	r := router.New(info, router.Options{
+		Instructions: o.Instructions,
+		PageSize:     o.PageSize,
+		Pool:         pool.New(o.Workers),
+	})
+	return &Server{r: r, opts: o}
+}
+
+// Router exposes the method table (for transports outside this package).
+func (s *Server) Router() *router.Router { return s.r }
+
+// AddRawTool registers a tool whose handler reads raw JSON arguments. The
+// tool's InputSchema (and OutputSchema, if any) are given as JSON Schema
+// documents; arguments are validated against InputSchema before h runs.
+func (s *Server) AddRawTool(t *Tool, h RawToolHandler) error {
+	return s.r.AddTool(*t, h, false)
+}
+
+// RemoveTools unregisters tools; connected legacy sessions are sent
+// notifications/tools/list_changed.
+func (s *Server) RemoveTools(names ...string) int { return s.r.RemoveTools(names...) }
+
+// ServeTCP serves newline-delimited JSON on addr until ctx is done, then
+// closes every connection.
+func (s *Server) ServeTCP(ctx context.Context, addr string) error {
+	e := engine.New(s.r, s.opts.Engine, s.opts.Logger)
+	errc := make(chan error, 1)
+	go func() { errc <- e.ServeTCP(addr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := e.Stop(stopCtx); err != nil {
+		return err
+	}
+	return <-errc
+}
+
+// ServeStdio serves one session on in/out (usually os.Stdin/os.Stdout)
+// until in ends or ctx is done.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	return engine.NewStdio(s.r, s.opts.Engine).Serve(ctx, in, out)
+}

@@ -1,0 +1,43 @@
+package engine
+
+import "github.com/densemcp/densemcp/codec"
+
+// Per-connection limits. gnet enforces none of them: it keeps reading a
+// readable socket into an unbounded inbound buffer and never refuses a
+// write, so without these a flooding or slow peer grows our memory.
+const (
+	// DefaultMaxLineBytes bounds one NDJSON message.
+	DefaultMaxLineBytes = codec.DefaultMaxLineBytes
+	// DefaultMaxInboundBytes bounds bytes read but not yet handled on one
+	// connection. Complete lines are handled as they arrive, so only a
+	// partial line waits here; the slack covers one socket read past it.
+	DefaultMaxInboundBytes = DefaultMaxLineBytes + 64<<10
+	// DefaultMaxOutboundBytes bounds answers queued for a peer that does
+	// not read (a slow consumer); past it the connection is closed, like
+	// nats-server's pending-bytes rule. 4 MiB holds a few large results.
+	DefaultMaxOutboundBytes = 4 << 20
+)
+
+// Config configures the engine. Zero fields take their defaults.
+type Config struct {
+	// Loops is the number of event loops, one shard each (default: GOMAXPROCS).
+	Loops            int
+	MaxLineBytes     int
+	MaxInboundBytes  int
+	MaxOutboundBytes int
+}
+
+func (c *Config) setDefaults() {
+	if c.MaxLineBytes <= 0 {
+		c.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if c.MaxInboundBytes <= 0 {
+		c.MaxInboundBytes = DefaultMaxInboundBytes
+	}
+	if c.MaxInboundBytes < c.MaxLineBytes {
+		c.MaxInboundBytes = c.MaxLineBytes
+	}
+	if c.MaxOutboundBytes <= 0 {
+		c.MaxOutboundBytes = DefaultMaxOutboundBytes
+	}
+}

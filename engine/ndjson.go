@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/router"
+	"github.com/panjf2000/gnet/v2"
+)
+
+// conn is one TCP NDJSON connection = one MCP session. Kept small: at 15K
+// idle connections every byte here counts.
+type conn struct {
+	c       gnet.Conn
+	l       *loop
+	session *router.Session
+	// inTraffic is set while OnTraffic runs: answers join the loop's batch.
+	inTraffic bool
+	closing   bool
+}
+
+// OnOpen creates the session on the connection's loop.
+func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	l := s.loopOf(c.EventLoop())
+	cn := &conn{c: c, l: l}
+	cn.session = s.r.NewSession(l.shard, cn)
+	c.SetContext(cn)
+	s.Stats.Opened.Add(1)
+	return nil, gnet.None
+}
+
+// OnClose ends the session; gnet calls it on the loop before closing the fd.
+func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
+	cn, ok := c.Context().(*conn)
+	if !ok {
+		return gnet.None
+	}
+	cn.session.Close()
+	if !cn.closing {
+		s.Stats.Closed[ClosePeer].Add(1)
+	}
+	c.SetContext(nil)
+	return gnet.None
+}
+
+// OnTraffic frames every complete line in the inbound bytes, routes each,
+// writes all answers with one write, and leaves a partial line buffered.
+func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
+	cn := c.Context().(*conn)
+	l := cn.l
+	buf, _ := c.Peek(-1)
+	consumed := 0
+	cn.inTraffic = true
+	var reason CloseReason
+	for !cn.closing {
+		line, n, err := codec.NextLine(buf[consumed:], s.cfg.MaxLineBytes)
+		if err != nil {
+			// The line cannot be framed: answer why, then close, since
+			// we cannot find where the next message starts.
+			l.batch = codec.AppendError(l.batch, nil, codec.CodeParseError, "message exceeds the maximum size", nil)
+			l.batch = append(l.batch, '\n')
+			reason = CloseLineTooLong
+			cn.closing = true
+			break
+		}
+		if n == 0 {
+			break
+		}
+		consumed += n
+		if len(line) == 0 {
+			continue
+		}
+		l.msg.Reset()
+		if err := l.dec.Decode(line, &l.msg); err != nil {
+			s.r.HandleDecodeError(cn.session, err)
+			continue
+		}
+		s.r.Handle(cn.session, &l.msg)
+	}
+	cn.inTraffic = false
+	if consumed > 0 {
+		_, _ = c.Discard(consumed)
+	}
+	if !cn.closing && c.InboundBuffered() > s.cfg.MaxInboundBytes {
+		reason = CloseInboundLimit
+		cn.closing = true
+	}
+	s.flush(cn)
+	if cn.closing {
+		if reason == ClosePeer {
+			reason = CloseSlowConsumer
+		}
+		s.Stats.Closed[reason].Add(1)
+		s.log.Debug("closing connection", "reason", reason.String())
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+// flush writes the loop's batch to the connection and applies the
+// slow-consumer rule.
+func (s *Server) flush(cn *conn) {
+	l := cn.l
+	if len(l.batch) == 0 {
+		return
+	}
+	_, _ = cn.c.Write(l.batch)
+	l.batch = l.batch[:0]
+	if cn.c.OutboundBuffered() > s.cfg.MaxOutboundBytes {
+		cn.closing = true
+	}
+}
+
+// Reply implements router.Transport. During OnTraffic the answer joins the
+// loop's batch; otherwise (an answer from the worker pool, a list_changed
+// notification) it is written at once. Loop goroutine only.
+func (cn *conn) Reply(msg []byte) {
+	if cn.closing {
+		return
+	}
+	l := cn.l
+	l.batch = append(l.batch, msg...)
+	l.batch = append(l.batch, '\n')
+	if cn.inTraffic {
+		return
+	}
+	l.srv.flush(cn)
+	if cn.closing {
+		l.srv.Stats.Closed[CloseSlowConsumer].Add(1)
+		_ = cn.c.Close()
+	}
+}

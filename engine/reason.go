@@ -1,0 +1,46 @@
+package engine
+
+import "sync/atomic"
+
+// CloseReason says why the server closed a connection. Every close is
+// counted by reason.
+type CloseReason uint8
+
+const (
+	// ClosePeer: the peer closed or the socket failed.
+	ClosePeer CloseReason = iota
+	// CloseLineTooLong: a message exceeded MaxLineBytes.
+	CloseLineTooLong
+	// CloseInboundLimit: unhandled inbound bytes exceeded MaxInboundBytes.
+	CloseInboundLimit
+	// CloseSlowConsumer: queued answers exceeded MaxOutboundBytes.
+	CloseSlowConsumer
+	// CloseShutdown: the server is stopping.
+	CloseShutdown
+	numCloseReasons
+)
+
+func (r CloseReason) String() string {
+	switch r {
+	case ClosePeer:
+		return "peer"
+	case CloseLineTooLong:
+		return "line_too_long"
+	case CloseInboundLimit:
+		return "inbound_limit"
+	case CloseSlowConsumer:
+		return "slow_consumer"
+	case CloseShutdown:
+		return "shutdown"
+	}
+	return "unknown"
+}
+
+// Stats are process-wide engine counters.
+type Stats struct {
+	Opened atomic.Uint64
+	Closed [numCloseReasons]atomic.Uint64
+}
+
+// ClosedBy returns how many connections were closed for reason r.
+func (s *Stats) ClosedBy(r CloseReason) uint64 { return s.Closed[r].Load() }

@@ -1,0 +1,139 @@
+// Package engine runs MCP transports: gnet reactor loops (one per core) for
+// TCP newline-delimited JSON, and a single-shard loop for stdio. It frames
+// bytes into messages, hands them to the router on the connection's own
+// loop, and enforces the per-connection limits gnet leaves to us.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/router"
+	"github.com/densemcp/densemcp/shards"
+	"github.com/panjf2000/gnet/v2"
+	"github.com/panjf2000/gnet/v2/pkg/logging"
+)
+
+// Server serves MCP over TCP NDJSON on gnet loops.
+type Server struct {
+	gnet.BuiltinEventEngine
+
+	r     *router.Router
+	cfg   Config
+	log   *slog.Logger
+	Stats Stats
+
+	shards []*shards.Shard // one per loop, bound to loops on first sight
+	execs  []*loopExec
+
+	mu      sync.Mutex // guards loops and eng during binding/start/stop
+	loops   map[gnet.EventLoop]*loop
+	eng     gnet.Engine
+	started chan struct{}
+	booted  bool
+}
+
+// New returns a server for router r. Its shards are attached to r at once,
+// so tools may be registered before or after Serve.
+func New(r *router.Router, cfg Config, log *slog.Logger) *Server {
+	cfg.setDefaults()
+	if cfg.Loops <= 0 {
+		cfg.Loops = runtime.GOMAXPROCS(0)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{r: r, cfg: cfg, log: log, loops: make(map[gnet.EventLoop]*loop), started: make(chan struct{})}
+	s.execs = make([]*loopExec, cfg.Loops)
+	s.shards = make([]*shards.Shard, cfg.Loops)
+	for i := range s.shards {
+		s.execs[i] = &loopExec{}
+		s.shards[i] = r.NewShard(s.execs[i])
+	}
+	return s
+}
+
+// ServeTCP listens on addr ("127.0.0.1:7070") and serves NDJSON until Stop.
+// It blocks.
+func (s *Server) ServeTCP(addr string) error {
+	opts := []gnet.Option{
+		gnet.WithNumEventLoop(s.cfg.Loops),
+		// Linux: one SO_REUSEPORT listener per loop, the kernel spreads
+		// connections, no accepting main reactor.
+		gnet.WithReusePort(true),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLogLevel(logging.ErrorLevel),
+		gnet.WithTCPKeepAlive(time.Minute),
+	}
+	return gnet.Run(s, "tcp://"+addr, opts...)
+}
+
+// OnBoot records the engine so Stop can end it.
+func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
+	s.mu.Lock()
+	s.eng = eng
+	s.booted = true
+	s.mu.Unlock()
+	close(s.started)
+	return gnet.None
+}
+
+// WaitStarted blocks until the listener is up or ctx ends.
+func (s *Server) WaitStarted(ctx context.Context) error {
+	select {
+	case <-s.started:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stop stops accepting, closes every connection (in-flight pooled answers
+// to closed sessions are dropped) and waits for the loops to end.
+func (s *Server) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	eng, booted := s.eng, s.booted
+	s.mu.Unlock()
+	if !booted {
+		return errors.New("engine: server not started")
+	}
+	return eng.Stop(ctx)
+}
+
+// loopOf returns the loop state of gnet loop el, binding el to the next
+// free shard on first sight. gnet v2.9.7 does not expose a loop's index, so
+// the first connection on each loop makes the binding; this runs once per
+// connection, never per message.
+func (s *Server) loopOf(el gnet.EventLoop) *loop {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l, ok := s.loops[el]; ok {
+		return l
+	}
+	id := len(s.loops)
+	if id >= len(s.shards) {
+		panic(fmt.Sprintf("BUG: more gnet loops (%d) than shards (%d)", id+1, len(s.shards)))
+	}
+	s.execs[id].bind(el)
+	l := &loop{srv: s, shard: s.shards[id]}
+	s.loops[el] = l
+	return l
+}
+
+// loop is the per-event-loop state: the shard and the reusable decode and
+// write buffers of that loop. Only its own goroutine touches it.
+type loop struct {
+	srv   *Server
+	shard *shards.Shard
+	dec   codec.Decoder
+	msg   codec.Message
+	// batch collects the answers of one OnTraffic so they leave in a
+	// single write(2).
+	batch []byte
+}

@@ -1,0 +1,29 @@
+//go:build !race
+
+package router
+
+import (
+	"testing"
+
+	"github.com/densemcp/densemcp/codec"
+)
+
+// The steady state of decode → route → encode of a tools/call with an
+// inline handler allocates nothing, in both eras.
+func TestToolsCallAllocatesNothing(t *testing.T) {
+	f := func(name string, setup [][]byte, line []byte) {
+		t.Helper()
+		r, s, out := newBenchRouter(t)
+		var dec codec.Decoder
+		var m codec.Message
+		for _, l := range setup {
+			handleLine(r, s, &dec, &m, l)
+		}
+		n := testing.AllocsPerRun(200, func() { handleLine(r, s, &dec, &m, line) })
+		if n != 0 {
+			t.Fatalf("%s: %v allocs per tools/call, want 0 (answer %s)", name, n, out.last)
+		}
+	}
+	f("legacy", [][]byte{lineInit, lineInitialized}, lineCall)
+	f("modern", nil, lineCallModern)
+}

@@ -1,0 +1,77 @@
+package router
+
+import "github.com/densemcp/densemcp/codec"
+
+// replyResult answers id with a complete raw result. Shard goroutine only.
+func (s *Session) replyResult(id, result []byte) {
+	buf := codec.AppendResponse(s.shard.Scratch[:0], id, result)
+	s.out.Reply(buf)
+	s.shard.Scratch = buf[:0]
+}
+
+// replyError answers id (nil → null) with a JSON-RPC error.
+func (s *Session) replyError(id []byte, code int, msg string, data []byte) {
+	buf := codec.AppendError(s.shard.Scratch[:0], id, code, msg, data)
+	s.out.Reply(buf)
+	s.shard.Scratch = buf[:0]
+}
+
+// replyMethodNotFound allocates the message; it is an error path.
+func (s *Session) replyMethodNotFound(id, method []byte) {
+	s.replyError(id, codec.CodeMethodNotFound, "Method not found: "+string(method), nil)
+}
+
+// beginResult starts a response to id in the shard scratch buffer; the
+// caller appends the result value and hands the buffer to endResult.
+func (s *Session) beginResult(id []byte) []byte {
+	return codec.AppendResultHead(s.shard.Scratch[:0], id)
+}
+
+// endResult closes the response begun by beginResult and sends it.
+func (s *Session) endResult(buf []byte) {
+	buf = codec.AppendResultTail(buf)
+	s.out.Reply(buf)
+	s.shard.Scratch = buf[:0]
+}
+
+// appendNotification appends a notification message.
+func appendNotification(dst []byte, method string, params []byte) []byte {
+	return codec.AppendNotification(dst, method, params)
+}
+
+// appendEraFields closes a result object opened by the caller with the
+// fields the era requires: modern results carry resultType and serverInfo;
+// list and read results also carry ttlMs and cacheScope.
+func (r *Router) appendEraFields(dst []byte, s *Session, cacheable bool) []byte {
+	if s.era != EraModern {
+		return dst
+	}
+	dst = append(dst, `,"resultType":"complete"`...)
+	if cacheable {
+		dst = append(dst, `,"ttlMs":`...)
+		dst = appendInt(dst, r.opts.ListTTLMs)
+		dst = append(dst, `,"cacheScope":"public"`...)
+	}
+	dst = append(dst, `,"_meta":{"io.modelcontextprotocol/serverInfo":`...)
+	dst = append(dst, r.infoJSON...)
+	dst = append(dst, '}')
+	return dst
+}
+
+func appendInt(dst []byte, n int) []byte {
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(dst, b[i:]...)
+}

@@ -1,0 +1,245 @@
+// Package router is the MCP method table: it takes one decoded JSON-RPC
+// message of a session, applies the era and lifecycle rules, runs the
+// handler (inline on the loop, or on the worker pool when it may block) and
+// writes the answer through the session's Transport.
+package router
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/pool"
+	"github.com/densemcp/densemcp/shards"
+)
+
+// DefaultPageSize is how many items one page of a list result holds.
+const DefaultPageSize = 100
+
+// DefaultListTTLMs is the modern-era ttlMs on list results: lists change
+// only when the server registers something, and then list_changed tells
+// subscribers, so a minute of freshness is safe.
+const DefaultListTTLMs = 60_000
+
+// Implementation describes the server (serverInfo).
+type Implementation struct {
+	Name        string `json:"name"`
+	Title       string `json:"title,omitempty"`
+	Version     string `json:"version"`
+	Description string `json:"description,omitempty"`
+	WebsiteURL  string `json:"websiteUrl,omitempty"`
+	Icons       []Icon `json:"icons,omitempty"`
+}
+
+// Options configure a Router. The zero value is usable.
+type Options struct {
+	// Instructions are sent in the initialize and server/discover results.
+	Instructions string
+	// PageSize bounds list pages (DefaultPageSize if <= 0).
+	PageSize int
+	// ListTTLMs is ttlMs on modern list results (DefaultListTTLMs if 0;
+	// negative means 0, immediately stale).
+	ListTTLMs int
+	// Pool runs blocking handlers; a router without one makes its own.
+	Pool *pool.Pool
+}
+
+// Router routes the messages of every session of one server.
+type Router struct {
+	info     Implementation
+	opts     Options
+	pool     *pool.Pool
+	infoJSON []byte // serverInfo object, rendered once
+
+	mu       sync.Mutex // guards registry and shards (registration path only)
+	registry registry
+	shards   []*shards.Shard
+	// local[i] is shard i's replica of the catalog. The request path only
+	// loads it (an atomic load is a plain MOV on amd64: no lock, no
+	// contention); publish swaps in a new immutable snapshot.
+	local atomic.Pointer[[]*atomic.Pointer[catalog]]
+}
+
+// New returns a router for a server described by info.
+func New(info Implementation, opts Options) *Router {
+	if opts.PageSize <= 0 {
+		opts.PageSize = DefaultPageSize
+	}
+	if opts.ListTTLMs == 0 {
+		opts.ListTTLMs = DefaultListTTLMs
+	} else if opts.ListTTLMs < 0 {
+		opts.ListTTLMs = 0
+	}
+	r := &Router{info: info, opts: opts, pool: opts.Pool}
+	if r.pool == nil {
+		r.pool = pool.New(0)
+	}
+	var err error
+	if r.infoJSON, err = codec.AppendJSON(nil, &info); err != nil {
+		panic("BUG: cannot encode serverInfo: " + err.Error())
+	}
+	r.registry.tools = make(map[string]*toolEntry)
+	return r
+}
+
+// Pool returns the worker pool of blocking handlers.
+func (r *Router) Pool() *pool.Pool { return r.pool }
+
+// NewShard creates the next shard of this router, running its tasks on
+// exec, with a replica of the current catalog. Every transport makes its
+// shards here, so shard IDs are unique across transports. Safe at any time.
+func (r *Router) NewShard(exec shards.Executor) *shards.Shard {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sh := shards.New(len(r.shards), exec)
+	r.shards = append(r.shards, sh)
+	p := new(atomic.Pointer[catalog])
+	p.Store(r.registry.snapshot())
+	// Copy-on-write table: readers load the table pointer, then the slot;
+	// neither ever sees a slice being grown.
+	var tab []*atomic.Pointer[catalog]
+	if old := r.local.Load(); old != nil {
+		tab = append(tab, *old...)
+	}
+	tab = append(tab, p)
+	r.local.Store(&tab)
+	return sh
+}
+
+// catalogOf returns shard sh's replica: two atomic loads, no lock.
+func (r *Router) catalogOf(sh *shards.Shard) *catalog { return (*r.local.Load())[sh.ID].Load() }
+
+// publish hands a new catalog to every shard, each on its own goroutine,
+// and tells that shard's sessions what changed. Called with r.mu held.
+func (r *Router) publish(kind uint8) {
+	if len(r.shards) == 0 {
+		return
+	}
+	cat := r.registry.snapshot()
+	tab := *r.local.Load()
+	for i, sh := range r.shards {
+		tab[i].Store(cat)
+		// The notification runs on the shard's own goroutine, where its
+		// sessions live. A shard whose loop is not running has no sessions
+		// to tell, so a refused Post loses nothing.
+		_ = sh.Post(func() { sh.Notify(kind, "") })
+	}
+}
+
+// Handle processes one decoded message of session s. Shard goroutine only.
+// Answers go out through the session's Transport.
+func (r *Router) Handle(s *Session, m *codec.Message) {
+	if s.closed {
+		return
+	}
+	switch m.Kind {
+	case codec.KindNotification:
+		r.handleNotification(s, m)
+	case codec.KindRequest:
+		r.handleRequest(s, m)
+	default:
+		// Responses answer server→client requests; none are outstanding in
+		// this router, so a stray one is ignored as JSON-RPC allows.
+	}
+}
+
+// HandleDecodeError answers a message the codec rejected.
+func (r *Router) HandleDecodeError(s *Session, err error) {
+	if s.closed {
+		return
+	}
+	if e, ok := err.(*codec.Error); ok {
+		s.replyError(e.ID, e.Code, e.Message, nil)
+		return
+	}
+	s.replyError(nil, codec.CodeParseError, err.Error(), nil)
+}
+
+func (r *Router) handleNotification(s *Session, m *codec.Message) {
+	switch string(m.Method) {
+	case "notifications/initialized":
+		if s.era == EraLegacy && s.initAnswer {
+			s.initialized = true
+		}
+	case "notifications/cancelled":
+		r.cancelRequest(s, m.Params)
+	}
+	// Unknown notifications are ignored (JSON-RPC: no answer to a notification).
+}
+
+func (r *Router) handleRequest(s *Session, m *codec.Message) {
+	method := m.Method
+	// The first decisive request fixes the era: initialize → legacy, a
+	// modern _meta protocol version → modern.
+	if s.era == EraUnknown {
+		if string(method) == "initialize" {
+			s.era = EraLegacy
+		} else if _, ok := modernVersionOf(m.Params); ok {
+			s.era = EraModern
+		}
+	}
+	switch s.era {
+	case EraLegacy:
+		r.handleLegacy(s, m)
+	case EraModern:
+		r.handleModern(s, m)
+	default:
+		if string(method) == "ping" {
+			// Pings are allowed before the handshake.
+			s.replyResult(m.ID, []byte(`{}`))
+			return
+		}
+		s.replyError(m.ID, codec.CodeInvalidParams,
+			"missing _meta "+metaProtocolVersion+" (modern clients) or initialize first (legacy clients)", nil)
+	}
+}
+
+func (r *Router) handleLegacy(s *Session, m *codec.Message) {
+	switch string(m.Method) {
+	case "initialize":
+		r.initialize(s, m)
+		return
+	case "ping":
+		s.replyResult(m.ID, []byte(`{}`))
+		return
+	}
+	if !s.initialized {
+		s.replyError(m.ID, codec.CodeInvalidRequest,
+			"session not initialized: send initialize and notifications/initialized first", nil)
+		return
+	}
+	req := request{s: s, id: m.ID, params: m.Params}
+	switch string(m.Method) {
+	case "tools/list":
+		r.listTools(&req)
+	case "tools/call":
+		r.callTool(&req)
+	default:
+		s.replyMethodNotFound(m.ID, m.Method)
+	}
+}
+
+func (r *Router) handleModern(s *Session, m *codec.Message) {
+	req := request{s: s, id: m.ID, params: m.Params}
+	if !r.checkModernMeta(&req) {
+		return
+	}
+	switch string(m.Method) {
+	case "server/discover":
+		r.discover(&req)
+	case "tools/list":
+		r.listTools(&req)
+	case "tools/call":
+		r.callTool(&req)
+	default:
+		s.replyMethodNotFound(m.ID, m.Method)
+	}
+}
+
+// request is the router's view of one request while it is routed.
+type request struct {
+	s      *Session
+	id     []byte
+	params []byte
+	meta   []byte // params._meta, raw
+}

@@ -1,0 +1,321 @@
+package router
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/codec/schema"
+)
+
+// Icon is an icon of a server, tool, resource or prompt.
+type Icon struct {
+	Src      string   `json:"src"`
+	MimeType string   `json:"mimeType,omitempty"`
+	Sizes    []string `json:"sizes,omitempty"`
+	Theme    string   `json:"theme,omitempty"`
+}
+
+// ToolAnnotations are hints about a tool's behaviour (never trusted for
+// security by clients).
+type ToolAnnotations struct {
+	Title           string `json:"title,omitempty"`
+	ReadOnlyHint    *bool  `json:"readOnlyHint,omitempty"`
+	DestructiveHint *bool  `json:"destructiveHint,omitempty"`
+	IdempotentHint  *bool  `json:"idempotentHint,omitempty"`
+	OpenWorldHint   *bool  `json:"openWorldHint,omitempty"`
+}
+
+// Tool describes a tool as tools/list shows it, plus how it runs.
+type Tool struct {
+	Name         string           `json:"name"`
+	Title        string           `json:"title,omitempty"`
+	Description  string           `json:"description,omitempty"`
+	InputSchema  json.RawMessage  `json:"inputSchema"`
+	OutputSchema json.RawMessage  `json:"outputSchema,omitempty"`
+	Annotations  *ToolAnnotations `json:"annotations,omitempty"`
+	Icons        []Icon           `json:"icons,omitempty"`
+	Meta         map[string]any   `json:"_meta,omitempty"`
+
+	// Inline says the handler never blocks: it runs on the event loop,
+	// with no hop to the worker pool. Leave false for anything that does
+	// I/O, waits, or runs long.
+	Inline bool `json:"-"`
+	// Requires lists client capabilities the tool needs (e.g.
+	// "elicitation", "sampling", "roots"); a call from a client that did not
+	// declare one gets -32021 (modern) or an invalid-request error (legacy).
+	Requires []string `json:"-"`
+}
+
+// ToolHandler runs a tool. args is the raw, already validated arguments
+// object ("{}" when the client sent none); it and anything decoded from it
+// without copying are valid only until the handler returns. The handler
+// fills req.Result. A returned error becomes a tool result with isError
+// true and the error text, as the spec asks for tool execution errors.
+type ToolHandler func(req *Request, args []byte) error
+
+type toolEntry struct {
+	tool     Tool
+	listJSON []byte // the tools/list element, rendered once
+	input    *schema.Schema
+	output   *schema.Schema
+	handler  ToolHandler
+}
+
+// ErrToolExists is returned when a tool name is registered twice.
+var ErrToolExists = errors.New("tool already registered")
+
+// validToolName follows the spec's naming guidance (SEP-986): 1-128 of
+// A-Z a-z 0-9 _ - . /
+func validToolName(name string) bool {
+	if len(name) == 0 || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// AddTool registers (or, with replace, replaces) a tool. Safe for
+// concurrent use; sessions are told with notifications/tools/list_changed.
+func (r *Router) AddTool(t Tool, h ToolHandler, replace bool) error {
+	if !validToolName(t.Name) {
+		return fmt.Errorf("invalid tool name %q: use 1-128 of A-Z a-z 0-9 _ - . /", t.Name)
+	}
+	if h == nil {
+		return fmt.Errorf("tool %q: nil handler", t.Name)
+	}
+	if len(t.InputSchema) == 0 {
+		t.InputSchema = json.RawMessage(`{"type":"object"}`)
+	}
+	e := &toolEntry{tool: t, handler: h}
+	var err error
+	if e.input, err = schema.Compile(t.InputSchema); err != nil {
+		return fmt.Errorf("tool %q: cannot compile inputSchema: %w", t.Name, err)
+	}
+	if !isObjectSchema(t.InputSchema) {
+		return fmt.Errorf("tool %q: inputSchema must have \"type\": \"object\"", t.Name)
+	}
+	if len(t.OutputSchema) > 0 {
+		if e.output, err = schema.Compile(t.OutputSchema); err != nil {
+			return fmt.Errorf("tool %q: cannot compile outputSchema: %w", t.Name, err)
+		}
+	}
+	if e.listJSON, err = codec.AppendJSON(nil, &e.tool); err != nil {
+		return fmt.Errorf("tool %q: cannot encode: %w", t.Name, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.registry.tools[t.Name]; ok && !replace {
+		return fmt.Errorf("%w: %q", ErrToolExists, t.Name)
+	}
+	r.registry.tools[t.Name] = e
+	r.publish(changeTools)
+	return nil
+}
+
+// RemoveTools unregisters tools by name and reports how many were removed.
+func (r *Router) RemoveTools(names ...string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, name := range names {
+		if _, ok := r.registry.tools[name]; ok {
+			delete(r.registry.tools, name)
+			n++
+		}
+	}
+	if n > 0 {
+		r.publish(changeTools)
+	}
+	return n
+}
+
+func isObjectSchema(doc []byte) bool {
+	t, ok := codec.ObjectField(doc, "type")
+	return ok && string(t) == `"object"`
+}
+
+// Change kinds told to shard members.
+const (
+	changeTools uint8 = iota + 1
+)
+
+// registry is the mutable master copy, guarded by Router.mu.
+type registry struct {
+	tools map[string]*toolEntry
+}
+
+// catalog is an immutable snapshot of the registry. Each shard holds its
+// own pointer to one; lookups read it without locks.
+type catalog struct {
+	tools  []*toolEntry // sorted by name: deterministic tools/list order
+	byName map[string]*toolEntry
+}
+
+func (g *registry) snapshot() *catalog {
+	c := &catalog{byName: make(map[string]*toolEntry, len(g.tools))}
+	for name, e := range g.tools {
+		c.tools = append(c.tools, e)
+		c.byName[name] = e
+	}
+	sort.Slice(c.tools, func(i, j int) bool { return c.tools[i].tool.Name < c.tools[j].tool.Name })
+	return c
+}
+
+// listTools answers tools/list, one page after the cursor.
+func (r *Router) listTools(q *request) {
+	after, ok := q.cursor()
+	if !ok {
+		q.s.replyError(q.id, codec.CodeInvalidParams, "Invalid cursor", nil)
+		return
+	}
+	cat := r.catalogOf(q.s.shard)
+	// First entry whose name sorts after the cursor's: cursors name the last
+	// item shown, so pages stay correct when tools come and go.
+	start := 0
+	if after != nil {
+		start = sort.Search(len(cat.tools), func(i int) bool { return cat.tools[i].tool.Name > string(after) })
+	}
+	end := start + r.opts.PageSize
+	if end > len(cat.tools) {
+		end = len(cat.tools)
+	}
+	buf := q.s.beginResult(q.id)
+	buf = append(buf, `{"tools":[`...)
+	for i := start; i < end; i++ {
+		if i > start {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, cat.tools[i].listJSON...)
+	}
+	buf = append(buf, ']')
+	if end < len(cat.tools) {
+		buf = append(buf, `,"nextCursor":"`...)
+		buf = appendCursor(buf, cat.tools[end-1].tool.Name)
+		buf = append(buf, '"')
+	}
+	buf = r.appendEraFields(buf, q.s, true)
+	buf = append(buf, '}')
+	q.s.endResult(buf)
+}
+
+// callTool answers tools/call.
+func (r *Router) callTool(q *request) {
+	s := q.s
+	if !codec.IsObject(q.params) {
+		s.replyError(q.id, codec.CodeInvalidParams, "tools/call needs params with a name", nil)
+		return
+	}
+	nameTok, ok := codec.ObjectField(q.params, "name")
+	if !ok || !codec.IsString(nameTok) {
+		s.replyError(q.id, codec.CodeInvalidParams, "tools/call: name must be a string", nil)
+		return
+	}
+	var nb [128]byte
+	name, err := codec.Unquote(nb[:0], nameTok)
+	if err != nil {
+		s.replyError(q.id, codec.CodeInvalidParams, "tools/call: bad name", nil)
+		return
+	}
+	e := r.catalogOf(s.shard).byName[string(name)]
+	if e == nil {
+		s.replyError(q.id, codec.CodeInvalidParams, "Unknown tool: "+string(name), nil)
+		return
+	}
+	args, ok := codec.ObjectField(q.params, "arguments")
+	if !ok || codec.IsNull(args) {
+		args = emptyObject
+	} else if !codec.IsObject(args) {
+		s.replyError(q.id, codec.CodeInvalidParams, "tools/call: arguments must be an object", nil)
+		return
+	}
+	for _, c := range e.tool.Requires {
+		if !q.requireCapability(c) {
+			return
+		}
+	}
+	if e.tool.Inline {
+		r.runInline(q, e, args)
+		return
+	}
+	r.runPooled(q, e, args)
+}
+
+var emptyObject = []byte(`{}`)
+
+// runInline runs a non-blocking tool on the loop, reusing the shard's
+// Request so the steady state allocates nothing.
+func (r *Router) runInline(q *request, e *toolEntry, args []byte) {
+	req := q.s.inlineRequest()
+	req.begin(q, context.Background())
+	r.invoke(req, e, args)
+	buf := q.s.beginResult(q.id)
+	buf, err := r.appendToolResult(buf, q.s, e, &req.Result)
+	if err != nil {
+		q.s.replyError(q.id, codec.CodeInternalError, err.Error(), nil)
+		return
+	}
+	q.s.endResult(buf)
+}
+
+// invoke validates args and runs the handler, turning a validation
+// failure, a handler error or a panic into the result or error the spec
+// asks for.
+func (r *Router) invoke(req *Request, e *toolEntry, args []byte) {
+	if err := e.input.Validate(args); err != nil {
+		// SEP-1303: invalid arguments are a tool execution error, so the
+		// model sees the message and can correct itself.
+		req.Result.SetError("invalid arguments: " + err.Error())
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			req.panicked = true
+			req.Result.Reset()
+		}
+	}()
+	if err := e.handler(req, args); err != nil {
+		req.Result.Reset()
+		req.Result.SetError(err.Error())
+	}
+}
+
+// appendToolResult renders a CallToolResult. A structured result is
+// checked against the tool's outputSchema.
+func (r *Router) appendToolResult(buf []byte, s *Session, e *toolEntry, res *ToolResult) ([]byte, error) {
+	if res.req != nil && res.req.panicked {
+		return buf, errToolPanicked
+	}
+	if e.output != nil && !res.isError {
+		if res.structured == nil {
+			return buf, fmt.Errorf("tool %q returned no structuredContent but declares an outputSchema", e.tool.Name)
+		}
+		if err := e.output.Validate(res.structured); err != nil {
+			return buf, fmt.Errorf("tool %q output does not match its outputSchema: %s", e.tool.Name, strings.TrimSpace(err.Error()))
+		}
+	}
+	buf = append(buf, `{"content":[`...)
+	buf = append(buf, res.content...)
+	buf = append(buf, ']')
+	if res.structured != nil {
+		buf = append(buf, `,"structuredContent":`...)
+		buf = append(buf, res.structured...)
+	}
+	if res.isError {
+		buf = append(buf, `,"isError":true`...)
+	}
+	buf = r.appendEraFields(buf, s, false)
+	buf = append(buf, '}')
+	return buf, nil
+}
+
+var errToolPanicked = errors.New("internal error: the tool handler panicked")
