@@ -1,8 +1,13 @@
 package densemcp_test
 
 import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/densemcp/densemcp"
 )
@@ -94,4 +99,51 @@ func TestCancelledRequestIsNotAnswered(t *testing.T) {
 	// The next answer on the wire is the ping's, not request 7's.
 	l.expectPing()
 	l.expectPing()
+}
+
+// Shutdown drains: a request running when the server is told to stop is
+// still answered before the connection closes.
+func TestShutdownAnswersRunningRequests(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	s := newTestServer(t, nil, func(s *densemcp.Server) {
+		err := s.AddRawTool(&densemcp.Tool{Name: "finish"}, func(req *densemcp.Request, args []byte) error {
+			close(started)
+			<-release
+			req.Result.AddText("finished")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeTCP(ctx, addr) }()
+	var l *lineConn
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			l = &lineConn{t: t, c: c, r: bufio.NewReader(c)}
+			defer c.Close()
+			break
+		}
+		if i > 500 {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	l.initLegacy()
+	l.send(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"finish"}}` + "\n")
+	<-started
+	cancel()
+	time.AfterFunc(50*time.Millisecond, func() { close(release) })
+	a := decodeAnswer(t, l.recv())
+	if !strings.Contains(string(a.Result), "finished") {
+		t.Fatalf("running request during shutdown: %s %+v", a.Result, a.Error)
+	}
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("ServeTCP: %v", err)
+	}
 }

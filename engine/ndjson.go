@@ -19,6 +19,10 @@ type conn struct {
 
 // OnOpen creates the session on the connection's loop.
 func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if s.draining.Load() {
+		s.Stats.Closed[CloseShutdown].Add(1)
+		return nil, gnet.Close
+	}
 	l := s.loopOf(c.EventLoop())
 	cn := &conn{c: c, l: l}
 	cn.session = s.r.NewSession(l.shard, cn)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/densemcp/densemcp/codec"
@@ -31,6 +32,8 @@ type Server struct {
 
 	shards []*shards.Shard // one per loop, bound to loops on first sight
 	execs  []*loopExec
+
+	draining atomic.Bool // set by Stop: refuse new connections
 
 	mu      sync.Mutex // guards loops and eng during binding/start/stop
 	loops   map[gnet.EventLoop]*loop
@@ -94,8 +97,12 @@ func (s *Server) WaitStarted(ctx context.Context) error {
 	}
 }
 
-// Stop stops accepting, closes every connection (in-flight pooled answers
-// to closed sessions are dropped) and waits for the loops to end.
+// drainPoll is how often Stop looks whether running handlers finished.
+const drainPoll = 10 * time.Millisecond
+
+// Stop drains: new connections are refused at once, requests already
+// running on the worker pool get until ctx's deadline to finish and be
+// answered, then every connection is closed and the loops end.
 func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	eng, booted := s.eng, s.booted
@@ -103,7 +110,37 @@ func (s *Server) Stop(ctx context.Context) error {
 	if !booted {
 		return errors.New("engine: server not started")
 	}
+	s.draining.Store(true)
+	for s.r.Pool().Running() > 0 {
+		select {
+		case <-ctx.Done():
+			s.log.Warn("shutdown grace ended with handlers still running", "running", s.r.Pool().Running())
+			return eng.Stop(context.Background())
+		case <-time.After(drainPoll):
+		}
+	}
+	// The last answers were posted to their loops; give the loops one
+	// round to write them before closing.
+	s.flushLoops()
 	return eng.Stop(ctx)
+}
+
+// flushLoops waits until every bound loop has run a no-op task, so tasks
+// posted before it (answers of finished handlers) have run.
+func (s *Server) flushLoops() {
+	var wg sync.WaitGroup
+	for _, x := range s.execs {
+		wg.Add(1)
+		if x.Execute(wg.Done) != nil {
+			wg.Done()
+		}
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+	}
 }
 
 // loopOf returns the loop state of gnet loop el, binding el to the next

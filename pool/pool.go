@@ -7,6 +7,7 @@ package pool
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/ants/v2"
@@ -25,7 +26,8 @@ var ErrBusy = errors.New("worker pool is full")
 
 // Pool is a bounded, non-blocking goroutine pool. Safe for concurrent use.
 type Pool struct {
-	p *ants.Pool
+	p    *ants.Pool
+	busy atomic.Int64 // tasks accepted and not finished
 	// RetryAfter is the hint given to refused clients.
 	RetryAfter time.Duration
 }
@@ -48,14 +50,21 @@ func New(workers int) *Pool {
 // Submit runs task on a worker, or returns ErrBusy at once when all workers
 // are busy or the pool is closed.
 func (p *Pool) Submit(task func()) error {
-	if err := p.p.Submit(task); err != nil {
+	p.busy.Add(1)
+	err := p.p.Submit(func() {
+		defer p.busy.Add(-1)
+		task()
+	})
+	if err != nil {
+		p.busy.Add(-1)
 		return ErrBusy
 	}
 	return nil
 }
 
-// Running returns the number of busy workers.
-func (p *Pool) Running() int { return p.p.Running() }
+// Running returns the number of tasks accepted and not yet finished.
+// (ants' own Running counts live workers, idle ones included.)
+func (p *Pool) Running() int { return int(p.busy.Load()) }
 
 // Cap returns the maximum number of workers.
 func (p *Pool) Cap() int { return p.p.Cap() }

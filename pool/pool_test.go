@@ -47,3 +47,23 @@ func TestFullPoolRefuses(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestRunningCountsTasksNotWorkers(t *testing.T) {
+	p := New(4)
+	defer p.Close(time.Second)
+	done := make(chan struct{})
+	if err := p.Submit(func() { <-done }); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.Running(); n != 1 {
+		t.Fatalf("Running with one task = %d", n)
+	}
+	close(done)
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Running() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("Running stayed %d after the task finished", p.Running())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

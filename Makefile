@@ -1,0 +1,30 @@
+# densemcp — see README.md.
+GO ?= go
+
+.PHONY: build test vet bench fuzz perf clean
+
+build:
+	$(GO) build -o bin/densemcp ./cmd/densemcp
+
+vet:
+	$(GO) vet ./...
+
+# The README's test command: vet, the race-detected test suite, and the
+# codec tests again under the encoding/json/v2 oracle.
+test: vet
+	$(GO) test -race -count=1 ./...
+	GOEXPERIMENT=jsonv2 $(GO) test -count=1 ./codec/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./codec/... ./router/... ./engine/... ./perf/...
+
+# Short local fuzzing of every parser (the seed corpora also run in `make test`).
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./codec/
+	$(GO) test -run '^$$' -fuzz FuzzNextLine -fuzztime 30s ./codec/
+
+perf: build
+	bash perf/compare.sh
+
+clean:
+	rm -rf bin
