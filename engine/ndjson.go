@@ -113,10 +113,11 @@ func (s *Server) flush(cn *conn) {
 	}
 }
 
-// Reply implements router.Transport. During OnTraffic the answer joins the
+// Send implements router.Transport. During OnTraffic the message joins the
 // loop's batch; otherwise (an answer from the worker pool, a list_changed
-// notification) it is written at once. Loop goroutine only.
-func (cn *conn) Reply(msg []byte) {
+// notification) it is written at once. NDJSON carries every kind of
+// message on the one stream. Loop goroutine only.
+func (cn *conn) Send(_ router.MsgKind, _, msg []byte) {
 	if cn.closing {
 		return
 	}

@@ -41,9 +41,9 @@ type stdioOut struct {
 	err error
 }
 
-// Reply writes one message and a newline. Shard goroutine only; flushed by
+// Send writes one message and a newline. Shard goroutine only; flushed by
 // the loop after each batch of input.
-func (o *stdioOut) Reply(msg []byte) {
+func (o *stdioOut) Send(_ router.MsgKind, _, msg []byte) {
 	if o.err != nil {
 		return
 	}
@@ -97,7 +97,7 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 			for {
 				line, n, err := codec.NextLine(pend[consumed:], st.cfg.MaxLineBytes)
 				if err != nil {
-					o.Reply(codec.AppendError(nil, nil, codec.CodeParseError, "message exceeds the maximum size", nil))
+					o.Send(router.MsgResponse, nil, codec.AppendError(nil, nil, codec.CodeParseError, "message exceeds the maximum size", nil))
 					_ = o.w.Flush()
 					return ErrLineTooLong
 				}

@@ -44,3 +44,10 @@ func (q *request) cursor() (after []byte, ok bool) {
 	q.s.cursorScratch = dec
 	return dec[len(cursorTag):], true
 }
+
+// appendNextCursor appends the nextCursor member for a page ending at name.
+func appendNextCursor(dst []byte, lastName string) []byte {
+	dst = append(dst, `,"nextCursor":"`...)
+	dst = appendCursor(dst, lastName)
+	return append(dst, '"')
+}

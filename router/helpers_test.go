@@ -10,7 +10,7 @@ import (
 // sink is a Transport that keeps the last message.
 type sink struct{ last []byte }
 
-func (s *sink) Reply(msg []byte) { s.last = append(s.last[:0], msg...) }
+func (s *sink) Send(_ MsgKind, _, msg []byte) { s.last = append(s.last[:0], msg...) }
 
 // echoInline is an inline raw tool that copies args.text into a text block
 // and structuredContent without allocating.

@@ -52,12 +52,12 @@ func (r *Router) initialize(s *Session, m *codec.Message) {
 		buf = codec.AppendString(buf, r.opts.Instructions)
 	}
 	buf = append(buf, '}')
-	s.endResult(buf)
+	s.endResult(m.ID, buf)
 }
 
 // appendCapabilities writes the server capabilities object.
 func (r *Router) appendCapabilities(dst []byte) []byte {
-	return append(dst, `{"tools":{"listChanged":true}}`...)
+	return append(dst, `{"tools":{"listChanged":true},"resources":{"subscribe":true,"listChanged":true},"prompts":{"listChanged":true},"logging":{},"completions":{}}`...)
 }
 
 // discover answers server/discover (modern era).
@@ -71,9 +71,9 @@ func (r *Router) discover(q *request) {
 		buf = append(buf, `,"instructions":`...)
 		buf = codec.AppendString(buf, r.opts.Instructions)
 	}
-	buf = r.appendEraFields(buf, q.s, true)
+	buf = r.appendEraFields(buf, q.s.era, true)
 	buf = append(buf, '}')
-	q.s.endResult(buf)
+	q.s.endResult(q.id, buf)
 }
 
 // modernVersionOf returns params._meta's protocol version token when present.

@@ -5,14 +5,14 @@ import "github.com/densemcp/densemcp/codec"
 // replyResult answers id with a complete raw result. Shard goroutine only.
 func (s *Session) replyResult(id, result []byte) {
 	buf := codec.AppendResponse(s.shard.Scratch[:0], id, result)
-	s.out.Reply(buf)
+	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]
 }
 
 // replyError answers id (nil → null) with a JSON-RPC error.
 func (s *Session) replyError(id []byte, code int, msg string, data []byte) {
 	buf := codec.AppendError(s.shard.Scratch[:0], id, code, msg, data)
-	s.out.Reply(buf)
+	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]
 }
 
@@ -27,23 +27,18 @@ func (s *Session) beginResult(id []byte) []byte {
 	return codec.AppendResultHead(s.shard.Scratch[:0], id)
 }
 
-// endResult closes the response begun by beginResult and sends it.
-func (s *Session) endResult(buf []byte) {
+// endResult closes the response to id begun by beginResult and sends it.
+func (s *Session) endResult(id, buf []byte) {
 	buf = codec.AppendResultTail(buf)
-	s.out.Reply(buf)
+	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]
-}
-
-// appendNotification appends a notification message.
-func appendNotification(dst []byte, method string, params []byte) []byte {
-	return codec.AppendNotification(dst, method, params)
 }
 
 // appendEraFields closes a result object opened by the caller with the
 // fields the era requires: modern results carry resultType and serverInfo;
 // list and read results also carry ttlMs and cacheScope.
-func (r *Router) appendEraFields(dst []byte, s *Session, cacheable bool) []byte {
-	if s.era != EraModern {
+func (r *Router) appendEraFields(dst []byte, era Era, cacheable bool) []byte {
+	if era != EraModern {
 		return dst
 	}
 	dst = append(dst, `,"resultType":"complete"`...)

@@ -2,19 +2,42 @@ package router
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/densemcp/densemcp/codec"
 )
 
-// Request is what a tool handler sees of the request it serves.
+// Request is what a handler sees of the request it serves: its context,
+// its era, its _meta, and the calls that reach back to the client
+// (progress, logging, elicitation, sampling, roots). The same calls work in
+// both eras: legacy sends a server→client request and waits; modern asks
+// the client through an input_required result and the retried request.
 type Request struct {
-	// Result is filled by the handler.
+	// Result is filled by tool handlers.
 	Result ToolResult
 
 	ctx      context.Context
 	session  *Session
+	r        *Router
+	id       []byte // raw request id (copied for pooled handlers)
 	meta     []byte // params._meta, raw; valid until the handler returns
-	panicked bool
+	onLoop   bool
+	progress []byte // raw progressToken, nil if none
+	lastProg float64
+	logLevel logLevel // modern: from _meta; legacy: levelUnset (session's)
+
+	// Multi round-trip (modern era).
+	responses     []byte // merged inputResponses object, raw
+	method        []byte // for binding a requestState to this request
+	params        []byte
+	inputRequests []inputRequest
+	inputSeq      [3]int // per kind: elicitation, sampling, roots
+
+	// Outcome.
+	err          error
+	contents     []ResourceContents
+	promptResult *GetPromptResult
+	completions  []string
 }
 
 // Context is cancelled when the client cancels the request, the session
@@ -29,21 +52,114 @@ func (q *Request) Era() Era { return q.session.era }
 // valid only until the handler returns.
 func (q *Request) Meta() []byte { return q.meta }
 
-func (q *Request) begin(rq *request, ctx context.Context) {
+// TraceParent returns the W3C traceparent the client put in _meta (SEP-414),
+// or "" — for handlers that continue the client's trace.
+func (q *Request) TraceParent() string { return q.metaString("traceparent") }
+
+// TraceState returns the W3C tracestate from _meta, or "".
+func (q *Request) TraceState() string { return q.metaString("tracestate") }
+
+func (q *Request) metaString(key string) string {
+	v, ok := codec.ObjectField(q.meta, key)
+	if !ok || !codec.IsString(v) {
+		return ""
+	}
+	s, err := codec.Unquote(nil, v)
+	if err != nil {
+		return ""
+	}
+	return string(s)
+}
+
+func (q *Request) begin(rq *request, ctx context.Context, onLoop bool) {
 	q.Result.Reset()
 	q.Result.req = q
 	q.ctx = ctx
 	q.session = rq.s
-	q.panicked = false
+	q.r = rq.s.r
+	q.id = rq.id
+	q.onLoop = onLoop
 	q.meta, _ = codec.ObjectField(rq.params, "_meta")
+	q.progress = nil
+	q.lastProg = -1
+	if tok, ok := codec.ObjectField(q.meta, "progressToken"); ok && (codec.IsString(tok) || isNumberToken(tok)) {
+		if onLoop {
+			q.progress = tok
+		} else {
+			q.progress = append([]byte(nil), tok...)
+		}
+	}
+	q.logLevel = levelUnset
+	if rq.s.era == EraModern {
+		if v, ok := codec.ObjectField(q.meta, metaLogLevel); ok {
+			q.logLevel = parseLevelToken(v)
+		}
+	}
+	q.responses = nil
+	q.method = rq.method
+	q.params = rq.params
+	q.inputRequests = q.inputRequests[:0]
+	q.inputSeq = [3]int{}
+	q.err = nil
+	q.contents = nil
+	q.promptResult = nil
+	q.completions = nil
 }
 
-// inlineRequest returns the session's reusable Request for inline tools.
+func isNumberToken(v []byte) bool {
+	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
+}
+
+// inlineRequest returns the session's reusable Request for inline handlers.
 func (s *Session) inlineRequest() *Request {
 	if s.inline == nil {
 		s.inline = &Request{}
 	}
 	return s.inline
+}
+
+// emit sends a message related to this request: directly when the handler
+// runs on the loop, else posted to the session's shard (copied).
+func (q *Request) emit(msg []byte) {
+	s := q.session
+	if q.onLoop {
+		if !s.closed {
+			s.out.Send(MsgRelated, q.id, msg)
+		}
+		return
+	}
+	own := append([]byte(nil), msg...)
+	id := q.id
+	_ = s.shard.Post(func() {
+		if !s.closed {
+			s.out.Send(MsgRelated, id, own)
+		}
+	})
+}
+
+// Progress sends notifications/progress for the request's progressToken
+// (nothing if the client sent none). Progress must increase; a value not
+// above the last one is dropped, as the spec requires.
+func (q *Request) Progress(progress, total float64, message string) {
+	if q.progress == nil || progress <= q.lastProg {
+		return
+	}
+	q.lastProg = progress
+	var b [256]byte
+	p := append(b[:0], `{"progressToken":`...)
+	p = append(p, q.progress...)
+	p = append(p, `,"progress":`...)
+	p = strconv.AppendFloat(p, progress, 'g', -1, 64)
+	if total > 0 {
+		p = append(p, `,"total":`...)
+		p = strconv.AppendFloat(p, total, 'g', -1, 64)
+	}
+	if message != "" {
+		p = append(p, `,"message":`...)
+		p = codec.AppendString(p, message)
+	}
+	p = append(p, '}')
+	q.emit(codec.AppendNotification(nil, "notifications/progress", p))
 }
 
 // ToolResult accumulates a CallToolResult. Append-style and reusable, so an

@@ -5,7 +5,9 @@
 package router
 
 import (
+	"crypto/rand"
 	"sync"
+	"time"
 	"sync/atomic"
 
 	"github.com/densemcp/densemcp/codec"
@@ -42,6 +44,15 @@ type Options struct {
 	ListTTLMs int
 	// Pool runs blocking handlers; a router without one makes its own.
 	Pool *pool.Pool
+	// ClientRequestTimeout bounds a wait for the client's answer to
+	// elicitation, sampling or roots (DefaultClientRequestTimeout if 0).
+	ClientRequestTimeout time.Duration
+	// StateKey signs modern requestState blobs (HMAC-SHA256). Servers behind
+	// one load balancer share it; empty means a random per-process key.
+	StateKey []byte
+	// ResourceSubscriptionsPerSession bounds resources/subscribe URIs per
+	// session (DefaultResourceSubscriptions if 0).
+	ResourceSubscriptionsPerSession int
 }
 
 // Router routes the messages of every session of one server.
@@ -65,6 +76,18 @@ func New(info Implementation, opts Options) *Router {
 	if opts.PageSize <= 0 {
 		opts.PageSize = DefaultPageSize
 	}
+	if opts.ClientRequestTimeout <= 0 {
+		opts.ClientRequestTimeout = DefaultClientRequestTimeout
+	}
+	if opts.ResourceSubscriptionsPerSession <= 0 {
+		opts.ResourceSubscriptionsPerSession = DefaultResourceSubscriptions
+	}
+	if len(opts.StateKey) == 0 {
+		opts.StateKey = make([]byte, 32)
+		if _, err := rand.Read(opts.StateKey); err != nil {
+			panic("BUG: crypto/rand failed: " + err.Error())
+		}
+	}
 	if opts.ListTTLMs == 0 {
 		opts.ListTTLMs = DefaultListTTLMs
 	} else if opts.ListTTLMs < 0 {
@@ -78,7 +101,7 @@ func New(info Implementation, opts Options) *Router {
 	if r.infoJSON, err = codec.AppendJSON(nil, &info); err != nil {
 		panic("BUG: cannot encode serverInfo: " + err.Error())
 	}
-	r.registry.tools = make(map[string]*toolEntry)
+	r.registry.init()
 	return r
 }
 
@@ -138,8 +161,9 @@ func (r *Router) Handle(s *Session, m *codec.Message) {
 	case codec.KindRequest:
 		r.handleRequest(s, m)
 	default:
-		// Responses answer server→client requests; none are outstanding in
-		// this router, so a stray one is ignored as JSON-RPC allows.
+		// Responses answer server→client requests (elicitation, sampling,
+		// roots); a stray one is ignored as JSON-RPC allows.
+		s.handleResponse(m)
 	}
 }
 
@@ -195,6 +219,7 @@ func (r *Router) handleRequest(s *Session, m *codec.Message) {
 }
 
 func (r *Router) handleLegacy(s *Session, m *codec.Message) {
+	req := request{s: s, id: m.ID, method: m.Method, params: m.Params}
 	switch string(m.Method) {
 	case "initialize":
 		r.initialize(s, m)
@@ -202,25 +227,44 @@ func (r *Router) handleLegacy(s *Session, m *codec.Message) {
 	case "ping":
 		s.replyResult(m.ID, []byte(`{}`))
 		return
+	case "logging/setLevel":
+		// Allowed before initialization completes (lifecycle rules).
+		r.setLevel(&req)
+		return
 	}
 	if !s.initialized {
 		s.replyError(m.ID, codec.CodeInvalidRequest,
 			"session not initialized: send initialize and notifications/initialized first", nil)
 		return
 	}
-	req := request{s: s, id: m.ID, params: m.Params}
 	switch string(m.Method) {
 	case "tools/list":
 		r.listTools(&req)
 	case "tools/call":
 		r.callTool(&req)
+	case "resources/list":
+		r.listResources(&req)
+	case "resources/templates/list":
+		r.listTemplates(&req)
+	case "resources/read":
+		r.readResource(&req)
+	case "resources/subscribe":
+		r.subscribe(&req, true)
+	case "resources/unsubscribe":
+		r.subscribe(&req, false)
+	case "prompts/list":
+		r.listPrompts(&req)
+	case "prompts/get":
+		r.getPrompt(&req)
+	case "completion/complete":
+		r.complete(&req)
 	default:
 		s.replyMethodNotFound(m.ID, m.Method)
 	}
 }
 
 func (r *Router) handleModern(s *Session, m *codec.Message) {
-	req := request{s: s, id: m.ID, params: m.Params}
+	req := request{s: s, id: m.ID, method: m.Method, params: m.Params}
 	if !r.checkModernMeta(&req) {
 		return
 	}
@@ -231,6 +275,20 @@ func (r *Router) handleModern(s *Session, m *codec.Message) {
 		r.listTools(&req)
 	case "tools/call":
 		r.callTool(&req)
+	case "resources/list":
+		r.listResources(&req)
+	case "resources/templates/list":
+		r.listTemplates(&req)
+	case "resources/read":
+		r.readResource(&req)
+	case "prompts/list":
+		r.listPrompts(&req)
+	case "prompts/get":
+		r.getPrompt(&req)
+	case "completion/complete":
+		r.complete(&req)
+	case "subscriptions/listen":
+		r.startListen(&req)
 	default:
 		s.replyMethodNotFound(m.ID, m.Method)
 	}
@@ -240,6 +298,7 @@ func (r *Router) handleModern(s *Session, m *codec.Message) {
 type request struct {
 	s      *Session
 	id     []byte
+	method []byte
 	params []byte
 	meta   []byte // params._meta, raw
 }

@@ -2,7 +2,9 @@ package router
 
 import (
 	"context"
+	"sync/atomic"
 
+	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/shards"
 )
 
@@ -28,13 +30,29 @@ func (e Era) String() string {
 	return "unknown"
 }
 
+// MsgKind tells a transport how a message relates to the client's requests,
+// so HTTP can put it on the right stream; NDJSON and stdio ignore it.
+type MsgKind uint8
+
+const (
+	// MsgResponse is the final answer (result or error) to request related.
+	MsgResponse MsgKind = iota
+	// MsgRelated is a notification or server→client request sent while
+	// request related runs (progress, logs, elicitation, listen events).
+	MsgRelated
+	// MsgUnrelated belongs to no request (list_changed on a legacy session).
+	MsgUnrelated
+)
+
 // Transport is how a session's messages leave. Implemented by engine/ for
 // each transport (NDJSON over TCP, stdio, HTTP).
 type Transport interface {
-	// Reply sends one complete JSON-RPC message (no framing). It is called
-	// on the session's shard goroutine only, and must copy msg (or write it)
-	// before returning: msg is scratch that is reused.
-	Reply(msg []byte)
+	// Send sends one complete JSON-RPC message (no framing). related is the
+	// raw id of the client request the message belongs to (nil for parse
+	// errors and unrelated messages). It is called on the session's shard
+	// goroutine only and must copy msg (or write it) before returning:
+	// msg is scratch that is reused.
+	Send(kind MsgKind, related, msg []byte)
 }
 
 // Session is one MCP session: a TCP or stdio connection, or a legacy HTTP
@@ -58,6 +76,18 @@ type Session struct {
 	// keyed by raw id, so notifications/cancelled can reach them.
 	inflight map[string]*call
 
+	// logLevel is the legacy logging/setLevel threshold (levelUnset: all),
+	// read by handlers on workers, hence atomic.
+	logLevel atomic.Int32
+	// resourceSubs are the legacy resources/subscribe URIs.
+	resourceSubs map[string]struct{}
+	// pending are server→client requests awaiting the client's answer.
+	pending map[string]chan clientAnswer
+	// outSeq numbers server→client requests (read on workers: atomic).
+	outSeq atomic.Uint64
+	// listens are the modern subscriptions/listen streams, by raw id.
+	listens map[string]*listen
+
 	inline        *Request // reused by inline tool calls
 	cursorScratch []byte
 }
@@ -65,6 +95,7 @@ type Session struct {
 // NewSession returns a session on shard sh whose output goes to out.
 func (r *Router) NewSession(sh *shards.Shard, out Transport) *Session {
 	s := &Session{out: out, shard: sh, r: r}
+	s.logLevel.Store(int32(levelUnset))
 	sh.Join(s)
 	return s
 }
@@ -90,28 +121,68 @@ func (s *Session) Close() {
 		c.cancel()
 		delete(s.inflight, k)
 	}
+	for k, ch := range s.pending {
+		ch <- clientAnswer{err: errSessionClosed}
+		delete(s.pending, k)
+	}
+	clear(s.listens)
 }
 
 // Closed reports whether Close was called.
 func (s *Session) Closed() bool { return s.closed }
 
-// Notify implements shards.Member: a catalog change on this shard.
+// Notify implements shards.Member: a change seen on this shard.
 func (s *Session) Notify(kind uint8, key string) {
 	if s.closed {
 		return
 	}
-	switch kind {
-	case changeTools:
-		if s.era == EraLegacy && s.initialized {
-			s.sendNotification("notifications/tools/list_changed", nil)
+	if s.era == EraLegacy {
+		if !s.initialized {
+			return
 		}
+		switch kind {
+		case changeTools:
+			s.sendNotification("notifications/tools/list_changed", nil)
+		case changePrompts:
+			s.sendNotification("notifications/prompts/list_changed", nil)
+		case changeResources:
+			s.sendNotification("notifications/resources/list_changed", nil)
+		case changeResourceUpdated:
+			if _, ok := s.resourceSubs[key]; ok {
+				s.sendResourceUpdated(nil, key)
+			}
+		}
+		return
+	}
+	for _, l := range s.listens {
+		l.notify(s, kind, key)
 	}
 }
 
 func (s *Session) sendNotification(method string, params []byte) {
-	buf := s.shard.Scratch[:0]
-	buf = appendNotification(buf, method, params)
-	s.out.Reply(buf)
+	buf := codec.AppendNotification(s.shard.Scratch[:0], method, params)
+	s.out.Send(MsgUnrelated, nil, buf)
+	s.shard.Scratch = buf[:0]
+}
+
+// sendResourceUpdated sends notifications/resources/updated; subID tags it
+// for a modern listen stream (nil on legacy sessions).
+func (s *Session) sendResourceUpdated(subID []byte, uri string) {
+	var p [512]byte
+	params := append(p[:0], '{')
+	if subID != nil {
+		params = appendSubscriptionMeta(params, subID)
+		params = append(params, ',')
+	}
+	params = append(params, `"uri":`...)
+	params = codec.AppendString(params, uri)
+	params = append(params, '}')
+	buf := codec.AppendNotification(s.shard.Scratch[:0], "notifications/resources/updated", params)
+	kind := MsgUnrelated
+	if subID != nil {
+		kind = MsgRelated
+	}
+	s.out.Send(kind, subID, buf)
 	s.shard.Scratch = buf[:0]
 }
 

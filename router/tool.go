@@ -1,11 +1,9 @@
 package router
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/densemcp/densemcp/codec"
@@ -147,29 +145,11 @@ func isObjectSchema(doc []byte) bool {
 // Change kinds told to shard members.
 const (
 	changeTools uint8 = iota + 1
+	changePrompts
+	changeResources
+	changeResourceUpdated
 )
 
-// registry is the mutable master copy, guarded by Router.mu.
-type registry struct {
-	tools map[string]*toolEntry
-}
-
-// catalog is an immutable snapshot of the registry. Each shard holds its
-// own pointer to one; lookups read it without locks.
-type catalog struct {
-	tools  []*toolEntry // sorted by name: deterministic tools/list order
-	byName map[string]*toolEntry
-}
-
-func (g *registry) snapshot() *catalog {
-	c := &catalog{byName: make(map[string]*toolEntry, len(g.tools))}
-	for name, e := range g.tools {
-		c.tools = append(c.tools, e)
-		c.byName[name] = e
-	}
-	sort.Slice(c.tools, func(i, j int) bool { return c.tools[i].tool.Name < c.tools[j].tool.Name })
-	return c
-}
 
 // listTools answers tools/list, one page after the cursor.
 func (r *Router) listTools(q *request) {
@@ -179,16 +159,9 @@ func (r *Router) listTools(q *request) {
 		return
 	}
 	cat := r.catalogOf(q.s.shard)
-	// First entry whose name sorts after the cursor's: cursors name the last
-	// item shown, so pages stay correct when tools come and go.
-	start := 0
-	if after != nil {
-		start = sort.Search(len(cat.tools), func(i int) bool { return cat.tools[i].tool.Name > string(after) })
-	}
-	end := start + r.opts.PageSize
-	if end > len(cat.tools) {
-		end = len(cat.tools)
-	}
+	// Cursors name the last item shown, so pages stay correct when tools
+	// come and go.
+	start, end := r.page(len(cat.tools), func(i int) string { return cat.tools[i].tool.Name }, after)
 	buf := q.s.beginResult(q.id)
 	buf = append(buf, `{"tools":[`...)
 	for i := start; i < end; i++ {
@@ -199,13 +172,11 @@ func (r *Router) listTools(q *request) {
 	}
 	buf = append(buf, ']')
 	if end < len(cat.tools) {
-		buf = append(buf, `,"nextCursor":"`...)
-		buf = appendCursor(buf, cat.tools[end-1].tool.Name)
-		buf = append(buf, '"')
+		buf = appendNextCursor(buf, cat.tools[end-1].tool.Name)
 	}
-	buf = r.appendEraFields(buf, q.s, true)
+	buf = r.appendEraFields(buf, q.s.era, true)
 	buf = append(buf, '}')
-	q.s.endResult(buf)
+	q.s.endResult(q.id, buf)
 }
 
 // callTool answers tools/call.
@@ -243,58 +214,32 @@ func (r *Router) callTool(q *request) {
 			return
 		}
 	}
-	if e.tool.Inline {
-		r.runInline(q, e, args)
-		return
-	}
-	r.runPooled(q, e, args)
+	r.dispatch(q, target{kind: targetTool, tool: e, inline: e.tool.Inline}, args)
 }
 
 var emptyObject = []byte(`{}`)
 
-// runInline runs a non-blocking tool on the loop, reusing the shard's
-// Request so the steady state allocates nothing.
-func (r *Router) runInline(q *request, e *toolEntry, args []byte) {
-	req := q.s.inlineRequest()
-	req.begin(q, context.Background())
-	r.invoke(req, e, args)
-	buf := q.s.beginResult(q.id)
-	buf, err := r.appendToolResult(buf, q.s, e, &req.Result)
-	if err != nil {
-		q.s.replyError(q.id, codec.CodeInternalError, err.Error(), nil)
-		return
-	}
-	q.s.endResult(buf)
-}
-
-// invoke validates args and runs the handler, turning a validation
-// failure, a handler error or a panic into the result or error the spec
-// asks for.
-func (r *Router) invoke(req *Request, e *toolEntry, args []byte) {
+// runTool validates args and runs the tool's handler. A validation failure
+// or a handler error becomes a tool result with isError (SEP-1303: the
+// model sees the message and can correct itself).
+func runTool(req *Request, e *toolEntry, args []byte) error {
 	if err := e.input.Validate(args); err != nil {
-		// SEP-1303: invalid arguments are a tool execution error, so the
-		// model sees the message and can correct itself.
 		req.Result.SetError("invalid arguments: " + err.Error())
-		return
+		return nil
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			req.panicked = true
-			req.Result.Reset()
-		}
-	}()
 	if err := e.handler(req, args); err != nil {
+		if isProtocolError(err) || len(req.inputRequests) > 0 {
+			return err
+		}
 		req.Result.Reset()
 		req.Result.SetError(err.Error())
 	}
+	return nil
 }
 
 // appendToolResult renders a CallToolResult. A structured result is
 // checked against the tool's outputSchema.
-func (r *Router) appendToolResult(buf []byte, s *Session, e *toolEntry, res *ToolResult) ([]byte, error) {
-	if res.req != nil && res.req.panicked {
-		return buf, errToolPanicked
-	}
+func (r *Router) appendToolResult(buf []byte, era Era, e *toolEntry, res *ToolResult) ([]byte, error) {
 	if e.output != nil && !res.isError {
 		if res.structured == nil {
 			return buf, fmt.Errorf("tool %q returned no structuredContent but declares an outputSchema", e.tool.Name)
@@ -313,9 +258,7 @@ func (r *Router) appendToolResult(buf []byte, s *Session, e *toolEntry, res *Too
 	if res.isError {
 		buf = append(buf, `,"isError":true`...)
 	}
-	buf = r.appendEraFields(buf, s, false)
+	buf = r.appendEraFields(buf, era, false)
 	buf = append(buf, '}')
 	return buf, nil
 }
-
-var errToolPanicked = errors.New("internal error: the tool handler panicked")

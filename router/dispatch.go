@@ -1,0 +1,252 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/densemcp/densemcp/codec"
+	"github.com/valyala/bytebufferpool"
+)
+
+// What a request runs: one of the registered handler kinds.
+const (
+	targetTool uint8 = iota + 1
+	targetPrompt
+	targetResource
+	targetComplete
+)
+
+// target is the handler a request resolved to. A value type, so routing an
+// inline request allocates nothing.
+type target struct {
+	kind     uint8
+	inline   bool
+	tool     *toolEntry
+	prompt   *promptEntry
+	resource ResourceHandler
+	uri      string            // resources/read; the argument name for completion
+	vars     map[string]string // template variables; completion context
+	complete CompleteFunc
+	prefix   string // completion: the value typed so far
+}
+
+// dispatch runs t for request q, inline on the loop or on the worker pool,
+// and answers. In the modern era it first restores the multi round-trip
+// state (inputResponses, requestState) the client sent back.
+func (r *Router) dispatch(q *request, t target, args []byte) {
+	var responses []byte
+	if q.s.era == EraModern {
+		var err error
+		if responses, err = r.inputResponsesOf(q); err != nil {
+			q.s.replyError(q.id, codec.CodeInvalidParams, err.Error(), nil)
+			return
+		}
+	}
+	if t.inline {
+		req := q.s.inlineRequest()
+		req.begin(q, context.Background(), true)
+		req.responses = responses
+		r.execute(req, &t, args)
+		buf := q.s.beginResult(q.id)
+		buf, code, msg, data := r.render(buf, q.s.era, req, &t)
+		if code != 0 {
+			q.s.replyError(q.id, code, msg, data)
+			return
+		}
+		q.s.endResult(q.id, buf)
+		return
+	}
+	r.runPooled(q, t, args, responses)
+}
+
+// execute runs the handler, turning a panic into a failed request.
+func (r *Router) execute(req *Request, t *target, args []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			req.err = errHandlerPanicked
+		}
+	}()
+	switch t.kind {
+	case targetTool:
+		req.err = runTool(req, t.tool, args)
+	case targetPrompt:
+		req.err = runPrompt(req, t.prompt, args)
+	case targetResource:
+		req.contents, req.err = t.resource(req, t.uri, t.vars)
+	case targetComplete:
+		req.completions, req.err = t.complete(req, t.uri, t.prefix, t.vars)
+	}
+}
+
+// render appends the result of an executed request, or returns the
+// JSON-RPC error to answer instead (code != 0).
+func (r *Router) render(buf []byte, era Era, req *Request, t *target) ([]byte, int, string, []byte) {
+	if len(req.inputRequests) > 0 && era == EraModern {
+		var err error
+		if buf, err = r.appendInputRequired(buf, req); err != nil {
+			return buf, codec.CodeInternalError, err.Error(), nil
+		}
+		return buf, 0, "", nil
+	}
+	if req.err != nil {
+		code, msg, data := errorOf(req.err, era)
+		return buf, code, msg, data
+	}
+	var err error
+	switch t.kind {
+	case targetTool:
+		buf, err = r.appendToolResult(buf, era, t.tool, &req.Result)
+	case targetPrompt:
+		buf, err = r.appendPromptResult(buf, era, req.promptResult)
+	case targetResource:
+		buf, err = r.appendReadResult(buf, era, req.contents)
+	case targetComplete:
+		buf, err = r.appendCompletion(buf, era, req.completions)
+	}
+	if err != nil {
+		return buf, codec.CodeInternalError, err.Error(), nil
+	}
+	return buf, 0, "", nil
+}
+
+var errHandlerPanicked = errors.New("internal error: the handler panicked")
+
+// errorOf maps a handler error to a JSON-RPC error.
+func errorOf(err error, era Era) (int, string, []byte) {
+	var rpc *RPCError
+	if errors.As(err, &rpc) {
+		return rpc.Code, rpc.Message, rpc.Data
+	}
+	var ce *CapabilityError
+	if errors.As(err, &ce) {
+		if era == EraModern {
+			return codec.CodeMissingClientCapability, ce.Error(), []byte(`{"requiredCapabilities":{"` + ce.Capability + `":{}}}`)
+		}
+		return codec.CodeInvalidRequest, ce.Error(), nil
+	}
+	if errors.Is(err, ErrResourceNotFound) {
+		if era == EraModern {
+			return codec.CodeInvalidParams, "Resource not found", nil
+		}
+		return codec.CodeResourceNotFound, "Resource not found", nil
+	}
+	if errors.Is(err, errInvalidPromptArgs) {
+		return codec.CodeInvalidParams, strings.TrimSpace(err.Error()), nil
+	}
+	return codec.CodeInternalError, err.Error(), nil
+}
+
+// isProtocolError reports whether err must become a JSON-RPC error even
+// from a tool (where other errors become isError results).
+func isProtocolError(err error) bool {
+	var rpc *RPCError
+	var ce *CapabilityError
+	return errors.As(err, &rpc) || errors.As(err, &ce) || errors.Is(err, errHandlerPanicked)
+}
+
+// runPooled runs a handler that may block on the worker pool. The
+// request's bytes are copied (the loop's buffer is reused when we return);
+// the answer is rendered on the worker into a pooled buffer and posted back
+// to the session's shard, which drops it if the request was cancelled or
+// the session closed meanwhile.
+func (r *Router) runPooled(q *request, t target, args, responses []byte) {
+	s := q.s
+	if _, dup := s.inflight[string(q.id)]; dup {
+		s.replyError(q.id, codec.CodeInvalidRequest, "request id is already in use by a running request", nil)
+		return
+	}
+	own := bytebufferpool.Get()
+	own.B = append(own.B[:0], q.id...)
+	n1 := len(own.B)
+	own.B = append(own.B, q.params...)
+	n2 := len(own.B)
+	own.B = append(own.B, args...)
+	n3 := len(own.B)
+	own.B = append(own.B, responses...)
+	id := own.B[:n1:n1]
+	params := own.B[n1:n2:n2]
+	ownArgs := own.B[n2:n3:n3]
+	ownResp := own.B[n3:]
+	if responses == nil {
+		ownResp = nil
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &call{cancel: cancel}
+	key := string(id)
+	req := &Request{}
+	rq := request{s: s, id: id, method: append([]byte(nil), q.method...), params: params, meta: q.meta}
+	req.begin(&rq, ctx, false)
+	req.responses = ownResp
+	era := s.era
+
+	task := func() {
+		r.execute(req, &t, ownArgs)
+		out := bytebufferpool.Get()
+		buf := codec.AppendResultHead(out.B[:0], id)
+		buf, code, msg, data := r.render(buf, era, req, &t)
+		if code != 0 {
+			buf = codec.AppendError(out.B[:0], id, code, msg, data)
+		} else {
+			buf = codec.AppendResultTail(buf)
+		}
+		out.B = buf
+		err := s.shard.Post(func() {
+			if !c.cancelled && !s.closed {
+				s.out.Send(MsgResponse, id, out.B)
+			}
+			if s.inflight[key] == c {
+				delete(s.inflight, key)
+			}
+			cancel()
+			bytebufferpool.Put(out)
+			bytebufferpool.Put(own)
+		})
+		if err != nil {
+			// The shard is gone (server stopping): nobody is left to answer.
+			cancel()
+			bytebufferpool.Put(out)
+		}
+	}
+	if s.inflight == nil {
+		s.inflight = make(map[string]*call)
+	}
+	s.inflight[key] = c
+	if err := r.pool.Submit(task); err != nil {
+		delete(s.inflight, key)
+		cancel()
+		bytebufferpool.Put(own)
+		r.replyBusy(q)
+	}
+}
+
+// replyBusy refuses a request because the worker pool is full.
+func (r *Router) replyBusy(q *request) {
+	data := make([]byte, 0, 32)
+	data = append(data, `{"retryAfterMs":`...)
+	data = appendInt(data, int(r.pool.RetryAfter.Milliseconds()))
+	data = append(data, '}')
+	q.s.replyError(q.id, codec.CodeServerBusy, "server busy: too many requests running, retry later", data)
+}
+
+// cancelRequest handles notifications/cancelled: the handler's context is
+// cancelled and its late answer is not sent; a modern listen stream ends.
+// Unknown ids are ignored.
+func (r *Router) cancelRequest(s *Session, params []byte) {
+	id, ok := codec.ObjectField(params, "requestId")
+	if !ok {
+		return
+	}
+	if _, ok := s.listens[string(id)]; ok {
+		delete(s.listens, string(id))
+		return
+	}
+	c := s.inflight[string(id)]
+	if c == nil {
+		return
+	}
+	c.cancelled = true
+	c.cancel()
+	delete(s.inflight, string(id))
+}
