@@ -38,10 +38,11 @@ func TestDepthLimitMatchesJSONv2(t *testing.T) {
 	}
 }
 
-// referenceValid is jsonv2's validity plus our one extra rule: no NUL in
-// object names (jsonv2 allows "\u0000" in names).
+// referenceValid is jsonv2's validity plus our two extra rules: nesting at
+// most MaxDepth (jsonv2 allows 10000) and no NUL in object names (jsonv2
+// allows "\u0000" in names).
 func referenceValid(line []byte) bool {
-	if !jsontext.Value(line).IsValid(jsontext.WithDepthLimit(MaxDepth)) {
+	if !jsontext.Value(line).IsValid() {
 		return false
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(line))
@@ -53,9 +54,12 @@ func referenceValid(line []byte) bool {
 		if err != nil {
 			panic("BUG: jsontext rejected a value it just called valid: " + err.Error())
 		}
+		if dec.StackDepth() > MaxDepth {
+			return false
+		}
 		// After reading a name, the enclosing object's length is odd.
 		kind, length := dec.StackIndex(dec.StackDepth())
-		if kind == '{' && length%2 == 1 && strings.IndexByte(tok.String(), 0) >= 0 {
+		if kind == '{' && length%2 == 1 && tok.Kind() == '"' && strings.IndexByte(tok.String(), 0) >= 0 {
 			return false
 		}
 	}

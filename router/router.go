@@ -7,8 +7,8 @@ package router
 import (
 	"crypto/rand"
 	"sync"
-	"time"
 	"sync/atomic"
+	"time"
 
 	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/pool"

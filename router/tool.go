@@ -150,7 +150,6 @@ const (
 	changeResourceUpdated
 )
 
-
 // listTools answers tools/list, one page after the cursor.
 func (r *Router) listTools(q *request) {
 	after, ok := q.cursor()

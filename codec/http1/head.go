@@ -90,7 +90,7 @@ func (r *Request) parseTarget() error {
 	case len(t) == 0:
 		return ErrTarget
 	case t[0] == '/':
-		return r.splitPathQuery(off, off)
+		return r.splitPathQuery(off)
 	case len(t) == 1 && t[0] == '*':
 		// asterisk-form exists only for OPTIONS (RFC 9112 §3.2.4).
 		if string(r.Method()) != "OPTIONS" {
@@ -124,13 +124,13 @@ func (r *Request) parseAbsoluteForm(t []byte, off int) error {
 	}
 	r.authority = span{int32(off + scheme), int32(off + end)}
 	r.hasAuthority = true
-	return r.splitPathQuery(off+end, off)
+	return r.splitPathQuery(off + end)
 }
 
 // splitPathQuery validates the rest of the target from head[from:] and sets
 // path and query. The path is routed on, so it must be exactly RFC 3986: no
 // fragment, no raw non-ASCII, only well-formed %-escapes.
-func (r *Request) splitPathQuery(from, targetOff int) error {
+func (r *Request) splitPathQuery(from int) error {
 	t := r.head[:r.target.end]
 	i := from
 	for ; i < len(t) && t[i] != '?'; i++ {

@@ -32,16 +32,21 @@ const (
 	// MaxTrailerBytes bounds the trailer section after the last chunk,
 	// including its final CRLF. Trailers are checked and discarded.
 	MaxTrailerBytes = 1 << 10
+	// maxHeaderBytesCap caps Limits.MaxHeaderBytes (net/http's default
+	// limit); field offsets are int32.
+	maxHeaderBytesCap = 1 << 20
 	// retainBodyCap is the largest body buffer a Request keeps across Reset.
 	// A connection that once sent a 4 MiB body should not hold 4 MiB while it
-	// idles; 64 KiB covers almost every MCP request.
-	retainBodyCap = 64 << 10
+	// idles among 15K others; 16 KiB covers almost every MCP request, and a
+	// larger one costs one allocation.
+	retainBodyCap = 16 << 10
 )
 
 // Limits are the configurable limits of a Parser. A zero field means its
 // default.
 type Limits struct {
-	// MaxHeaderBytes bounds the header block; default DefaultMaxHeaderBytes.
+	// MaxHeaderBytes bounds the header block; default DefaultMaxHeaderBytes,
+	// at most 1 MiB.
 	MaxHeaderBytes int
 	// MaxBodyBytes bounds the decoded body; default DefaultMaxBodyBytes.
 	MaxBodyBytes int
@@ -51,7 +56,7 @@ func (l Limits) maxHeaderBytes() int {
 	if l.MaxHeaderBytes <= 0 {
 		return DefaultMaxHeaderBytes
 	}
-	return l.MaxHeaderBytes
+	return min(l.MaxHeaderBytes, maxHeaderBytesCap)
 }
 
 func (l Limits) maxBodyBytes() int {

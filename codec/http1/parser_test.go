@@ -429,3 +429,45 @@ func TestParseAfterErrorStartsAfresh(t *testing.T) {
 	}
 }
 
+// mcpPost is a typical Streamable HTTP POST: the headers an MCP client sends
+// and a 230-byte tools/call body.
+func mcpPost() []byte {
+	const prefix = `{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"echo","arguments":{"text":"`
+	const suffix = `"}}}`
+	body := prefix + strings.Repeat("x", 230-len(prefix)-len(suffix)) + suffix
+	return []byte("POST /mcp HTTP/1.1\r\n" +
+		"Host: localhost:8080\r\n" +
+		"Content-Type: application/json\r\n" +
+		"Accept: application/json, text/event-stream\r\n" +
+		"Mcp-Session-Id: 5f0c2b0a6a354d1e9b8e2f6f1b0b7c11\r\n" +
+		"MCP-Protocol-Version: 2025-11-25\r\n" +
+		"Content-Length: 230\r\n\r\n" + body)
+}
+
+// mcpPostChunked is mcpPost with its body sent as three chunks.
+func mcpPostChunked() []byte {
+	post := mcpPost()
+	head, body, _ := bytes.Cut(post, []byte("\r\n\r\n"))
+	head = bytes.Replace(head, []byte("Content-Length: 230"), []byte("Transfer-Encoding: chunked"), 1)
+	out := append(head, "\r\n\r\n"...)
+	for len(body) > 0 {
+		n := min(len(body), 100)
+		out = strconv.AppendInt(out, int64(n), 16)
+		out = append(out, "\r\n"...)
+		out = append(out, body[:n]...)
+		out = append(out, "\r\n"...)
+		body = body[n:]
+	}
+	return append(out, "0\r\n\r\n"...)
+}
+
+func TestMCPPost(t *testing.T) {
+	for _, in := range [][]byte{mcpPost(), mcpPostChunked()} {
+		var p Parser
+		var req Request
+		if n, err := p.Parse(in, &req); n != len(in) || err != nil || len(req.Body()) != 230 ||
+			string(req.Header("mcp-protocol-version")) != "2025-11-25" {
+			t.Fatalf("Parse = %d, %v, body %d bytes", n, err, len(req.Body()))
+		}
+	}
+}

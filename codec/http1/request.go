@@ -49,11 +49,11 @@ type Request struct {
 
 	// Progress of a request still arriving; see Parser.Parse.
 	stage         stage
-	seen          int // len(buf) at the last "need more" answer
+	seen          int  // len(buf) at the last "need more" answer
 	lineStart     int  // stageHead: start of the first line not yet terminated
 	scanned       int  // stageHead: bytes before this hold no LF after lineStart
 	methodDone    bool // stageHead: the method has been checked up to its SP
-	headLen       int // set once the header block is parsed
+	headLen       int  // set once the header block is parsed
 	framing       framing
 	contentLength int
 	wire          int // chunked: offset in buf of the next unparsed byte

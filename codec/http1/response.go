@@ -1,9 +1,7 @@
 package http1
 
 import (
-	"bytes"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -74,7 +72,7 @@ func AppendStatusLine(dst []byte, status int) []byte {
 // AppendHeader appends "name: value\r\n". A CR or LF in either would split
 // the response, so it is a programming error and panics.
 func AppendHeader(dst []byte, name, value string) []byte {
-	if strings.ContainsAny(name, "\r\n:") || strings.ContainsAny(value, "\r\n") {
+	if !validResponseField(name, value) {
 		panic("BUG: http1: CR, LF or colon in a response header")
 	}
 	dst = append(dst, name...)
@@ -86,13 +84,34 @@ func AppendHeader(dst []byte, name, value string) []byte {
 // AppendHeaderBytes is AppendHeader for a value held in bytes, such as a
 // request field echoed back.
 func AppendHeaderBytes(dst []byte, name string, value []byte) []byte {
-	if strings.ContainsAny(name, "\r\n:") || bytes.ContainsAny(value, "\r\n") {
+	if !validResponseField(name, value) {
 		panic("BUG: http1: CR, LF or colon in a response header")
 	}
 	dst = append(dst, name...)
 	dst = append(dst, ": "...)
 	dst = append(dst, value...)
 	return append(dst, "\r\n"...)
+}
+
+// validResponseField reports whether name has no CR, LF or colon and value
+// no CR or LF. Plain loops: the strings are short and strings.ContainsAny
+// builds a byte set on every call.
+func validResponseField[V string | []byte](name string, value V) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '\r' || c == '\n' || c == ':' {
+			return false
+		}
+	}
+	return !hasLineBreak(value)
+}
+
+func hasLineBreak[S string | []byte](s S) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' {
+			return true
+		}
+	}
+	return false
 }
 
 // AppendContentLength appends "Content-Length: n\r\n".

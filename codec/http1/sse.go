@@ -3,7 +3,6 @@ package http1
 import (
 	"bytes"
 	"strconv"
-	"strings"
 )
 
 // SSE over chunked transfer coding. Each event is exactly one chunk, so a
@@ -58,7 +57,7 @@ func AppendSSEEvent(dst []byte, id []byte, event string, data []byte) []byte {
 // AppendSSEComment appends one chunk holding ": <comment>\n\n", which
 // clients ignore: a heartbeat that keeps proxies from timing the stream out.
 func AppendSSEComment(dst []byte, comment string) []byte {
-	if strings.ContainsAny(comment, "\r\n") {
+	if hasLineBreak(comment) {
 		panic("BUG: http1: line break in an SSE comment")
 	}
 	dst = appendChunkSize(dst, len(": \n\n")+len(comment))
@@ -97,7 +96,7 @@ func AppendLastChunk(dst []byte) []byte {
 // checkSSEField panics on an id or event name that would break the event
 // framing; a NUL in an id also makes browsers ignore it.
 func checkSSEField(id []byte, event string) {
-	if bytes.ContainsAny(id, "\r\n\x00") || strings.ContainsAny(event, "\r\n") {
+	if hasLineBreak(id) || bytes.IndexByte(id, 0) >= 0 || hasLineBreak(event) {
 		panic("BUG: http1: line break or NUL in an SSE id or event name")
 	}
 }
@@ -142,7 +141,7 @@ func countLines(data []byte) (lines, breakBytes int) {
 
 func appendDataLines(dst, data []byte) []byte {
 	for {
-		i := bytes.IndexAny(data, "\r\n")
+		i := indexLineBreak(data)
 		dst = append(dst, "data: "...)
 		if i < 0 {
 			dst = append(dst, data...)
@@ -155,4 +154,13 @@ func appendDataLines(dst, data []byte) []byte {
 		}
 		data = data[i+1:]
 	}
+}
+
+func indexLineBreak(b []byte) int {
+	for i, c := range b {
+		if c == '\r' || c == '\n' {
+			return i
+		}
+	}
+	return -1
 }

@@ -99,23 +99,49 @@ var hashSeed = maphash.MakeSeed()
 
 // hashJSON returns a hash of v consistent with equalJSON: equal values hash
 // equally (numbers by their normalised digits, strings by decoded text,
-// object members combined order-independently).
+// object members combined order-independently). Containers combine their
+// children's hashes with keyed maphash, and each leaf is hashed by its own
+// stack-local maphash.Hash, so the recursion keeps every hasher on the
+// stack.
 func hashJSON(v []byte) uint64 {
-	var h maphash.Hash
-	h.SetSeed(hashSeed)
-	writeHash(&h, v)
-	return h.Sum64()
-}
-
-func writeHash(h *maphash.Hash, v []byte) {
 	k := valueKind(v)
-	h.WriteByte(byte(k))
 	switch k {
 	case kindNumber:
-		d := parseDecimal(v)
-		if d.isZero() {
-			return
+		return hashNumber(v)
+	case kindString:
+		return hashString(stringContent(v))
+	case kindArray:
+		acc := uint64(kindArray)
+		it := newElements(v)
+		for e, ok := it.next(); ok; e, ok = it.next() {
+			acc = combineHash(acc, hashJSON(e))
 		}
+		return acc
+	case kindObject:
+		// Addition commutes: member order does not matter.
+		var sum uint64
+		it := newMembers(v)
+		for key, val, ok := it.next(); ok; key, val, ok = it.next() {
+			sum += combineHash(hashString(stringContent(key)), hashJSON(val))
+		}
+		return combineHash(uint64(kindObject), sum)
+	}
+	return uint64(k)
+}
+
+func combineHash(a, b uint64) uint64 {
+	var buf [16]byte
+	binary.LittleEndian.PutUint64(buf[:8], a)
+	binary.LittleEndian.PutUint64(buf[8:], b)
+	return maphash.Bytes(hashSeed, buf[:])
+}
+
+func hashNumber(v []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(hashSeed)
+	h.WriteByte(byte(kindNumber))
+	d := parseDecimal(v)
+	if !d.isZero() {
 		var buf [9]byte
 		if d.neg {
 			buf[0] = 1
@@ -125,44 +151,17 @@ func writeHash(h *maphash.Hash, v []byte) {
 		for i := 0; i < d.nsig; i++ {
 			h.WriteByte(d.digit(i))
 		}
-	case kindString:
-		writeStringHash(h, stringContent(v))
-	case kindArray:
-		it := newElements(v)
-		for {
-			e, ok := it.next()
-			if !ok {
-				return
-			}
-			writeHash(h, e)
-			h.WriteByte(',')
-		}
-	case kindObject:
-		// Sum of per-member hashes: addition commutes, member order does not matter.
-		var sum uint64
-		it := newMembers(v)
-		for {
-			key, val, ok := it.next()
-			if !ok {
-				break
-			}
-			var mh maphash.Hash
-			mh.SetSeed(hashSeed)
-			writeStringHash(&mh, stringContent(key))
-			writeHash(&mh, val)
-			sum += mh.Sum64()
-		}
-		var buf [8]byte
-		binary.LittleEndian.PutUint64(buf[:], sum)
-		h.Write(buf[:])
 	}
+	return h.Sum64()
 }
 
-func writeStringHash(h *maphash.Hash, content []byte) {
+func hashString(content []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(hashSeed)
+	h.WriteByte(byte(kindString))
 	if !hasEscape(content) {
 		h.Write(content)
-		h.WriteByte('"')
-		return
+		return h.Sum64()
 	}
 	var buf [utf8.UTFMax]byte
 	for i := 0; i < len(content); {
@@ -170,5 +169,5 @@ func writeStringHash(h *maphash.Hash, content []byte) {
 		r, i = nextRune(content, i)
 		h.Write(utf8.AppendRune(buf[:0], r))
 	}
-	h.WriteByte('"')
+	return h.Sum64()
 }
