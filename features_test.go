@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -114,7 +115,9 @@ func (e *clientEvents) snapshot() clientEvents {
 	return clientEvents{progress: append([]float64(nil), e.progress...), logs: append([]string(nil), e.logs...), listTools: e.listTools, updated: append([]string(nil), e.updated...)}
 }
 
-func featureClient(t *testing.T, addr, pv string) (*mcp.ClientSession, *clientEvents) {
+// featureClient connects the SDK client to addr over TCP, or, when addr is
+// "stdio", to s.ServeStdio through in-process pipes.
+func featureClient(t *testing.T, s *densemcp.Server, addr, pv string) (*mcp.ClientSession, *clientEvents) {
 	t.Helper()
 	ev := &clientEvents{}
 	client := mcp.NewClient(&mcp.Implementation{Name: "features", Version: "1"}, &mcp.ClientOptions{
@@ -146,13 +149,31 @@ func featureClient(t *testing.T, addr, pv string) (*mcp.ClientSession, *clientEv
 		},
 	})
 	client.AddRoots(&mcp.Root{URI: "file:///work", Name: "work"})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	var tr mcp.Transport
+	if addr == "stdio" {
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		sctx, stop := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.ServeStdio(sctx, inR, outW); outW.Close() }()
+		t.Cleanup(func() {
+			stop()
+			inW.Close()
+			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("ServeStdio: %v", err)
+			}
+		})
+		tr = &mcp.IOTransport{Reader: outR, Writer: inW}
+	} else {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr = &mcp.IOTransport{Reader: c, Writer: c}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cs, err := client.Connect(ctx, &mcp.IOTransport{Reader: c, Writer: c}, &mcp.ClientSessionOptions{ProtocolVersion: pv})
+	cs, err := client.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: pv})
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
@@ -173,14 +194,14 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestFeaturesWithSDKClient(t *testing.T) {
 	s := featureServer(t)
-	addr := serveTCP(t, s)
-	for _, pv := range []string{"2025-11-25", ""} {
-		name := pv
-		if name == "" {
-			name = "modern"
-		}
-		t.Run(name, func(t *testing.T) {
-			cs, ev := featureClient(t, addr, pv)
+	tcp := serveTCP(t, s)
+	for _, tc := range []struct{ name, addr, pv string }{
+		{"tcp/legacy", tcp, "2025-11-25"}, {"tcp/modern", tcp, ""},
+		{"stdio/legacy", "stdio", "2025-11-25"}, {"stdio/modern", "stdio", ""},
+	} {
+		pv := tc.pv
+		t.Run(tc.name, func(t *testing.T) {
+			cs, ev := featureClient(t, s, tc.addr, pv)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 
@@ -290,16 +311,26 @@ func TestFeaturesWithSDKClient(t *testing.T) {
 // and session notifications; modern: a subscriptions/listen stream).
 func TestSubscriptionsAndListChanged(t *testing.T) {
 	s := featureServer(t)
-	addr := serveTCP(t, s)
-	for i, pv := range []string{"2025-11-25", ""} {
-		cs, ev := featureClient(t, addr, pv)
+	tcp := serveTCP(t, s)
+	for i, tc := range []struct{ addr, pv string }{{tcp, "2025-11-25"}, {tcp, ""}, {"stdio", "2025-11-25"}, {"stdio", ""}} {
+		pv := tc.pv
+		cs, ev := featureClient(t, s, tc.addr, pv)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := cs.Subscribe(ctx, &mcp.SubscribeParams{URI: "test://text"}); err != nil {
 			t.Fatalf("%q subscribe: %v", pv, err)
 		}
+		// The SDK may register a listen stream's id only after it sees the
+		// acknowledgement, so updates are repeated until one is seen.
+		s.ResourceUpdated("test://blob") // not subscribed: never delivered
+		last := time.Now()
 		s.ResourceUpdated("test://text")
-		s.ResourceUpdated("test://blob") // not subscribed
-		waitFor(t, "resource update", func() bool { return len(ev.snapshot().updated) == 1 })
+		waitFor(t, fmt.Sprintf("resource update (%s %q)", tc.addr, pv), func() bool {
+			if time.Since(last) > 200*time.Millisecond {
+				last = time.Now()
+				s.ResourceUpdated("test://text")
+			}
+			return len(ev.snapshot().updated) >= 1
+		})
 		name := fmt.Sprintf("added_%d", i)
 		err := densemcp.AddTool(s, &densemcp.Tool{Name: name, Inline: true}, func(req *densemcp.Request, in echoIn) (any, error) { return nil, nil })
 		if err != nil {
@@ -320,8 +351,10 @@ func TestSubscriptionsAndListChanged(t *testing.T) {
 		if err := cs.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: "test://text"}); err != nil {
 			t.Fatalf("%q unsubscribe: %v", pv, err)
 		}
-		if got := ev.snapshot().updated; got[0] != "test://text" {
-			t.Fatalf("updated %v", got)
+		for _, u := range ev.snapshot().updated {
+			if u != "test://text" {
+				t.Fatalf("update for a URI not subscribed: %v", u)
+			}
 		}
 		cancel()
 	}

@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -132,6 +133,12 @@ func TestAppendJSON(t *testing.T) {
 	out, err = AppendJSON([]byte("keep"), math.Inf(1))
 	if err == nil || string(out) != "keep" {
 		t.Fatalf("AppendJSON(+Inf) = %s, %v; want an error and dst unchanged", out, err)
+	}
+}
+
+func TestPretouch(t *testing.T) {
+	if err := Pretouch(reflect.TypeFor[encodeSample](), reflect.TypeFor[[]string]()); err != nil {
+		t.Fatal(err)
 	}
 }
 

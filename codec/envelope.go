@@ -40,6 +40,32 @@ func invalidRequest(msg string, id []byte) *Error {
 	return &Error{Code: CodeInvalidRequest, Message: msg, ID: id}
 }
 
+// envelope holds the raw values of the top-level members that JSON-RPC
+// defines, as recorded during the scan. nil means absent: a JSON value is
+// never empty.
+type envelope struct {
+	jsonrpc, id, method, params, result, error []byte
+}
+
+// set records val if key names an envelope member. Keys are case-sensitive:
+// "Method" is an unknown member like any other and is ignored.
+func (e *envelope) set(key, val []byte) {
+	switch string(key) {
+	case "jsonrpc":
+		e.jsonrpc = val
+	case "id":
+		e.id = val
+	case "method":
+		e.method = val
+	case "params":
+		e.params = val
+	case "result":
+		e.result = val
+	case "error":
+		e.error = val
+	}
+}
+
 // Decoder decodes JSON-RPC 2.0 messages. It keeps scratch space between
 // calls, so reuse one per event loop or connection. The zero value is ready.
 // A Decoder is not safe for concurrent use.

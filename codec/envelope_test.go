@@ -251,3 +251,35 @@ func TestDecodeManyObjectsWithManyKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorMessagesAreStable(t *testing.T) {
+	// Clients see these texts; changing one is a visible change.
+	f := func(got, want string) {
+		t.Helper()
+		if got != want {
+			t.Fatalf("message %q, want %q", got, want)
+		}
+	}
+	f(msgUnexpectedEnd, "parse error: unexpected end of input")
+	f(msgInvalidChar, "parse error: invalid character")
+	f(msgInvalidNumber, "parse error: invalid number")
+	f(msgInvalidEscape, "parse error: invalid escape sequence in string")
+	f(msgInvalidUTF8, "parse error: invalid UTF-8 in string")
+	f(msgControlChar, "parse error: control character in string")
+	f(msgNULKey, "parse error: NUL character in object key")
+	f(msgDuplicateKey, "parse error: duplicate object key")
+	f(msgTooDeep, "parse error: nesting deeper than 128 levels")
+	f(msgTrailingData, "parse error: data after the JSON value")
+	f(msgBatch, "batching is not supported")
+	f(msgNotObject, "message must be a JSON object")
+	f(msgBadID, "id must be a string or a number")
+	f(msgBadVersion, `jsonrpc must be "2.0"`)
+	f(msgMethodNotString, "method must be a string")
+	f(msgRequestWithResult, "a request must not carry result or error")
+	f(msgBadParams, "params must be an object or an array")
+	f(msgNoMethod, "message must carry method, result or error")
+	f(msgResultAndError, "a response must carry exactly one of result and error")
+	f(msgResponseWithoutID, "a response must carry an id")
+	f(msgResponseWithParams, "a response must not carry params")
+	f(msgErrorNotObject, "error must be an object")
+}

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"reflect"
 	"sync"
 
 	"github.com/bytedance/sonic"
@@ -63,4 +64,12 @@ var unmarshalConfig = sonic.Config{
 // invalid UTF-8.
 func Unmarshal(data []byte, v any) error {
 	return unmarshalConfig.Unmarshal(data, v)
+}
+
+// Pretouch compiles sonic's encoder and decoder for the given types ahead of
+// time. Call it at start-up with every params and result type: it removes
+// the first request's JIT latency and keeps the first decodes of a type from
+// racing inside sonic's compiler (notes/gnet-sonic.md §3b, §3e).
+func Pretouch(types ...reflect.Type) error {
+	return sonic.PretouchMany(types)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/densemcp/densemcp"
 	"github.com/densemcp/densemcp/engine"
+	"github.com/densemcp/densemcp/perf"
 )
 
 // version is the binary's serverInfo version.
@@ -33,6 +34,7 @@ func usage(w io.Writer) {
 
 commands:
   serve   run the MCP server (densemcp serve -h for flags)
+  bench   load-generate against an MCP server on loopback (densemcp bench -h)
 `)
 }
 
@@ -44,6 +46,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stdin, stdout, stderr)
+	case "bench":
+		return perf.Main(args[1:])
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0

@@ -471,3 +471,26 @@ func TestMCPPost(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitBoundaries(t *testing.T) {
+	p := Parser{Limits{MaxHeaderBytes: 64, MaxBodyBytes: 10}}
+	f := func(in string, want error) {
+		t.Helper()
+		var req Request
+		n, err := p.Parse([]byte(in), &req)
+		if err != want || (err == nil) != (n == len(in)) {
+			t.Fatalf("Parse(%q) = %d, %v; want %v", in, n, err, want)
+		}
+	}
+	head := func(size int) string {
+		h := "GET / HTTP/1.1\r\nHost: a\r\nX: "
+		return h + strings.Repeat("x", size-len(h)-4) + "\r\n\r\n"
+	}
+	f(head(64), nil)
+	f(head(65), ErrHeaderTooLarge)
+	const post = "POST / HTTP/1.1\r\nHost: a\r\n"
+	f(post+"Content-Length: 10\r\n\r\n0123456789", nil)
+	f(post+"Content-Length: 11\r\n\r\n0123456789X", ErrBodyTooLarge)
+	f(post+"Transfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n", nil)
+	f(post+"Transfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n6\r\n56789X\r\n0\r\n\r\n", ErrBodyTooLarge)
+}

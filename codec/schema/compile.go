@@ -256,6 +256,7 @@ func (s *scope) subMap(keyword string, add func(name string, n *node) error) err
 	if valueKind(raw) != kindObject {
 		return s.errorf(keyword, "must be an object of schemas")
 	}
+	seen := map[string]bool{}
 	it := newMembers(raw)
 	for {
 		key, val, ok := it.next()
@@ -263,6 +264,10 @@ func (s *scope) subMap(keyword string, add func(name string, n *node) error) err
 			return nil
 		}
 		name := string(appendUnescaped(nil, stringContent(key)))
+		if seen[name] {
+			return s.errorf(keyword, "has %q twice", name)
+		}
+		seen[name] = true
 		n, err := s.c.compile(val, s.ptr+"/"+escapePointer(keyword)+"/"+escapePointer(name), s.depth+1, s.embedded)
 		if err != nil {
 			return err

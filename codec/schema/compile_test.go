@@ -43,6 +43,7 @@ func TestCompileErrors(t *testing.T) {
 	f(`{"enum":1}`, ErrInvalidSchema, `schema #: enum must be an array: invalid JSON Schema`)
 	f(`{"uniqueItems":1}`, ErrInvalidSchema, `schema #: uniqueItems must be a boolean: invalid JSON Schema`)
 	f(`{"type":"string","type":"number"}`, ErrInvalidSchema, `schema #: duplicate keyword "type": invalid JSON Schema`)
+	f(`{"properties":{"a":{},"\u0061":{}}}`, ErrInvalidSchema, `schema #: properties has "a" twice: invalid JSON Schema`)
 	f(`{"pattern":"(?=a)"}`, ErrUnsupportedPattern,
 		"schema #: pattern \"(?=a)\": error parsing regexp: invalid or unsupported Perl syntax: `(?=`: regular expression not supported by RE2")
 	f(`{"patternProperties":{"(a)\\1":{}}}`, ErrUnsupportedPattern,

@@ -49,24 +49,22 @@ func equalArrays(a, b []byte) bool {
 }
 
 // equalObjects matches every member of a with the member of b of the same
-// name. Keys are unique (strict JSON), so equal member counts plus a match
-// for every member of a means equal objects. Quadratic in the member count;
-// uniqueItems only reaches it for values whose hashes collide.
+// name. Keys are unique (strict JSON), so a match for every member of a
+// plus equal member counts means equal objects. The count of b is taken
+// last: unequal objects usually differ at their first member. Quadratic in
+// the member count; uniqueItems only reaches it for short arrays or for
+// values whose hashes collide.
 func equalObjects(a, b []byte) bool {
-	if countMembers(a) != countMembers(b) {
-		return false
-	}
+	count := 0
 	ma := newMembers(a)
-	for {
-		ka, va, ok := ma.next()
-		if !ok {
-			return true
-		}
+	for ka, va, ok := ma.next(); ok; ka, va, ok = ma.next() {
 		vb, found := lookupMember(b, stringContent(ka))
 		if !found || !equalJSON(va, vb) {
 			return false
 		}
+		count++
 	}
+	return count == countMembers(b)
 }
 
 func countMembers(obj []byte) int {

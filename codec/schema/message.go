@@ -10,7 +10,7 @@ import (
 // are read by a language model deciding how to fix its tool arguments, so
 // they say what was expected and what was sent.
 
-var depthMessage = "value is nested too deeply to validate (more than " + strconv.Itoa(MaxDepth) +
+var depthMessage = "value is nested too deeply to validate (more than " + strconv.Itoa(maxDepth) +
 	" nested schema applications)"
 
 // maxDescribed bounds how much of an offending value a message quotes.

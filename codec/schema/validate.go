@@ -2,14 +2,14 @@ package schema
 
 import "sync"
 
-// MaxDepth bounds nested schema applications during one Validate: each
+// maxDepth bounds nested schema applications during one Validate: each
 // step into an array item or object member and each $ref, allOf, anyOf,
 // oneOf, not, if/then/else or dependentSchemas counts one. A recursive
 // schema ($ref to an ancestor) follows the instance down, so this also
 // bounds instance nesting; past it Validate fails with a ValidationError
-// instead of growing the stack. 512 covers any tool argument we have seen
-// with room to spare; the codec's own nesting limit is lower.
-const MaxDepth = 512
+// instead of growing the stack. A recursive schema spends two per level
+// (the item and the $ref), so 512 still admits arguments nested 256 deep.
+const maxDepth = 512
 
 // validator is the state of one Validate call. It is pooled so that a
 // valid instance costs no allocation: the error path and the scratch
@@ -121,7 +121,7 @@ func (v *validator) validate(n *node, inst []byte) bool {
 	if n.never {
 		return v.loud() && v.fail("false", "no value is allowed here")
 	}
-	if v.depth == MaxDepth {
+	if v.depth == maxDepth {
 		v.abort = &ValidationError{InstancePath: v.pointer(), Message: depthMessage}
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -277,9 +278,9 @@ func TestRefs(t *testing.T) {
 	f(`{"enum":[{"type":"string"}, 1],"not":{"$ref":"#/enum/0"}}`, `1`, "")
 	// 2020-12: $ref siblings apply.
 	f(`{"$defs":{"s":{"type":"string"}},"$ref":"#/$defs/s","maxLength":1}`, `"ab"`, "string must have at most 1 character, has 2")
-	// Nesting deeper than MaxDepth fails cleanly instead of overflowing the stack.
-	deep := strings.Repeat("[", MaxDepth+10) + strings.Repeat("]", MaxDepth+10)
-	f(`{"items":{"$ref":"#"}}`, deep, strings.Repeat("/0", MaxDepth/2)+": "+depthMessage) // items + $ref: two applications per level
+	// Nesting deeper than maxDepth fails cleanly instead of overflowing the stack.
+	deep := strings.Repeat("[", maxDepth+10) + strings.Repeat("]", maxDepth+10)
+	f(`{"items":{"$ref":"#"}}`, deep, strings.Repeat("/0", maxDepth/2)+": "+depthMessage) // items + $ref: two applications per level
 }
 
 func TestDepthLimitInsideNot(t *testing.T) {
@@ -289,7 +290,7 @@ func TestDepthLimitInsideNot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deep := strings.Repeat("[", MaxDepth+10) + strings.Repeat("]", MaxDepth+10)
+	deep := strings.Repeat("[", maxDepth+10) + strings.Repeat("]", maxDepth+10)
 	err = s.Validate([]byte(deep))
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Keyword != "" || ve.Message != depthMessage {
@@ -304,8 +305,10 @@ func TestDraft07(t *testing.T) {
 	f(`{`+d7+`"items":[{"type":"string"},{"type":"integer"}]}`, `["a","b"]`, "/1: expected integer, got string")
 	f(`{`+d7+`"items":[{"type":"string"}],"additionalItems":false}`, `["a","b"]`, "array must have at most 1 item, has 2")
 	f(`{`+d7+`"items":{"type":"string"},"additionalItems":false}`, `["a","b"]`, "")
-	f(`{`+d7+`"prefixItems":[{"type":"string"}]}`, `[1]`, "") // not a draft-07 keyword
-	f(`{`+d7+`"definitions":{"s":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/s","maxLength":1}}}`, `{"a":"long"}`, "") // $ref siblings ignored
+	// prefixItems is not a draft-07 keyword.
+	f(`{`+d7+`"prefixItems":[{"type":"string"}]}`, `[1]`, "")
+	// draft-07 ignores the siblings of $ref.
+	f(`{`+d7+`"definitions":{"s":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/s","maxLength":1}}}`, `{"a":"long"}`, "")
 	f(`{`+d7+`"definitions":{"s":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/s"}}}`, `{"a":1}`, "/a: expected string, got number")
 	f(`{`+d7+`"definitions":{"s":{"$id":"#str","type":"string"}},"items":{"$ref":"#str"}}`, `[1]`, "/0: expected string, got number")
 	f(`{`+d7+`"dependencies":{"a":["b"],"c":{"required":["d"]}}}`, `{"a":1}`, `property "b" is required when "a" is present`)
@@ -336,4 +339,30 @@ func TestErrorLocation(t *testing.T) {
 func TestMessagesTruncate(t *testing.T) {
 	long := strings.Repeat("x", 100)
 	check(t, `{"enum":["a"]}`, `"`+long+`"`, `value "`+strings.Repeat("x", maxDescribed)+`…" is not one of ["a"]`)
+}
+
+func TestValidateConcurrent(t *testing.T) {
+	s, err := Compile([]byte(nestedSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := []byte(nestedInstance)
+	invalid := []byte(strings.Replace(nestedInstance, `"qty":10`, `"qty":0`, 1))
+	const want = "/items/2/qty: 0 is less than the minimum 1"
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 200 {
+				if err := s.Validate(valid); err != nil {
+					t.Errorf("valid instance: %v", err)
+					return
+				}
+				if err := s.Validate(invalid); err == nil || err.Error() != want {
+					t.Errorf("invalid instance: got %v, want %s", err, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -66,8 +66,8 @@ func TestStrings_Unescape(t *testing.T) {
 	f(`\b\f\n\r\t`, "\b\f\n\r\t", 5)
 	f(`\u0041\u00e9\u4e2d`, "Aé中", 3)
 	f(`\uD83D\uDE00x`, "😀x", 2)
-	f(`\ud83dx`, "\uFFFDx", 2)     // lone high surrogate
-	f(`\ude00`, "\uFFFD", 1)       // lone low surrogate
+	f(`\ud83dx`, "\uFFFDx", 2)      // lone high surrogate
+	f(`\ude00`, "\uFFFD", 1)        // lone low surrogate
 	f(`\ud83d\u0041`, "\uFFFDA", 2) // high surrogate then a non-surrogate
 	f(`é😀`, "é😀", 2)
 }

@@ -1,0 +1,192 @@
+//go:build linux
+
+package perf
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Main is the `densemcp bench` command: it parses args (without the command name), runs
+// the load and prints the report. It returns the process exit code.
+func Main(args []string) int {
+	cfg, err := parseConfig(args, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "densemcp bench:", err)
+		return 2
+	}
+	if _, err := raiseNoFile(); err != nil {
+		fmt.Fprintln(os.Stderr, "densemcp bench: cannot raise RLIMIT_NOFILE:", err)
+	}
+	rows, err := Run(cfg, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "densemcp bench:", err)
+		return 1
+	}
+	if cfg.JSON {
+		err = writeJSON(os.Stdout, rows)
+	} else {
+		err = writeTable(os.Stdout, cfg, rows)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "densemcp bench:", err)
+		return 1
+	}
+	return 0
+}
+
+// Run executes one bench run described by cfg, printing a progress line every second to
+// progress (nil for none), and returns one row per measured window.
+func Run(cfg *Config, progress io.Writer) ([]Row, error) {
+	var err error
+	if cfg.sockaddr, err = loopbackSockaddr(cfg.Addr); err != nil {
+		return nil, err
+	}
+	if err = cfg.validate(); err != nil {
+		return nil, err
+	}
+	if progress == nil {
+		progress = io.Discard
+	}
+	base := time.Now()
+	baseline := takeSample(cfg.ServerPID)
+	nw := min(runtime.GOMAXPROCS(0), cfg.Conns)
+	workers := make([]*worker, nw)
+	for i := range workers {
+		n := cfg.Conns / nw
+		if i < cfg.Conns%nw {
+			n++
+		}
+		if workers[i], err = newWorker(cfg, nw, n, base); err != nil {
+			for _, w := range workers[:i] {
+				w.close()
+			}
+			return nil, err
+		}
+	}
+	defer func() {
+		for _, w := range workers {
+			w.close()
+		}
+	}()
+
+	// Setup: every worker dials and initialises its connections, then waits for the plan.
+	start := make(chan *plan)
+	var ready, done sync.WaitGroup
+	for i, w := range workers {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			w.setup()
+			ready.Done()
+			p := <-start
+			if p == nil {
+				return
+			}
+			if cfg.Shape == ShapeHold {
+				w.hold(p)
+			} else {
+				w.measure(p, i)
+			}
+		}()
+	}
+	waitReporting(&ready, progress, func() string {
+		return fmt.Sprintf("setting up: %d/%d connections ready", liveConns(workers), cfg.Conns)
+	})
+	established := liveConns(workers)
+	if established == 0 {
+		close(start)
+		done.Wait()
+		return nil, fmt.Errorf("%w: none of %d connections to %s (%s) came up", ErrSetup, cfg.Conns, cfg.Addr, cfg.Target)
+	}
+
+	p := newPlan(cfg, int64(time.Since(base)))
+	for range workers {
+		start <- p
+	}
+	samples := sampleWindows(cfg, p, base, workers, progress)
+	done.Wait()
+	return buildRows(cfg, p, workers, samples, baseline, established), nil
+}
+
+func newPlan(cfg *Config, now int64) *plan {
+	p := &plan{measureStart: now + int64(cfg.Warmup), stepLen: int64(cfg.Duration), rates: []int{0}}
+	switch cfg.Shape {
+	case ShapeOpen:
+		p.rates = []int{cfg.Rate}
+	case ShapeRamp:
+		p.rates = cfg.RampSteps
+	}
+	p.measureEnd = p.measureStart + p.stepLen*int64(len(p.rates))
+	p.drainEnd = p.measureEnd + int64(cfg.Timeout)
+	return p
+}
+
+// sampleWindows reads the clocks at every window boundary and prints progress each second
+// until the measured span ends.
+func sampleWindows(cfg *Config, p *plan, base time.Time, workers []*worker, progress io.Writer) []sample {
+	samples := make([]sample, 0, len(p.rates)+1)
+	last, lastCalls := time.Since(base), uint64(0)
+	for i := 0; i <= len(p.rates); {
+		boundary := time.Duration(p.measureStart + int64(i)*p.stepLen)
+		next := min(boundary, last+time.Second)
+		time.Sleep(next - time.Since(base))
+		if time.Since(base) >= boundary {
+			samples = append(samples, takeSample(cfg.ServerPID))
+			i++
+			continue
+		}
+		now := time.Since(base)
+		calls, errs, tos, inflight := liveTotals(workers)
+		rate := float64(calls-lastCalls) / (now - last).Seconds()
+		fmt.Fprintf(progress, "bench %5.1fs: %s %s conns=%d calls=%d (%.0f/s) errors=%d timeouts=%d in-flight=%d\n",
+			(now - time.Duration(p.measureStart)).Seconds(), cfg.Target, cfg.Shape, liveConns(workers),
+			calls, rate, errs, tos, inflight)
+		last, lastCalls = now, calls
+	}
+	return samples
+}
+
+// waitReporting waits for wg, printing status() every second.
+func waitReporting(wg *sync.WaitGroup, progress io.Writer, status func() string) {
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ch:
+			return
+		case <-t.C:
+			fmt.Fprintln(progress, status())
+		}
+	}
+}
+
+func liveConns(workers []*worker) int {
+	n := int64(0)
+	for _, w := range workers {
+		n += w.live.conns.Load()
+	}
+	return int(n)
+}
+
+func liveTotals(workers []*worker) (calls, errs, timeouts uint64, inflight int64) {
+	for _, w := range workers {
+		calls += w.live.calls.Load()
+		errs += w.live.errors.Load()
+		timeouts += w.live.timeouts.Load()
+		inflight += w.live.inflight.Load()
+	}
+	return
+}

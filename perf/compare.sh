@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# perf/compare.sh — run the same scenarios against densemcp, the floor server and the two
+# peers (official Go SDK, mcp-go), each server pinned to CPU 0 with GOMAXPROCS=1 and the
+# generator pinned to CPU 1, and write perf/RESULTS.md. Loopback only; about 5 minutes.
+#
+# Environment:
+#   DURATION      measured time per scenario (default 5s); WARMUP (default 1s)
+#   DENSEMCP_ARGS how to start bin/densemcp; PORT_TCP/PORT_HTTP are substituted (default:
+#                 "serve --tcp 127.0.0.1:PORT_TCP", plus "--http 127.0.0.1:PORT_HTTP" when
+#                 `densemcp serve -h` lists an --http flag)
+#   SERVERS       which servers to run (default: "densemcp floor gosdk gosdk-stateless mcpgo";
+#                 go-sdk serves 2026-07-28 only in stateless mode, so gosdk-stateless runs
+#                 the modern scenario alone)
+#   OUT           where to write the report (default: perf/RESULTS.md)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=$ROOT/bin
+OUT=${OUT:-$ROOT/perf/RESULTS.md}
+DURATION=${DURATION:-5s}
+WARMUP=${WARMUP:-1s}
+SERVERS=${SERVERS:-"densemcp floor gosdk gosdk-stateless mcpgo"}
+PORT_TCP=17471
+PORT_HTTP=17472
+WORK=$(mktemp -d)
+RESULTS=$WORK/results.jsonl
+NOTES=$WORK/notes.md
+: >"$RESULTS"
+: >"$NOTES"
+
+SERVER_PID=""
+stop_server() {
+	if [[ -n $SERVER_PID ]]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=""
+	fi
+}
+cleanup() {
+	stop_server
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+note() { echo "$*" | tee -a "$NOTES" >&2; }
+
+if (($(nproc) < 2)); then
+	echo "compare.sh needs 2 CPUs (server on 0, generator on 1); found $(nproc)" >&2
+	exit 1
+fi
+
+note "Load average when the run started (other work on this machine competes for both CPUs): $(cut -d' ' -f1-3 /proc/loadavg)."
+
+echo "== building" >&2
+mkdir -p "$BIN"
+go build -o "$BIN/bench" ./perf/bench
+go build -o "$BIN/floor" ./perf/floor
+go build -o "$BIN/report" ./perf/report
+(cd perf/peers && GOWORK=off go build -o "$BIN/peer-gosdk" ./gosdk && GOWORK=off go build -o "$BIN/peer-mcpgo" ./mcpgo)
+HAVE_DENSEMCP=1
+if ! go build -o "$BIN/densemcp" ./cmd/densemcp 2>"$WORK/densemcp-build.log"; then
+	HAVE_DENSEMCP=0
+	note "densemcp: not measured — \`go build ./cmd/densemcp\` failed: $(head -c 300 "$WORK/densemcp-build.log" | tr '\n' ' ')"
+elif [[ -z ${DENSEMCP_ARGS:-} ]]; then
+	DENSEMCP_ARGS="serve --tcp 127.0.0.1:PORT_TCP"
+	if "$BIN/densemcp" serve -h 2>&1 | grep -q -- '-http'; then
+		DENSEMCP_ARGS+=" --http 127.0.0.1:PORT_HTTP"
+	else
+		note "densemcp: this build has no --http flag yet; only its TCP scenarios are measured."
+	fi
+fi
+
+# wait_port PORT: true once something accepts on 127.0.0.1:PORT (5 s at most).
+wait_port() {
+	for _ in $(seq 50); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_server NAME: starts it pinned to CPU 0; sets SERVER_PID, HAS_TCP, HAS_HTTP.
+start_server() {
+	local name=$1 args want_tcp=0 want_http=1
+	HAS_TCP=0
+	HAS_HTTP=0
+	case $name in
+	densemcp)
+		[[ $DENSEMCP_ARGS == *PORT_TCP* ]] && want_tcp=1
+		[[ $DENSEMCP_ARGS == *PORT_HTTP* ]] || want_http=0
+		args=${DENSEMCP_ARGS//PORT_TCP/$PORT_TCP}
+		args=${args//PORT_HTTP/$PORT_HTTP}
+		# shellcheck disable=SC2086
+		taskset -c 0 env GOMAXPROCS=1 "$BIN/densemcp" $args >"$WORK/$name.log" 2>&1 &
+		;;
+	floor)
+		want_tcp=1
+		taskset -c 0 env GOMAXPROCS=1 "$BIN/floor" --tcp "127.0.0.1:$PORT_TCP" --http "127.0.0.1:$PORT_HTTP" --loops 1 >"$WORK/$name.log" 2>&1 &
+		;;
+	gosdk | mcpgo)
+		taskset -c 0 env GOMAXPROCS=1 "$BIN/peer-$name" --http "127.0.0.1:$PORT_HTTP" >"$WORK/$name.log" 2>&1 &
+		;;
+	gosdk-stateless)
+		taskset -c 0 env GOMAXPROCS=1 "$BIN/peer-gosdk" --stateless --http "127.0.0.1:$PORT_HTTP" >"$WORK/$name.log" 2>&1 &
+		;;
+	esac
+	SERVER_PID=$!
+	if ((want_tcp)) && wait_port "$PORT_TCP"; then HAS_TCP=1; fi
+	if ((want_http)) && wait_port "$PORT_HTTP"; then HAS_HTTP=1; fi
+	if ((HAS_TCP + HAS_HTTP == 0)); then
+		note "$name: not measured — it did not listen ($(head -c 300 "$WORK/$name.log" | tr '\n' ' '))"
+		stop_server
+		return 1
+	fi
+}
+
+# bench SERVER SCENARIO ARGS...: one generator run on CPU 1, appended to the results.
+bench() {
+	local server=$1 scenario=$2
+	shift 2
+	local args=(--warmup "$WARMUP" --duration "$DURATION" "$@")
+	echo "== $server: $scenario" >&2
+	local out row
+	if ! out=$(taskset -c 1 "$BIN/bench" "${args[@]}" --server-pid "$SERVER_PID" --json 2>"$WORK/bench.err"); then
+		note "$server / $scenario: bench failed: $(tail -n 2 "$WORK/bench.err" | tr '\n' ' ')"
+		return 0
+	fi
+	while IFS= read -r row; do
+		printf '{"server":"%s","scenario":"%s","command":"densemcp bench %s --server-pid PID --json","row":%s}\n' \
+			"$server" "$scenario" "${args[*]}" "$row" >>"$RESULTS"
+	done <<<"$out"
+}
+
+for server in $SERVERS; do
+	if [[ $server == densemcp && $HAVE_DENSEMCP == 0 ]]; then continue; fi
+	start_server "$server" || continue
+	H=127.0.0.1:$PORT_HTTP
+	T=127.0.0.1:$PORT_TCP
+	if [[ $server == gosdk-stateless ]]; then
+		bench "$server" "HTTP modern (2026-07-28), one call in flight: C=16 K=1" --target http-modern --addr "$H" -c 16 -k 1
+		stop_server
+		continue
+	fi
+	# Idle holds first, on a fresh process: its baseline RSS is then not inflated by the
+	# heap that earlier load left behind.
+	if ((HAS_TCP)); then
+		bench "$server" "Idle hold: 1000 TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c 1000 --duration 2s
+	fi
+	if ((HAS_HTTP)); then
+		bench "$server" "Idle hold: 1000 HTTP legacy sessions, each with a GET SSE stream" --shape hold --target http --addr "$H" -c 1000 --duration 2s
+	fi
+	if ((HAS_HTTP)); then
+		bench "$server" "HTTP legacy, one call in flight: C=16 K=1" --target http --addr "$H" -c 16 -k 1
+		bench "$server" "HTTP legacy, pipelined: C=16 K=8" --target http --addr "$H" -c 16 -k 8
+		bench "$server" "HTTP legacy, 256 connections: C=256 K=1" --target http --addr "$H" -c 256 -k 1
+		if [[ $server != gosdk ]]; then
+			bench "$server" "HTTP modern (2026-07-28), one call in flight: C=16 K=1" --target http-modern --addr "$H" -c 16 -k 1
+		fi
+	fi
+	if ((HAS_TCP)); then
+		bench "$server" "TCP NDJSON, one call in flight: C=16 K=1" --target tcp --addr "$T" -c 16 -k 1
+		bench "$server" "TCP NDJSON, pipelined: C=16 K=16" --target tcp --addr "$T" -c 16 -k 16
+	fi
+	stop_server
+done
+
+"$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP)" >"$OUT"
+echo "wrote $OUT" >&2

@@ -1,0 +1,147 @@
+//go:build linux
+
+package perf
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+)
+
+// Row is one line of the report: the whole measured span, or one ramp step. Latencies are
+// in microseconds from the intended send time; CPU per call is -1 when unknown.
+type Row struct {
+	Target      string            `json:"target"`
+	Shape       string            `json:"shape"`
+	Step        int               `json:"step"`
+	OfferedRate int               `json:"offered_rate,omitempty"`
+	Conns       int               `json:"conns"`
+	Depth       int               `json:"k"`
+	TextSize    int               `json:"text"`
+	Seconds     float64           `json:"seconds"`
+	Calls       uint64            `json:"calls"`
+	CallsPerSec float64           `json:"calls_per_sec"`
+	Errors      uint64            `json:"errors"`
+	ErrorKinds  map[string]uint64 `json:"error_kinds,omitempty"`
+	Timeouts    uint64            `json:"timeouts"`
+	Late        uint64            `json:"late"`
+	Shed        uint64            `json:"shed"`
+	P50us       float64           `json:"p50_us"`
+	P95us       float64           `json:"p95_us"`
+	P99us       float64           `json:"p99_us"`
+	P999us      float64           `json:"p999_us"`
+	MaxUs       float64           `json:"max_us"`
+	MeanUs      float64           `json:"mean_us"`
+
+	ServerCPUPerCallUs float64 `json:"server_cpu_us_per_call"`
+	ServerRSSBytes     int64   `json:"server_rss_bytes,omitempty"`
+	GenCPUPerCallUs    float64 `json:"gen_cpu_us_per_call"`
+
+	Established      int     `json:"established"`
+	SetupFailed      int     `json:"setup_failed"`
+	LostConns        int     `json:"lost_conns"`
+	BaselineRSSBytes int64   `json:"baseline_rss_bytes,omitempty"`
+	RSSPerConnBytes  float64 `json:"rss_per_conn_bytes,omitempty"`
+}
+
+func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseline sample, established int) []Row {
+	var failed, lost int
+	for _, w := range workers {
+		failed += w.setupFailed
+		lost += w.lostConns
+	}
+	rows := make([]Row, len(p.rates))
+	for i := range rows {
+		var win window
+		for _, w := range workers {
+			win.merge(&w.windows[i])
+		}
+		secs := time.Duration(p.stepLen).Seconds()
+		r := Row{Target: cfg.Target.String(), Shape: cfg.Shape.String(), Step: i, OfferedRate: p.rates[i],
+			Conns: cfg.Conns, Depth: cfg.Depth, TextSize: cfg.TextSize, Seconds: secs,
+			Calls: win.calls, CallsPerSec: float64(win.calls) / secs, Errors: win.errors(),
+			Timeouts: win.timeouts, Late: win.late, Shed: win.shed,
+			P50us: us(win.hist.Quantile(0.50)), P95us: us(win.hist.Quantile(0.95)),
+			P99us: us(win.hist.Quantile(0.99)), P999us: us(win.hist.Quantile(0.999)),
+			MaxUs: us(win.hist.Max()), MeanUs: win.hist.Mean() / 1e3,
+			ServerCPUPerCallUs: -1, GenCPUPerCallUs: -1,
+			Established: established, SetupFailed: failed, LostConns: lost}
+		for k, n := range win.errs {
+			if n > 0 {
+				if r.ErrorKinds == nil {
+					r.ErrorKinds = map[string]uint64{}
+				}
+				r.ErrorKinds[errKindNames[k]] = n
+			}
+		}
+		a, b := samples[i], samples[i+1]
+		if win.calls > 0 {
+			r.GenCPUPerCallUs = float64((b.selfCPU - a.selfCPU).Microseconds()) / float64(win.calls)
+			if a.ok && b.ok {
+				r.ServerCPUPerCallUs = float64((b.serverCPU - a.serverCPU).Microseconds()) / float64(win.calls)
+			}
+		}
+		r.ServerRSSBytes = b.serverRSS
+		if cfg.Shape == ShapeHold && baseline.ok && a.ok && established > 0 {
+			r.BaselineRSSBytes = baseline.serverRSS
+			r.RSSPerConnBytes = float64(a.serverRSS-baseline.serverRSS) / float64(established)
+		}
+		rows[i] = r
+	}
+	return rows
+}
+
+func us(ns int64) float64 { return float64(ns) / 1e3 }
+
+func writeJSON(w io.Writer, rows []Row) error {
+	enc := json.NewEncoder(w)
+	for i := range rows {
+		if err := enc.Encode(&rows[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeTable(w io.Writer, cfg *Config, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	if cfg.Shape == ShapeHold {
+		fmt.Fprintln(tw, "target\tconns\testablished\tfailed\tlost\tbaseline RSS MiB\tRSS MiB\tRSS/conn B\t")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.0f\t\n", r.Target, r.Conns, r.Established,
+				r.SetupFailed, r.LostConns, mib(r.BaselineRSSBytes), mib(r.ServerRSSBytes), r.RSSPerConnBytes)
+		}
+		return tw.Flush()
+	}
+	fmt.Fprintln(tw, "target\tshape\tstep\trate\tc\tk\tcalls\tcalls/s\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv RSS MiB\tgen CPU µs/call\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.1f\t%.2f\t\n",
+			r.Target, r.Shape, r.Step, r.OfferedRate, r.Conns, r.Depth, r.Calls, r.CallsPerSec, r.Errors,
+			r.Timeouts, r.Shed, r.P50us, r.P95us, r.P99us, r.P999us, r.MaxUs, cpuCell(r.ServerCPUPerCallUs),
+			mib(r.ServerRSSBytes), r.GenCPUPerCallUs)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.Errors > 0 {
+			fmt.Fprintf(w, "step %d errors: %v\n", r.Step, r.ErrorKinds)
+		}
+	}
+	if rows[0].SetupFailed > 0 || rows[0].LostConns > 0 {
+		fmt.Fprintf(w, "connections: %d established, %d failed to set up, %d lost\n",
+			rows[0].Established, rows[0].SetupFailed, rows[0].LostConns)
+	}
+	return nil
+}
+
+func cpuCell(v float64) string {
+	if v < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -1,0 +1,177 @@
+// Command report turns the JSON lines that perf/compare.sh collects (one object per bench
+// run: {"server","scenario","command","row"}) into perf/RESULTS.md on stdout.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/densemcp/densemcp/perf"
+	"golang.org/x/sys/unix"
+)
+
+// record is one bench run as compare.sh writes it.
+type record struct {
+	Server   string   `json:"server"`
+	Scenario string   `json:"scenario"`
+	Command  string   `json:"command"`
+	Row      perf.Row `json:"row"`
+}
+
+func main() {
+	in := flag.String("in", "", "JSON lines written by compare.sh")
+	cmd := flag.String("command", "perf/compare.sh", "the command that produced the results")
+	notes := flag.String("notes", "", "a file whose text is appended (servers skipped, etc.)")
+	flag.Parse()
+	recs, err := readRecords(*in)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
+	var extra []byte
+	if *notes != "" {
+		extra, _ = os.ReadFile(*notes)
+	}
+	write(os.Stdout, recs, *cmd, extra)
+}
+
+func readRecords(path string) ([]record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var recs []record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("cannot parse %q: %w", sc.Text(), err)
+		}
+		recs = append(recs, r)
+	}
+	return recs, sc.Err()
+}
+
+func write(w io.Writer, recs []record, cmd string, notes []byte) {
+	fmt.Fprintf(w, "# densemcp benchmark results\n\n")
+	fmt.Fprintf(w, "Date: %s. Command: `%s`.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), cmd)
+	fmt.Fprintf(w, "Machine: %d CPUs (%s), kernel %s, %s %s/%s.\n\n", runtime.NumCPU(), cpuModel(), kernel(),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintln(w, "Each server runs pinned to CPU 0 with GOMAXPROCS=1; the generator (perf/bench, the same code as "+
+		"`densemcp bench`) is pinned to CPU 1. Latency is measured from the intended send time; CPU per call is "+
+		"the server's utime+stime from /proc over the measured window divided by the calls answered in it "+
+		"(10 ms tick resolution). Every answer is verified (id and echo text); errors and timeouts are counted. "+
+		"`gen` is the generator's own CPU per call (getrusage).")
+	fmt.Fprintln(w)
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "%s\n\n", bytes.TrimSpace(notes))
+	}
+	var order []string
+	by := map[string][]record{}
+	for _, r := range recs {
+		if _, ok := by[r.Scenario]; !ok {
+			order = append(order, r.Scenario)
+		}
+		by[r.Scenario] = append(by[r.Scenario], r)
+	}
+	for _, sc := range order {
+		rs := by[sc]
+		fmt.Fprintf(w, "## %s\n\n", sc)
+		if rs[0].Row.Shape == "hold" {
+			writeHold(w, rs)
+		} else {
+			writeLoad(w, rs)
+		}
+		fmt.Fprintf(w, "\nCommand (server address varies): `%s`\n\n", rs[0].Command)
+	}
+}
+
+func find(rs []record, server string) *perf.Row {
+	for i := range rs {
+		if rs[i].Server == server {
+			return &rs[i].Row
+		}
+	}
+	return nil
+}
+
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func writeLoad(w io.Writer, rs []record) {
+	floor := find(rs, "floor")
+	fmt.Fprintln(w, "| server | calls/s | p50 µs | p99 µs | p99.9 µs | errors | timeouts | server CPU µs/call | gen CPU µs/call | CPU/call ÷ floor | calls/s ÷ floor |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, r := range rs {
+		x := r.Row
+		cpuR, rateR := "-", "-"
+		if floor != nil {
+			cpuR, rateR = ratio(x.ServerCPUPerCallUs, floor.ServerCPUPerCallUs), ratio(x.CallsPerSec, floor.CallsPerSec)
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %d | %d | %.2f | %.2f | %s | %s |\n", r.Server,
+			x.CallsPerSec, x.P50us, x.P99us, x.P999us, x.Errors, x.Timeouts, x.ServerCPUPerCallUs,
+			x.GenCPUPerCallUs, cpuR, rateR)
+	}
+	if d := find(rs, "densemcp"); d != nil {
+		var parts []string
+		for _, peer := range []string{"gosdk", "mcpgo"} {
+			if p := find(rs, peer); p != nil {
+				parts = append(parts, fmt.Sprintf("vs %s: %s calls/s, %s CPU per call", peer,
+					ratio(d.CallsPerSec, p.CallsPerSec), ratio(d.ServerCPUPerCallUs, p.ServerCPUPerCallUs)))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "\ndensemcp %s.\n", strings.Join(parts, "; "))
+		}
+	}
+}
+
+func writeHold(w io.Writer, rs []record) {
+	floor := find(rs, "floor")
+	fmt.Fprintln(w, "| server | connections | established | failed | baseline RSS MiB | held RSS MiB | RSS per connection B | ÷ floor |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, r := range rs {
+		x := r.Row
+		rr := "-"
+		if floor != nil {
+			rr = ratio(x.RSSPerConnBytes, floor.RSSPerConnBytes)
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %.1f | %.1f | %.0f | %s |\n", r.Server, x.Conns, x.Established,
+			x.SetupFailed, float64(x.BaselineRSSBytes)/(1<<20), float64(x.ServerRSSBytes)/(1<<20), x.RSSPerConnBytes, rr)
+	}
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown model"
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown model"
+}
+
+func kernel() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return "unknown"
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}

@@ -1,0 +1,102 @@
+package perf
+
+import "sync/atomic"
+
+// errKind classifies an error the generator counted.
+type errKind uint8
+
+const (
+	errNoID errKind = iota
+	errWrongID
+	errRPC
+	errNoText
+	errHTTPStatus
+	errFraming
+	errConnLost
+	numErrKinds
+)
+
+var errKindNames = [numErrKinds]string{"no_id", "wrong_id", "rpc_error", "no_echo_text", "http_status", "framing", "conn_lost"}
+
+// errKindOf maps a failed verdict to its error kind.
+func errKindOf(v verdict) errKind {
+	switch v {
+	case verdictNoID:
+		return errNoID
+	case verdictWrongID:
+		return errWrongID
+	case verdictRPCError:
+		return errRPC
+	case verdictNoText:
+		return errNoText
+	}
+	panic("BUG: errKindOf(verdictOK)")
+}
+
+// window holds what one measured window (the whole run, or one ramp step) saw. Every call
+// is attributed to the window of its intended send time, so a slow answer is charged to
+// the load that caused it.
+type window struct {
+	hist     Histogram
+	calls    uint64
+	timeouts uint64
+	late     uint64
+	shed     uint64
+	errs     [numErrKinds]uint64
+}
+
+func (w *window) errors() uint64 {
+	var n uint64
+	for _, e := range w.errs {
+		n += e
+	}
+	return n
+}
+
+func (w *window) merge(o *window) {
+	w.hist.Merge(&o.hist)
+	w.calls += o.calls
+	w.timeouts += o.timeouts
+	w.late += o.late
+	w.shed += o.shed
+	for i, e := range o.errs {
+		w.errs[i] += e
+	}
+}
+
+// liveCounters are read once a second by the progress line; each worker owns one set, so
+// the atomic adds are uncontended.
+type liveCounters struct {
+	calls    atomic.Uint64
+	errors   atomic.Uint64
+	timeouts atomic.Uint64
+	inflight atomic.Int64
+	conns    atomic.Int64
+	_        [24]byte
+}
+
+// plan is the timeline all workers follow, in nanoseconds since the run's base time.
+type plan struct {
+	measureStart int64
+	stepLen      int64
+	rates        []int // per window; closed loop and hold have one window with rate 0
+	measureEnd   int64
+	drainEnd     int64
+}
+
+// windowAt returns the window of time t, or -1 outside the measured span.
+func (p *plan) windowAt(t int64) int {
+	if t < p.measureStart || t >= p.measureEnd {
+		return -1
+	}
+	return min(int((t-p.measureStart)/p.stepLen), len(p.rates)-1)
+}
+
+// rateAt returns the offered total rate at time t (warmup runs at the first step's rate).
+func (p *plan) rateAt(t int64) int {
+	i := p.windowAt(t)
+	if i < 0 {
+		return p.rates[0]
+	}
+	return p.rates[i]
+}

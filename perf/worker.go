@@ -1,0 +1,283 @@
+//go:build linux
+
+package perf
+
+import (
+	"math"
+	"math/bits"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Worker timing knobs.
+const (
+	// maxConnecting bounds connects plus handshakes in progress per worker, so a big -c
+	// does not overflow the server's accept backlog all at once.
+	maxConnecting = 256
+	// setupTimeout bounds connecting and initialising every connection.
+	setupTimeout = 30 * time.Second
+	// scanEvery is how often in-flight calls are checked against the timeout.
+	scanEvery = 50 * time.Millisecond
+	// maxWait caps one epoll wait so deadlines are noticed.
+	maxWait = 50 * time.Millisecond
+	// readBufferSize is the per-worker read buffer; answers are parsed in place from it.
+	readBufferSize = 64 << 10
+)
+
+// worker runs its share of the connections on one epoll set in one goroutine: connects,
+// handshakes, sends, parses and verifies without locks or per-call allocations.
+type worker struct {
+	cfg      *Config
+	sa       unix.Sockaddr // this worker's copy: Connect writes into it
+	nworkers int
+	base     time.Time
+	poll     *poller
+	conns    []*conn
+	events   []unix.EpollEvent
+	rbuf     []byte
+	dirty    []*conn
+	head     httpHead
+	plan     *plan
+	windows  []window
+	live     liveCounters
+
+	setupFailed, lostConns int
+	settingUp, nextDial    int
+	rr                     int
+	nextSend               int64
+}
+
+// idlePlan is in force during setup: nothing is measured.
+var idlePlan = &plan{measureStart: math.MaxInt64, measureEnd: math.MaxInt64, stepLen: 1, rates: []int{0}}
+
+func newWorker(cfg *Config, nworkers, nconns int, base time.Time) (*worker, error) {
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	w := &worker{cfg: cfg, nworkers: nworkers, base: base, poll: p, plan: idlePlan,
+		events: make([]unix.EpollEvent, 512), rbuf: make([]byte, readBufferSize),
+		head: httpHead{host: []byte(cfg.Addr), path: []byte(cfg.Path)}}
+	switch a := cfg.sockaddr.(type) {
+	case *unix.SockaddrInet4:
+		w.sa = &unix.SockaddrInet4{Port: a.Port, Addr: a.Addr}
+	case *unix.SockaddrInet6:
+		w.sa = &unix.SockaddrInet6{Port: a.Port, Addr: a.Addr}
+	default:
+		panic("BUG: target sockaddr is neither IPv4 nor IPv6")
+	}
+	n := slotsPerConn(cfg)
+	for i := range nconns {
+		w.conns = append(w.conns, newConn(w, int32(i), n))
+	}
+	return w, nil
+}
+
+// slotsPerConn sizes the in-flight table: closed loop needs room for K (with slack for
+// out-of-order answers); open loop for everything a connection may have in flight before
+// the timeout frees it, within maxSlotMemory for all connections.
+func slotsPerConn(cfg *Config) int {
+	want := 4 * cfg.Depth
+	if cfg.Shape == ShapeOpen || cfg.Shape == ShapeRamp {
+		want = int(float64(cfg.peakRate()) * cfg.Timeout.Seconds() / float64(cfg.Conns))
+		want = min(want, maxSlotMemory/24/cfg.Conns)
+	}
+	want = max(want, 16)
+	return 1 << bits.Len(uint(want-1))
+}
+
+func (w *worker) now() int64 { return int64(time.Since(w.base)) }
+
+// setup dials and initialises every connection of the worker.
+func (w *worker) setup() {
+	deadline := w.now() + int64(setupTimeout)
+	for {
+		for w.settingUp < maxConnecting && w.nextDial < len(w.conns) {
+			c := w.conns[w.nextDial]
+			w.nextDial++
+			w.settingUp++
+			c.dial()
+		}
+		w.flushDirty()
+		if w.settingUp == 0 && w.nextDial == len(w.conns) {
+			return
+		}
+		if w.now() > deadline {
+			for _, c := range w.conns {
+				if c.phase != phaseReady && c.phase != phaseHolding {
+					c.fail()
+				}
+			}
+			return
+		}
+		w.poll1(maxWait)
+	}
+}
+
+// poll1 waits once and handles the events.
+func (w *worker) poll1(wait time.Duration) {
+	n, err := w.poll.wait(w.events, wait)
+	if err != nil {
+		panic("BUG: epoll wait: " + err.Error())
+	}
+	for i := range n {
+		ev := &w.events[i]
+		c := w.conns[ev.Pad]
+		if c.phase == phaseClosed || c.fd != int(ev.Fd) {
+			continue
+		}
+		if c.phase == phaseConnecting {
+			c.connected()
+			continue
+		}
+		if ev.Events&unix.EPOLLOUT != 0 {
+			c.flush()
+		}
+		if ev.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP|unix.EPOLLRDHUP) != 0 && c.phase != phaseClosed {
+			c.read()
+		}
+	}
+	w.flushDirty()
+}
+
+func (w *worker) flushDirty() {
+	for i, c := range w.dirty {
+		c.dirty = false
+		if c.phase != phaseClosed {
+			c.flush()
+		}
+		w.dirty[i] = nil
+	}
+	w.dirty = w.dirty[:0]
+}
+
+// measure runs the plan: warmup, measured windows, then a drain of the calls in flight.
+func (w *worker) measure(p *plan, wid int) {
+	w.plan = p
+	w.windows = make([]window, len(p.rates))
+	now := w.now()
+	open := w.cfg.Shape == ShapeOpen || w.cfg.Shape == ShapeRamp
+	if open {
+		// Stagger the workers within one interval so their sends interleave.
+		w.nextSend = now + int64(w.interval(now))*int64(wid)/int64(w.nworkers)
+	}
+	if w.cfg.Shape == ShapeClosed {
+		for _, c := range w.conns {
+			c.topUp(now)
+		}
+	}
+	timeout := int64(w.cfg.Timeout)
+	lastScan := now
+	for {
+		now = w.now()
+		if now >= p.measureEnd && (w.live.inflight.Load() == 0 || now >= p.drainEnd) {
+			break
+		}
+		wait := maxWait
+		if open {
+			w.pace(now)
+			if w.nextSend < p.measureEnd {
+				wait = min(wait, time.Duration(w.nextSend-now))
+			}
+		}
+		w.flushDirty()
+		w.poll1(wait)
+		if now-lastScan >= int64(scanEvery) {
+			for _, c := range w.conns {
+				c.expire(now, timeout)
+			}
+			lastScan = now
+		}
+	}
+	for _, c := range w.conns {
+		c.expire(math.MaxInt64, 0) // still unanswered at the end of the drain
+	}
+}
+
+// interval is the time between this worker's sends at the rate in force at t.
+func (w *worker) interval(t int64) float64 {
+	return 1e9 * float64(w.nworkers) / float64(w.plan.rateAt(t))
+}
+
+// pace sends every call whose intended time has come. Each keeps its intended time, so a
+// generator or server stall shows up as latency instead of being hidden.
+func (w *worker) pace(now int64) {
+	for w.nextSend <= now && w.nextSend < w.plan.measureEnd {
+		at := w.nextSend
+		if c := w.pick(); c != nil {
+			c.send(at)
+		} else {
+			w.countShed(at)
+		}
+		w.nextSend += int64(w.interval(at))
+	}
+}
+
+// pick returns the next ready connection with a free slot, round robin.
+func (w *worker) pick() *conn {
+	for range w.conns {
+		c := w.conns[w.rr]
+		if w.rr++; w.rr == len(w.conns) {
+			w.rr = 0
+		}
+		if c.phase == phaseReady && !c.full() {
+			return c
+		}
+	}
+	return nil
+}
+
+// hold keeps the connections open until the plan ends, discarding what servers send.
+func (w *worker) hold(p *plan) {
+	w.plan = p
+	w.windows = make([]window, len(p.rates))
+	for w.now() < p.measureEnd {
+		w.poll1(maxWait)
+	}
+}
+
+func (w *worker) countCall(at, latency int64) {
+	w.live.calls.Add(1)
+	if i := w.plan.windowAt(at); i >= 0 {
+		w.windows[i].calls++
+		w.windows[i].hist.Record(latency)
+	}
+}
+
+func (w *worker) countErr(at int64, k errKind) {
+	w.live.errors.Add(1)
+	if i := w.plan.windowAt(at); i >= 0 {
+		w.windows[i].errs[k]++
+	}
+}
+
+func (w *worker) countTimeout(at int64) {
+	w.live.timeouts.Add(1)
+	if i := w.plan.windowAt(at); i >= 0 {
+		w.windows[i].timeouts++
+	}
+}
+
+// countLate counts an answer that came after its call had timed out (already counted).
+func (w *worker) countLate(now int64) {
+	if i := w.plan.windowAt(now); i >= 0 {
+		w.windows[i].late++
+	}
+}
+
+func (w *worker) countShed(at int64) {
+	if i := w.plan.windowAt(at); i >= 0 {
+		w.windows[i].shed++
+	}
+}
+
+func (w *worker) close() {
+	for _, c := range w.conns {
+		if c.fd >= 0 {
+			_ = unix.Close(c.fd)
+			c.fd = -1
+		}
+	}
+	w.poll.close()
+}
