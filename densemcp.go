@@ -88,11 +88,18 @@ func (s *Server) AddRawTool(t *Tool, h RawToolHandler) error {
 func (s *Server) RemoveTools(names ...string) int { return s.r.RemoveTools(names...) }
 
 // ServeTCP serves newline-delimited JSON on addr until ctx is done, then
-// closes every connection.
-func (s *Server) ServeTCP(ctx context.Context, addr string) error {
+// drains and closes every connection.
+func (s *Server) ServeTCP(ctx context.Context, addr string) error { return s.Serve(ctx, addr, "") }
+
+// ServeHTTP serves Streamable HTTP (both eras) on addr until ctx is done.
+func (s *Server) ServeHTTP(ctx context.Context, addr string) error { return s.Serve(ctx, "", addr) }
+
+// Serve serves NDJSON on tcpAddr and Streamable HTTP on httpAddr (either
+// may be empty) on the same event loops, until ctx is done.
+func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
 	e := engine.New(s.r, s.opts.Engine, s.opts.Logger)
 	errc := make(chan error, 1)
-	go func() { errc <- e.ServeTCP(addr) }()
+	go func() { errc <- e.Serve(tcpAddr, httpAddr) }()
 	select {
 	case err := <-errc:
 		return err

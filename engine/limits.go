@@ -25,6 +25,8 @@ type Config struct {
 	MaxLineBytes     int
 	MaxInboundBytes  int
 	MaxOutboundBytes int
+	// HTTP configures the Streamable HTTP transport.
+	HTTP HTTPConfig
 }
 
 func (c *Config) setDefaults() {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"net"
 	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/router"
 	"github.com/panjf2000/gnet/v2"
@@ -24,6 +25,11 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	l := s.loopOf(c.EventLoop())
+	if s.http != nil && samePort(c.LocalAddr().String(), s.httpAddr) {
+		s.openHTTP(c, l)
+		s.Stats.Opened.Add(1)
+		return nil, gnet.None
+	}
 	cn := &conn{c: c, l: l}
 	cn.session = s.r.NewSession(l.shard, cn)
 	c.SetContext(cn)
@@ -33,6 +39,14 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 
 // OnClose ends the session; gnet calls it on the loop before closing the fd.
 func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
+	if hc, ok := c.Context().(*httpConn); ok {
+		if !hc.closing {
+			s.Stats.Closed[ClosePeer].Add(1)
+		}
+		s.closeHTTP(hc)
+		c.SetContext(nil)
+		return gnet.None
+	}
 	cn, ok := c.Context().(*conn)
 	if !ok {
 		return gnet.None
@@ -48,7 +62,13 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 // OnTraffic frames every complete line in the inbound bytes, routes each,
 // writes all answers with one write, and leaves a partial line buffered.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
-	cn := c.Context().(*conn)
+	cn, ok := c.Context().(*conn)
+	if !ok {
+		if hc, ok := c.Context().(*httpConn); ok {
+			return s.trafficHTTP(hc)
+		}
+		return gnet.Close
+	}
 	l := cn.l
 	buf, _ := c.Peek(-1)
 	consumed := 0
@@ -132,4 +152,12 @@ func (cn *conn) Send(_ router.MsgKind, _, msg []byte) {
 		l.srv.Stats.Closed[CloseSlowConsumer].Add(1)
 		_ = cn.c.Close()
 	}
+}
+
+// samePort reports whether two host:port addresses have the same port: the
+// listener a connection arrived on, whatever name the address was given in.
+func samePort(a, b string) bool {
+	_, pa, err1 := net.SplitHostPort(a)
+	_, pb, err2 := net.SplitHostPort(b)
+	return err1 == nil && err2 == nil && pa == pb
 }

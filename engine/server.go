@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/codec/http1"
 	"github.com/densemcp/densemcp/router"
 	"github.com/densemcp/densemcp/shards"
 	"github.com/panjf2000/gnet/v2"
@@ -32,8 +33,12 @@ type Server struct {
 
 	shards []*shards.Shard // one per loop, bound to loops on first sight
 	execs  []*loopExec
+	slots  []atomic.Pointer[loop] // loop of each shard index, once bound
 
 	draining atomic.Bool // set by Stop: refuse new connections
+
+	httpAddr string
+	http     *httpState // nil when HTTP is not served
 
 	mu      sync.Mutex // guards loops and eng during binding/start/stop
 	loops   map[gnet.EventLoop]*loop
@@ -54,6 +59,7 @@ func New(r *router.Router, cfg Config, log *slog.Logger) *Server {
 	}
 	s := &Server{r: r, cfg: cfg, log: log, loops: make(map[gnet.EventLoop]*loop), started: make(chan struct{})}
 	s.execs = make([]*loopExec, cfg.Loops)
+	s.slots = make([]atomic.Pointer[loop], cfg.Loops)
 	s.shards = make([]*shards.Shard, cfg.Loops)
 	for i := range s.shards {
 		s.execs[i] = &loopExec{}
@@ -64,7 +70,23 @@ func New(r *router.Router, cfg Config, log *slog.Logger) *Server {
 
 // ServeTCP listens on addr ("127.0.0.1:7070") and serves NDJSON until Stop.
 // It blocks.
-func (s *Server) ServeTCP(addr string) error {
+func (s *Server) ServeTCP(addr string) error { return s.Serve(addr, "") }
+
+// Serve listens for NDJSON on tcpAddr and Streamable HTTP on httpAddr
+// (either may be empty) on the same loops, until Stop. It blocks.
+func (s *Server) Serve(tcpAddr, httpAddr string) error {
+	var addrs []string
+	if tcpAddr != "" {
+		addrs = append(addrs, "tcp://"+tcpAddr)
+	}
+	if httpAddr != "" {
+		addrs = append(addrs, "tcp://"+httpAddr)
+		s.httpAddr = httpAddr
+		s.http = newHTTPState(s, httpAddr)
+	}
+	if len(addrs) == 0 {
+		return errors.New("engine: no address to serve")
+	}
 	opts := []gnet.Option{
 		gnet.WithNumEventLoop(s.cfg.Loops),
 		// Linux: one SO_REUSEPORT listener per loop, the kernel spreads
@@ -73,9 +95,23 @@ func (s *Server) ServeTCP(addr string) error {
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithLogLevel(logging.ErrorLevel),
 		gnet.WithTCPKeepAlive(time.Minute),
+		gnet.WithTicker(true),
+		gnet.WithLogger(quietLogger{}),
 	}
-	return gnet.Run(s, "tcp://"+addr, opts...)
+	return gnet.Rotate(s, addrs, opts...)
 }
+
+// OnTick runs on gnet's ticker goroutine; it posts the periodic work
+// (SSE heartbeats, idle session expiry) to each loop, where the state is.
+func (s *Server) OnTick() (time.Duration, gnet.Action) {
+	if s.http != nil {
+		s.http.tick()
+	}
+	return tickInterval, gnet.None
+}
+
+// tickInterval is how often periodic work runs.
+const tickInterval = time.Second
 
 // OnBoot records the engine so Stop can end it.
 func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
@@ -158,19 +194,52 @@ func (s *Server) loopOf(el gnet.EventLoop) *loop {
 		panic(fmt.Sprintf("BUG: more gnet loops (%d) than shards (%d)", id+1, len(s.shards)))
 	}
 	s.execs[id].bind(el)
-	l := &loop{srv: s, shard: s.shards[id]}
+	l := &loop{srv: s, shard: s.shards[id], idx: id,
+		sessions: make(map[string]*httpSession), sse: make(map[*httpConn]struct{})}
 	s.loops[el] = l
+	s.slots[id].Store(l)
 	return l
 }
+
+// loopByIndex returns the loop bound to shard index i, or nil if no
+// connection has reached that loop yet (then it owns no session).
+func (s *Server) loopByIndex(i int) *loop { return s.slots[i].Load() }
 
 // loop is the per-event-loop state: the shard and the reusable decode and
 // write buffers of that loop. Only its own goroutine touches it.
 type loop struct {
 	srv   *Server
 	shard *shards.Shard
+	idx   int
 	dec   codec.Decoder
 	msg   codec.Message
 	// batch collects the answers of one OnTraffic so they leave in a
 	// single write(2).
 	batch []byte
+	wbuf  []byte // HTTP response scratch
+
+	// Streamable HTTP state owned by this loop.
+	sessions map[string]*httpSession // legacy sessions whose id maps here
+	sse      map[*httpConn]struct{}  // connections carrying SSE, for heartbeats
+	reqs     []*http1.Request        // free parse states: only connections
+	// mid-request hold one, so idle keep-alive connections cost none.
+}
+
+// maxFreeRequests bounds the loop's pool of parse states.
+const maxFreeRequests = 256
+
+func (l *loop) getRequest() *http1.Request {
+	if n := len(l.reqs); n > 0 {
+		r := l.reqs[n-1]
+		l.reqs = l.reqs[:n-1]
+		return r
+	}
+	return &http1.Request{}
+}
+
+func (l *loop) putRequest(r *http1.Request) {
+	r.Reset()
+	if len(l.reqs) < maxFreeRequests {
+		l.reqs = append(l.reqs, r)
+	}
 }

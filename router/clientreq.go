@@ -123,37 +123,70 @@ type inputRequest struct {
 }
 
 // Elicit asks the user for input through the client (elicitation/create).
-func (q *Request) Elicit(p *ElicitParams) (*ElicitResult, error) {
+// In the modern era its input request gets an automatic key; use ElicitAs
+// to name it.
+func (q *Request) Elicit(p *ElicitParams) (*ElicitResult, error) { return q.ElicitAs("", p) }
+
+// ElicitAs is Elicit with the modern era's inputRequests key chosen by the
+// caller (ignored in the legacy era).
+func (q *Request) ElicitAs(key string, p *ElicitParams) (*ElicitResult, error) {
 	var res ElicitResult
-	if err := q.ask(inputElicit, "elicitation/create", "elicitation", p, &res); err != nil {
+	if err := q.ask(key, inputElicit, "elicitation/create", "elicitation", p, &res); err != nil {
 		return nil, err
+	}
+	if res.Action == "" {
+		return nil, errBadClientAnswer
 	}
 	return &res, nil
 }
 
 // Sample asks the client's model for a completion (sampling/createMessage).
-func (q *Request) Sample(p *CreateMessageParams) (*CreateMessageResult, error) {
+// Params with Tools need the client's sampling.tools capability.
+func (q *Request) Sample(p *CreateMessageParams) (*CreateMessageResult, error) { return q.SampleAs("", p) }
+
+// SampleAs is Sample with a chosen inputRequests key.
+func (q *Request) SampleAs(key string, p *CreateMessageParams) (*CreateMessageResult, error) {
+	if p.Tools != nil || p.ToolChoice != nil {
+		if !q.hasSubCapability("sampling", "tools") {
+			return nil, &CapabilityError{Capability: "sampling"}
+		}
+	}
 	var res CreateMessageResult
-	if err := q.ask(inputSample, "sampling/createMessage", "sampling", p, &res); err != nil {
+	if err := q.ask(key, inputSample, "sampling/createMessage", "sampling", p, &res); err != nil {
 		return nil, err
+	}
+	if res.Role == "" || len(res.Content) == 0 {
+		return nil, errBadClientAnswer
 	}
 	return &res, nil
 }
 
 // ListRoots asks the client for its roots (roots/list).
-func (q *Request) ListRoots() (*ListRootsResult, error) {
+func (q *Request) ListRoots() (*ListRootsResult, error) { return q.ListRootsAs("") }
+
+// ListRootsAs is ListRoots with a chosen inputRequests key.
+func (q *Request) ListRootsAs(key string) (*ListRootsResult, error) {
 	var res ListRootsResult
-	if err := q.ask(inputRoots, "roots/list", "roots", struct{}{}, &res); err != nil {
+	if err := q.ask(key, inputRoots, "roots/list", "roots", struct{}{}, &res); err != nil {
 		return nil, err
+	}
+	if res.Roots == nil {
+		return nil, errBadClientAnswer
 	}
 	return &res, nil
 }
 
+// ClientCapability reports whether the client declared capability name
+// (per request in the modern era, at initialize in the legacy era).
+func (q *Request) ClientCapability(name string) bool { return q.hasCapability(name) }
+
+var errBadClientAnswer = &RPCError{Code: codec.CodeInvalidParams, Message: "the client's answer to an input request is malformed"}
+
 // ask performs one client request of kind in either era and decodes the
 // answer into out.
-func (q *Request) ask(kind int, method, capability string, params, out any) error {
+func (q *Request) ask(key string, kind int, method, capability string, params, out any) error {
 	if q.session.era == EraModern {
-		return q.askModern(kind, method, capability, params, out)
+		return q.askModern(key, kind, method, capability, params, out)
 	}
 	if !q.hasCapability(capability) {
 		return &CapabilityError{Capability: capability}
@@ -172,6 +205,20 @@ func (q *Request) ask(kind int, method, capability string, params, out any) erro
 	return codec.Unmarshal(raw, out)
 }
 
+// hasSubCapability reports whether capability name declares sub (e.g.
+// sampling.tools).
+func (q *Request) hasSubCapability(name, sub string) bool {
+	var caps []byte
+	if q.session.era == EraModern {
+		caps, _ = codec.ObjectField(q.meta, metaClientCapabilities)
+	} else {
+		caps = q.session.clientCaps
+	}
+	v, _ := codec.ObjectField(caps, name)
+	w, ok := codec.ObjectField(v, sub)
+	return ok && !codec.IsNull(w)
+}
+
 func (q *Request) hasCapability(name string) bool {
 	var caps []byte
 	if q.session.era == EraModern {
@@ -185,11 +232,16 @@ func (q *Request) hasCapability(name string) bool {
 
 // askModern looks the answer up in the retried request; when absent it
 // records an input request and returns ErrInputRequired.
-func (q *Request) askModern(kind int, method, capability string, params, out any) error {
-	q.inputSeq[kind]++
-	key := inputPrefix[kind] + "-" + itoa(q.inputSeq[kind])
+func (q *Request) askModern(key string, kind int, method, capability string, params, out any) error {
+	if key == "" {
+		q.inputSeq[kind]++
+		key = inputPrefix[kind] + "-" + itoa(q.inputSeq[kind])
+	}
 	if v, ok := codec.ObjectField(q.responses, key); ok {
-		return codec.Unmarshal(v, out)
+		if err := codec.Unmarshal(v, out); err != nil {
+			return errBadClientAnswer
+		}
+		return nil
 	}
 	if !q.hasCapability(capability) {
 		return &CapabilityError{Capability: capability}

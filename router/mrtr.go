@@ -43,8 +43,15 @@ func stateBinding(q *request) []byte {
 func (r *Router) inputResponsesOf(q *request) ([]byte, error) {
 	st, hasState := codec.ObjectField(q.params, "requestState")
 	ir, hasIR := codec.ObjectField(q.params, "inputResponses")
-	if hasIR && !codec.IsObject(ir) {
-		return nil, errors.New("inputResponses must be an object")
+	if hasIR {
+		if !codec.IsObject(ir) {
+			return nil, errors.New("inputResponses must be an object")
+		}
+		bad := false
+		codec.ObjectEach(ir, func(_, v []byte) bool { bad = !codec.IsObject(v); return !bad })
+		if bad {
+			return nil, errors.New("each inputResponses value must be the result object of its input request")
+		}
 	}
 	var earlier []byte
 	if hasState && !codec.IsNull(st) {

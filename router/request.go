@@ -221,6 +221,28 @@ func (r *ToolResult) addMedia(kind, data, mime string) {
 	r.content = append(r.content, '}')
 }
 
+// AddResource appends an embedded resource block.
+func (r *ToolResult) AddResource(rc ResourceContents) error {
+	b, err := codec.AppendJSON(nil, &Content{Type: "resource", Resource: &rc})
+	if err != nil {
+		return err
+	}
+	r.sep()
+	r.content = append(r.content, b...)
+	return nil
+}
+
+// AddResourceLink appends a resource_link block pointing at uri.
+func (r *ToolResult) AddResourceLink(uri, name, mimeType string) error {
+	b, err := codec.AppendJSON(nil, &Content{Type: "resource_link", URI: uri, Name: name, MimeType: mimeType})
+	if err != nil {
+		return err
+	}
+	r.sep()
+	r.content = append(r.content, b...)
+	return nil
+}
+
 // AddContent appends a raw JSON content block (resource_link, resource, or
 // anything the builders above do not cover). It must be a valid object.
 func (r *ToolResult) AddContent(raw []byte) error {

@@ -100,6 +100,10 @@ func (r *Router) NewSession(sh *shards.Shard, out Transport) *Session {
 	return s
 }
 
+// UseModern fixes the session's era to modern before its first message:
+// for transports that know the era from outside the body (HTTP headers).
+func (s *Session) UseModern() { s.era = EraModern }
+
 // Era returns the session's era.
 func (s *Session) Era() Era { return s.era }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/densemcp/densemcp"
@@ -22,8 +23,8 @@ import (
 // version is the binary's serverInfo version.
 const version = "0.1.0"
 
-// defaultTCPAddr is where `densemcp serve` listens with no transport flag.
-const defaultTCPAddr = "127.0.0.1:7070"
+// defaultHTTPAddr is where `densemcp serve` listens with no transport flag.
+const defaultHTTPAddr = "127.0.0.1:8080"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -60,8 +61,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	tcp := fs.String("tcp", "", "serve newline-delimited JSON over TCP on `ADDR` (default "+defaultTCPAddr+" when no transport flag is given)")
+	httpAddr := fs.String("http", "", "serve Streamable HTTP on `ADDR` (default "+defaultHTTPAddr+" when no transport flag is given)")
+	tcp := fs.String("tcp", "", "serve newline-delimited JSON over TCP on `ADDR`")
 	stdio := fs.Bool("stdio", false, "serve one session on stdin/stdout (logs go to stderr)")
+	endpoint := fs.String("endpoint", engine.DefaultEndpoint, "HTTP path of the MCP endpoint")
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated Host names accepted besides loopback (Host/Origin checks are on for loopback binds)")
+	allowedOrigins := fs.String("allowed-origins", "", "comma-separated Origins (scheme://host[:port]) accepted besides loopback")
+	corsOrigins := fs.String("cors-origins", "", "comma-separated Origins that get CORS headers (none by default)")
+	sessionTTL := fs.Duration("session-ttl", engine.DefaultSessionIdleTTL, "idle time after which a legacy HTTP session is evicted")
+	maxSessions := fs.Int("max-sessions", engine.DefaultMaxSessions, "most live legacy HTTP sessions")
+	replay := fs.Int("replay-events", 0, "events kept per SSE stream for Last-Event-ID replay (0: off)")
+	fixtures := fs.String("fixtures", "", "register a fixture set instead of the echo tool: conformance")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on `ADDR` (a side listener, never the MCP port)")
 	loops := fs.Int("loops", 0, "event loops, one shard each (default GOMAXPROCS)")
 	maxLine := fs.Int("max-message-bytes", engine.DefaultMaxLineBytes, "largest accepted message in bytes")
 	maxOut := fs.Int("max-outbound-bytes", engine.DefaultMaxOutboundBytes, "answers queued for one slow client before it is disconnected")
@@ -80,33 +91,57 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Logs always go to stderr: on stdio, stdout carries only MCP messages.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	if *tcp == "" && !*stdio {
-		*tcp = defaultTCPAddr
+	if *tcp == "" && *httpAddr == "" && !*stdio {
+		*httpAddr = defaultHTTPAddr
 	}
-	if *tcp != "" && *stdio {
-		fmt.Fprintln(stderr, "densemcp: choose --tcp or --stdio, not both")
+	if *stdio && (*tcp != "" || *httpAddr != "") {
+		fmt.Fprintln(stderr, "densemcp: --stdio serves alone; drop --tcp and --http")
 		return 2
 	}
 
 	s := densemcp.NewServer(densemcp.Implementation{Name: "densemcp", Version: version}, &densemcp.Options{
 		Workers: *workers,
-		Engine:  engine.Config{Loops: *loops, MaxLineBytes: *maxLine, MaxOutboundBytes: *maxOut},
-		Logger:  log,
+		Engine: engine.Config{Loops: *loops, MaxLineBytes: *maxLine, MaxOutboundBytes: *maxOut,
+			HTTP: engine.HTTPConfig{
+				Endpoint:       *endpoint,
+				AllowedHosts:   splitList(*allowedHosts),
+				AllowedOrigins: splitList(*allowedOrigins),
+				CORSOrigins:    splitList(*corsOrigins),
+				SessionIdleTTL: *sessionTTL,
+				MaxSessions:    *maxSessions,
+				ReplayEvents:   *replay,
+			}},
+		Logger: log,
 	})
-	if err := registerEcho(s); err != nil {
-		log.Error("cannot register the echo tool", "err", err)
+	var err error
+	switch *fixtures {
+	case "":
+		err = registerEcho(s)
+	case "conformance":
+		err = registerConformance(s)
+	default:
+		fmt.Fprintf(stderr, "densemcp: unknown fixture set %q (known: conformance)\n", *fixtures)
+		return 2
+	}
+	if err != nil {
+		log.Error("cannot register tools", "err", err)
 		return 1
+	}
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, log); err != nil {
+			log.Error("cannot serve pprof", "addr", *pprofAddr, "err", err)
+			return 1
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var err error
 	if *stdio {
 		log.Info("serving MCP on stdio")
 		err = s.ServeStdio(ctx, stdin, stdout)
 	} else {
-		log.Info("serving MCP over TCP (newline-delimited JSON)", "addr", *tcp)
-		err = s.ServeTCP(ctx, *tcp)
+		log.Info("serving MCP", "http", *httpAddr, "endpoint", *endpoint, "tcp", *tcp)
+		err = s.Serve(ctx, *tcp, *httpAddr)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("server stopped", "err", err)
@@ -114,4 +149,14 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	log.Info("server stopped")
 	return 0
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

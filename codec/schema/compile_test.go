@@ -40,6 +40,8 @@ func TestCompileErrors(t *testing.T) {
 	f(`{"anyOf":{}}`, ErrInvalidSchema, `schema #: anyOf must be an array of schemas: invalid JSON Schema`)
 	f(`{"not":1}`, ErrInvalidSchema, `schema #/not: must be an object or a boolean: invalid JSON Schema`)
 	f(`{"required":"a"}`, ErrInvalidSchema, `schema #: required must be an array of strings: invalid JSON Schema`)
+	f(`{"dependentRequired":{"a":"b"}}`, ErrInvalidSchema, `schema #: dependentRequired must be an array of strings: invalid JSON Schema`)
+	f(`{"dependentSchemas":[]}`, ErrInvalidSchema, `schema #: dependentSchemas must be an object: invalid JSON Schema`)
 	f(`{"enum":1}`, ErrInvalidSchema, `schema #: enum must be an array: invalid JSON Schema`)
 	f(`{"uniqueItems":1}`, ErrInvalidSchema, `schema #: uniqueItems must be a boolean: invalid JSON Schema`)
 	f(`{"type":"string","type":"number"}`, ErrInvalidSchema, `schema #: duplicate keyword "type": invalid JSON Schema`)

@@ -54,13 +54,13 @@ func (s *scope) compileObject() error {
 // compileDependencies reads dependentRequired and dependentSchemas, or
 // draft-07's dependencies, which holds both kinds in one object.
 func (s *scope) compileDependencies() error {
-	strings, schemas := "dependentRequired", "dependentSchemas"
+	namesKeyword, schemasKeyword := "dependentRequired", "dependentSchemas"
 	if s.c.draft == draft07 {
-		strings, schemas = "dependencies", "dependencies"
+		namesKeyword, schemasKeyword = "dependencies", "dependencies"
 	}
-	if raw, ok := s.kw[strings]; ok {
+	if raw, ok := s.kw[namesKeyword]; ok {
 		if valueKind(raw) != kindObject {
-			return s.errorf(strings, "must be an object")
+			return s.errorf(namesKeyword, "must be an object")
 		}
 		it := newMembers(raw)
 		for {
@@ -68,7 +68,7 @@ func (s *scope) compileDependencies() error {
 			if !ok {
 				break
 			}
-			if valueKind(val) != kindArray {
+			if valueKind(val) != kindArray && s.c.draft == draft07 {
 				continue // a draft-07 schema dependency, read below
 			}
 			name, _ := decodeString(key)
@@ -76,16 +76,19 @@ func (s *scope) compileDependencies() error {
 			if err != nil {
 				return err
 			}
-			req, err := s.names(strings, val)
+			req, err := s.names(namesKeyword, val)
 			if err != nil {
 				return err
 			}
 			s.n.dependentRequired = append(s.n.dependentRequired, dependency{trackedName: t, required: req})
 		}
 	}
-	raw, ok := s.kw[schemas]
-	if !ok || valueKind(raw) != kindObject {
+	raw, ok := s.kw[schemasKeyword]
+	if !ok {
 		return nil
+	}
+	if valueKind(raw) != kindObject {
+		return s.errorf(schemasKeyword, "must be an object")
 	}
 	// Compile the schema members only: draft-07 arrays were handled above.
 	it := newMembers(raw)
@@ -98,7 +101,7 @@ func (s *scope) compileDependencies() error {
 			continue
 		}
 		name, _ := decodeString(key)
-		n, err := s.c.compile(val, s.ptr+"/"+escapePointer(schemas)+"/"+escapePointer(name), s.depth+1, s.embedded)
+		n, err := s.c.compile(val, s.ptr+"/"+escapePointer(schemasKeyword)+"/"+escapePointer(name), s.depth+1, s.embedded)
 		if err != nil {
 			return err
 		}

@@ -77,12 +77,16 @@
 // at most N characters. A variable that occurs more than once must get
 // agreeing values ({var:3}/{var} matches val/value with var "value").
 //
-// Match refuses a URI whose decoded values would split differently if
-// expanded again: a value whose encoding would hold a byte that ends its run
-// (a decoded %2F in {+dir}/{name}, a decoded %2E in {name}{.ext}), a separator in
-// a value that is not the expression's last, or, for {+var} and {#var}, a
+// Match refuses a URI whose values, expanded again, would split differently.
+// That happens when a decoded value's encoding holds a byte that ends its run
+// (a decoded %2F in {+dir}/{name}, a decoded %2E in {name}{.ext}), a separator
+// in a value that is not the expression's last, or, for {+var} and {#var}, a
 // pct-triplet such as the %41 in a decoded %2541, which reserved expansion
-// would copy through undecoded. Hence the guarantee, checked by fuzzing: for
-// a template whose variables each occur once, if Match(uri) returns vars,
+// would copy through undecoded. It also happens at a part that Expand writes
+// as nothing (an absent expression, a named group whose parameters were all
+// ignored) when what follows would then be read differently: with
+// {/dir}{+rest}, %2Fx gives rest "/x", which Expand writes as /x, where {/dir}
+// would be present. Hence the guarantee, checked by fuzzing: for a template
+// whose variables each occur once, if Match(uri) returns vars, then
 // Match(Expand(vars)) returns the same vars.
 package uritemplate

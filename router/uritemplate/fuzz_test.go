@@ -2,7 +2,9 @@ package uritemplate
 
 import (
 	"maps"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -153,4 +155,75 @@ func FuzzMatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, i uint8, uri string) {
 		checkMatch(t, templates[int(i)%len(templates)], uri)
 	})
+}
+
+// genTemplate builds a template from seed: up to six parts, literals chosen
+// among the bytes the matching rules treat specially, expressions of every
+// operator with one to three variables, each used once, some exploded or
+// prefixed. Parse must accept all of them.
+func genTemplate(seed uint64) string {
+	r := rand.New(rand.NewPCG(seed, seed>>32|1))
+	ops := []string{"", "+", "#", ".", "/", ";", "?", "&"}
+	lits := []string{"x", "/", ".", "?", "#", "=", "&", ";", ",", "3", "%41", "ab", "/x", "é", "-"}
+	var b strings.Builder
+	v := 0
+	for n := 1 + r.IntN(6); n > 0; n-- {
+		if r.IntN(2) == 0 {
+			b.WriteString(lits[r.IntN(len(lits))])
+			continue
+		}
+		b.WriteString("{" + ops[r.IntN(len(ops))])
+		for k := 1 + r.IntN(3); k > 0; k-- {
+			b.WriteByte(byte('a' + v))
+			v++
+			switch r.IntN(4) {
+			case 0:
+				b.WriteString("*")
+			case 1:
+				b.WriteString(":2")
+			}
+			if k > 1 {
+				b.WriteByte(',')
+			}
+		}
+		b.WriteByte('}')
+	}
+	return b.String()
+}
+
+// genURI builds a URI from seed out of the pieces that stress the rules.
+func genURI(seed uint64) string {
+	r := rand.New(rand.NewPCG(seed, 5))
+	pieces := []string{"a", "b", "x", "3", "/", ".", "?", "#", "=", "&", ";", ",", "%2F", "%2E",
+		"%41", "%25", "%", "%3D", "%26", "%2C", "-", "é", "%C3%A9", "ab", "c=1", "/x", "A"}
+	var b strings.Builder
+	for n := r.IntN(12); n > 0; n-- {
+		b.WriteString(pieces[r.IntN(len(pieces))])
+	}
+	return b.String()
+}
+
+// FuzzGeneratedTemplate checks the round-trip guarantee on templates built by
+// genTemplate, which reach combinations FuzzParse's byte mutations rarely do.
+func FuzzGeneratedTemplate(f *testing.F) {
+	for seed := range uint64(64) {
+		f.Add(seed, genURI(seed))
+	}
+	f.Fuzz(func(t *testing.T, seed uint64, uri string) {
+		checkMatch(t, mustParse(t, genTemplate(seed)), uri)
+	})
+}
+
+// TestGeneratedTemplatesRoundTrip runs the generator with generated URIs,
+// so plain go test covers many more combinations than the fuzz seeds.
+func TestGeneratedTemplatesRoundTrip(t *testing.T) {
+	n := 20_000
+	if testing.Short() {
+		n = 2_000
+	}
+	for seed := range uint64(n) {
+		tp := mustParse(t, genTemplate(seed))
+		checkMatch(t, tp, genURI(seed))
+		checkMatch(t, tp, genURI(seed+1<<40))
+	}
 }

@@ -53,6 +53,10 @@ type matcher struct {
 	// joins[id] collects the list of an exploded variable repeated in a
 	// named group; allocated on the first repeat only.
 	joins [][]byte
+	// next holds the bytes the URI may continue with, once expanded again
+	// from the values bound so far, when constrained (see stable.go).
+	next        byteSet
+	constrained bool
 }
 
 func (m *matcher) run(t *Template, uri string, dst []Var) ([]Var, bool) {
@@ -77,7 +81,7 @@ func (m *matcher) run(t *Template, uri string, dst []Var) ([]Var, bool) {
 
 func (m *matcher) literal(lit string) bool {
 	m.steps += len(lit)
-	if !strings.HasPrefix(m.uri[m.pos:], lit) {
+	if !strings.HasPrefix(m.uri[m.pos:], lit) || !m.emit(lit[0]) {
 		return false
 	}
 	m.pos += len(lit)
@@ -94,9 +98,13 @@ func (m *matcher) expression(mp *matchPart) bool {
 		}
 	}
 	if mp.op.first != 0 {
-		// No start character (or, before an anchored literal, no room for
-		// one): the expression expanded to nothing.
-		if m.pos >= end || !mp.starts.has(uri[m.pos]) {
+		if m.pos >= end {
+			// Nothing left (before an anchored literal: no room for the
+			// expression), so it expanded to nothing; Expand agrees.
+			return true
+		}
+		if !mp.starts.has(uri[m.pos]) {
+			m.forbid(&mp.starts) // absent
 			return true
 		}
 		m.pos++
@@ -109,9 +117,16 @@ func (m *matcher) expression(mp *matchPart) bool {
 	}
 	m.pos = i
 	if mp.op.named {
-		return m.params(mp, uri[start:i])
+		return m.group(mp, uri[start:i])
 	}
-	return m.items(mp, uri[start:i])
+	if mp.op.first != 0 && !m.emitStart(mp) {
+		return false
+	}
+	if !m.items(mp, uri[start:i]) {
+		return false
+	}
+	m.ended(mp, mp.maxItems > 0 && i < end && uri[i] == '/')
+	return true
 }
 
 // runEnd returns the index of the first byte of s at or after start that is
@@ -162,6 +177,9 @@ func (m *matcher) items(mp *matchPart, run string) bool {
 		if !ok || !m.stable(mp, val) {
 			return false
 		}
+		if i == 0 && mp.op.first == 0 && !m.emitValue(mp, val, more) {
+			return false
+		}
 		// Re-expanded, a separator inside a value that is not the last would
 		// split it in two.
 		if i < last {
@@ -180,10 +198,27 @@ func (m *matcher) items(mp *matchPart, run string) bool {
 	return true
 }
 
+// group binds a named group. Expand writes nothing for a group whose
+// parameters were all ignored, so such a group counts as absent.
+func (m *matcher) group(mp *matchPart, run string) bool {
+	groupStart := len(m.dst)
+	if !m.params(mp, run, groupStart) {
+		return false
+	}
+	if len(m.dst) == groupStart {
+		m.forbid(&mp.starts)
+		return true
+	}
+	if !m.emitStart(mp) {
+		return false
+	}
+	m.ended(mp, false)
+	return true
+}
+
 // params binds the name=value parameters of a named group's run, in any
 // order; parameters of other names are ignored.
-func (m *matcher) params(mp *matchPart, run string) bool {
-	groupStart := len(m.dst)
+func (m *matcher) params(mp *matchPart, run string, groupStart int) bool {
 	for {
 		param := run
 		j := strings.IndexByte(run, mp.op.sep)
@@ -235,25 +270,6 @@ func (m *matcher) lookup(mp *matchPart, name string) *varSpec {
 func (m *matcher) decode(raw string) (string, bool) {
 	m.steps += len(raw)
 	return pctDecode(raw)
-}
-
-// stable reports whether val, expanded again, would end the expression's run
-// where it ends now. Two cases would not: its encoding holds a character
-// that ends the run (a %2F decoded inside {+path} before "/x"), or, for + and
-// #, it holds a pct-triplet, which reserved expansion copies undecoded.
-// Refusing them is what makes Match(Expand(Match(uri))) agree with Match(uri).
-func (m *matcher) stable(mp *matchPart, val string) bool {
-	if mp.op.reserved {
-		m.steps += len(val)
-		if hasTriplet(val) {
-			return false
-		}
-	}
-	if mp.terms.empty() {
-		return true
-	}
-	m.steps += len(val)
-	return !encodedContains(val, mp.op.reserved, &mp.terms)
 }
 
 // bind records v = val. A variable bound before must agree (see agree),

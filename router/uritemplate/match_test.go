@@ -197,6 +197,10 @@ func TestMatchDocExamples(t *testing.T) {
 	f("{+dir}/{name}", "a%2Fb/c", nil)
 	f("{name}{.ext}", "a%2Eb.c", nil)
 	f("{+p}", "%2541", nil)
+	f("{/dir}{+rest}", "%2Fx", nil)
+	f("{/dir}{+rest}", "/d/x", vars{"dir": "d", "rest": "/x"})
+	f("{+a}{;b}{+c}", "x;/y", nil)
+	f("{?a}{?b}", "?x?b=1", nil)
 }
 
 func TestMatchInto(t *testing.T) {

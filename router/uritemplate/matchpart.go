@@ -49,6 +49,9 @@ func buildMatchParts(parts []part) []matchPart {
 		if mp.op == nil {
 			continue
 		}
+		if len(mp.vars) == 0 {
+			panic("BUG: uritemplate: expression without variables got past Parse")
+		}
 		if i+2 == len(mps) && mps[i+1].op == nil {
 			mp.anchor = len(mps[i+1].literal)
 		} else {

@@ -1,0 +1,208 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/base64"
+	"time"
+
+	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/codec/http1"
+	"github.com/densemcp/densemcp/router"
+	"github.com/panjf2000/gnet/v2"
+)
+
+// exchange produces the response to one POSTed request: a JSON body when
+// the answer is the first message, else an SSE stream (one event per
+// message, the answer last). Its methods run on the owner loop, the loop
+// of the session; bytes reach the connection, which may live on another
+// loop, through writeTo.
+type exchange struct {
+	hc      *httpConn
+	owner   *loop
+	sse     bool // the client accepts text/event-stream
+	modern  bool
+	started bool // SSE head written
+	done    bool
+	gone    bool // the connection closed
+	id      []byte
+	extra   [][2]string // e.g. Mcp-Session-Id on initialize
+	session *router.Session
+	hs      *httpSession
+	events  uint64 // SSE event counter (ids when replay is on)
+}
+
+func newExchange(hc *httpConn, owner *loop, sse bool) *exchange {
+	return &exchange{hc: hc, owner: owner, sse: sse}
+}
+
+// Send implements router.Transport for the ephemeral session of a modern
+// request.
+func (ex *exchange) Send(kind router.MsgKind, _, msg []byte) { ex.deliver(kind, msg) }
+
+// deliver writes one message of the exchange. Owner loop.
+func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
+	if ex.done || ex.gone {
+		return
+	}
+	if kind == router.MsgResponse {
+		ex.done = true
+		if !ex.started {
+			b := ex.owner.wbuf[:0]
+			b = http1.AppendStatusLine(b, ex.statusOf(msg))
+			b = http1.AppendHeader(b, "Content-Type", "application/json")
+			b = http1.AppendContentLength(b, len(msg))
+			for _, h := range ex.extra {
+				b = http1.AppendHeader(b, h[0], h[1])
+			}
+			b = append(b, "\r\n"...)
+			b = append(b, msg...)
+			ex.writeTo(b, true)
+			ex.owner.wbuf = b[:0]
+		} else {
+			b := http1.AppendSSEEvent(ex.owner.wbuf[:0], ex.eventID(), "message", msg)
+			b = http1.AppendLastChunk(b)
+			ex.writeTo(b, true)
+			ex.owner.wbuf = b[:0]
+		}
+		if ex.modern && ex.session != nil {
+			ex.session.Close()
+		}
+		return
+	}
+	if !ex.sse {
+		// A client that accepts only JSON gets only the answer.
+		return
+	}
+	b := ex.owner.wbuf[:0]
+	if !ex.started {
+		ex.started = true
+		b = http1.AppendSSEHead(b, ex.extra...)
+	}
+	b = http1.AppendSSEEvent(b, ex.eventID(), "message", msg)
+	ex.writeTo(b, false)
+	ex.owner.wbuf = b[:0]
+}
+
+func (ex *exchange) eventID() []byte {
+	if ex.hs == nil || ex.hs.st.cfg.ReplayEvents <= 0 {
+		return nil
+	}
+	ex.events++
+	return appendUint(nil, ex.events)
+}
+
+// statusOf picks the HTTP status of a JSON answer: the modern era's
+// malformed-request errors are 400 (spec: missing _meta fields, missing
+// capability, unsupported version, header mismatch); everything else 200.
+func (ex *exchange) statusOf(msg []byte) int {
+	if !ex.modern {
+		return 200
+	}
+	errObj, ok := codec.ObjectField(msg, "error")
+	if !ok {
+		return 200
+	}
+	code, _ := codec.ObjectField(errObj, "code")
+	switch string(code) {
+	case "-32020", "-32021", "-32022":
+		return 400
+	case "-32601":
+		return 404
+	case "-32602":
+		m, _ := codec.ObjectField(errObj, "message")
+		if bytes.HasPrefix(m, []byte(`"missing _meta`)) {
+			return 400
+		}
+	}
+	return 200
+}
+
+// writeError answers the exchange with a JSON-RPC error and HTTP status.
+func (ex *exchange) writeError(status int, id []byte, code int, msg string) {
+	body := codec.AppendError(nil, id, code, msg, nil)
+	b := http1.AppendStatusLine(nil, status)
+	b = http1.AppendHeader(b, "Content-Type", "application/json")
+	b = http1.AppendContentLength(b, len(body))
+	b = append(b, "\r\n"...)
+	b = append(b, body...)
+	ex.done = true
+	ex.writeTo(b, true)
+}
+
+// abandon stops writing: the connection closed. A modern request's
+// handlers are cancelled with its ephemeral session. Owner loop.
+func (ex *exchange) abandon() {
+	ex.gone = true
+	if ex.modern && ex.session != nil {
+		ex.session.Close()
+	}
+}
+
+// writeTo sends b to the exchange's connection; last ends the exchange so
+// the connection may read its next request. On the connection's own loop
+// it writes at once; from another loop it goes through AsyncWrite (b is
+// copied), whose callback runs on the connection's loop.
+func (ex *exchange) writeTo(b []byte, last bool) {
+	hc := ex.hc
+	sse := ex.started
+	if ex.owner == hc.l {
+		if hc.closing {
+			return
+		}
+		_, _ = hc.c.Write(b)
+		hc.afterWrite(sse, last)
+		return
+	}
+	own := bytes.Clone(b)
+	_ = hc.c.AsyncWrite(own, func(_ gnet.Conn, err error) error {
+		if err == nil {
+			hc.afterWrite(sse, last)
+		}
+		return nil
+	})
+}
+
+// afterWrite updates the connection after a write. Its own loop.
+func (hc *httpConn) afterWrite(sse, last bool) {
+	if sse {
+		if hc.lastWrite == 0 {
+			hc.markSSE()
+		}
+		hc.lastWrite = time.Now().UnixNano()
+	}
+	if hc.c.OutboundBuffered() > hc.l.srv.cfg.MaxOutboundBytes {
+		hc.l.srv.Stats.Closed[CloseSlowConsumer].Add(1)
+		hc.closing = true
+		_ = hc.c.Close()
+		return
+	}
+	if last {
+		if sse {
+			delete(hc.l.sse, hc)
+			hc.lastWrite = 0
+		}
+		hc.finish()
+	}
+}
+
+func appendUint(dst []byte, n uint64) []byte {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(dst, b[i:]...)
+}
+
+func decodeBase64(b []byte) []byte {
+	out, err := base64.StdEncoding.AppendDecode(nil, b)
+	if err != nil {
+		return nil
+	}
+	return out
+}

@@ -1,0 +1,525 @@
+package engine
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"sync/atomic"
+	"time"
+
+	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/codec/http1"
+	"github.com/densemcp/densemcp/router"
+	"github.com/densemcp/densemcp/shards"
+	"github.com/panjf2000/gnet/v2"
+)
+
+// httpState is the server-wide part of Streamable HTTP.
+type httpState struct {
+	srv      *Server
+	cfg      HTTPConfig
+	parser   http1.Parser
+	sessions atomic.Int64 // live legacy sessions, for MaxSessions
+}
+
+func newHTTPState(s *Server, addr string) *httpState {
+	cfg := s.cfg.HTTP
+	cfg.setDefaults(addr)
+	return &httpState{srv: s, cfg: cfg, parser: http1.Parser{Limits: http1.Limits{
+		MaxHeaderBytes: cfg.MaxHeaderBytes, MaxBodyBytes: cfg.MaxBodyBytes}}}
+}
+
+// httpConn is one HTTP/1.1 connection. Requests are answered one at a
+// time, in order: while one is being answered (busy), later pipelined
+// requests wait in gnet's inbound buffer, bounded by the parser's limits.
+type httpConn struct {
+	c            gnet.Conn
+	l            *loop
+	req          *http1.Request // taken from the loop's pool while parsing
+	busy         bool
+	sentContinue bool
+	closing      bool
+	inTraffic    bool
+	closeAfter   bool      // the current request asked for Connection: close
+	ex           *exchange // a modern response being produced, if any
+	target       target    // the legacy exchange or stream being served, if any
+	lastWrite    int64     // unix nanos, for heartbeats (SSE only)
+}
+
+func (s *Server) openHTTP(c gnet.Conn, l *loop) {
+	hc := &httpConn{c: c, l: l}
+	c.SetContext(hc)
+}
+
+func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
+	st := s.http
+	c := hc.c
+	hc.inTraffic = true
+	for !hc.busy && !hc.closing {
+		buf, _ := c.Peek(-1)
+		if len(buf) == 0 {
+			break
+		}
+		if hc.req == nil {
+			hc.req = hc.l.getRequest()
+		}
+		n, err := st.parser.Parse(buf, hc.req)
+		if err != nil {
+			e, _ := err.(*http1.Error)
+			status := 400
+			if e != nil {
+				status = e.Status
+			}
+			_, _ = c.Discard(-1)
+			hc.writeSimple(status, err.Error(), true)
+			hc.closing = true
+			break
+		}
+		if n == 0 {
+			if hc.req.HeaderComplete() && hc.req.ExpectContinue() && !hc.sentContinue {
+				hc.sentContinue = true
+				_, _ = c.Write(http1.AppendContinue(nil))
+			}
+			break
+		}
+		// The Request holds its own copies of the head and body.
+		_, _ = c.Discard(n)
+		hc.sentContinue = false
+		hc.closeAfter = !hc.req.KeepAlive()
+		st.serve(hc, hc.req)
+		hc.l.putRequest(hc.req)
+		hc.req = nil
+	}
+	hc.inTraffic = false
+	if !hc.closing && c.InboundBuffered() > st.cfg.MaxHeaderBytes+st.cfg.MaxBodyBytes+64<<10 {
+		s.Stats.Closed[CloseInboundLimit].Add(1)
+		hc.closing = true
+	}
+	if hc.closing {
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+func (s *Server) closeHTTP(hc *httpConn) {
+	if hc.req != nil {
+		hc.l.putRequest(hc.req)
+		hc.req = nil
+	}
+	hc.closing = true
+	if ex := hc.ex; ex != nil {
+		hc.ex = nil
+		ex.abandon() // modern exchanges live on hc's own loop
+	}
+	if t := hc.target; t.owner != nil {
+		hc.target = target{}
+		_ = t.owner.shard.Post(func() {
+			if hs := t.owner.sessions[t.sid]; hs != nil {
+				hs.abandon(hc, t.id)
+			}
+		})
+	}
+	if hc.lastWrite != 0 {
+		delete(hc.l.sse, hc)
+	}
+}
+
+// serve answers one complete request. Loop goroutine of hc.
+func (st *httpState) serve(hc *httpConn, req *http1.Request) {
+	if string(req.Path()) != st.cfg.Endpoint {
+		hc.writeSimple(404, "not found", false)
+		return
+	}
+	if !st.cfg.hostAllowed(req.Host()) || !st.cfg.originAllowed(req.Header("Origin")) {
+		hc.writeSimple(403, "forbidden: Host or Origin not allowed", false)
+		return
+	}
+	switch string(req.Method()) {
+	case "POST":
+		st.servePost(hc, req)
+	case "GET":
+		st.serveGet(hc, req)
+	case "DELETE":
+		st.serveDelete(hc, req)
+	case "OPTIONS":
+		hc.writeHead(204, "", 0, st.corsHeaders(req, [2]string{"Allow", "GET, POST, DELETE, OPTIONS"}))
+		hc.finish()
+	default:
+		hc.writeHead(405, "text/plain", len("method not allowed"), [][2]string{{"Allow", "GET, POST, DELETE, OPTIONS"}})
+		_, _ = hc.c.Write([]byte("method not allowed"))
+		hc.finish()
+	}
+}
+
+// corsHeaders returns the CORS headers for req's Origin, if configured.
+func (st *httpState) corsHeaders(req *http1.Request, extra ...[2]string) [][2]string {
+	o := st.cfg.corsOrigin(req.Header("Origin"))
+	if o == "" {
+		return extra
+	}
+	return append(extra,
+		[2]string{"Access-Control-Allow-Origin", o},
+		[2]string{"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
+		[2]string{"Access-Control-Allow-Headers", "Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, Authorization"},
+		[2]string{"Access-Control-Expose-Headers", "Mcp-Session-Id"},
+		[2]string{"Vary", "Origin"})
+}
+
+// accepts reports whether the Accept header admits mime (or is absent).
+func accepts(req *http1.Request, mime string) bool {
+	a := req.Header("Accept")
+	if a == nil {
+		return true
+	}
+	return bytes.Contains(a, []byte(mime)) || bytes.Contains(a, []byte("*/*"))
+}
+
+// isModernRequest decides a POST's era. A session id with a legacy (or no)
+// version header is legacy; otherwise a request is modern when it names a
+// version in the header or carries _meta, unless it has no _meta and the
+// header names a legacy version (a legacy initialize carrying the header).
+func isModernRequest(pv, sid []byte, m *codec.Message) bool {
+	headerModern := pv != nil && !isLegacyVersion(pv)
+	if sid != nil {
+		return headerModern
+	}
+	_, hasMeta := codec.ObjectField(m.Params, "_meta")
+	if !hasMeta && (pv == nil || isLegacyVersion(pv)) {
+		return false
+	}
+	return true
+}
+
+func isLegacyVersion(v []byte) bool {
+	switch string(v) {
+	case "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05":
+		return true
+	}
+	return false
+}
+
+func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
+	if ct := req.Header("Content-Type"); !bytes.HasPrefix(bytes.TrimSpace(ct), []byte("application/json")) {
+		hc.writeJSONError(415, nil, codec.CodeInvalidRequest, "Content-Type must be application/json", nil)
+		return
+	}
+	if !accepts(req, "application/json") && !accepts(req, "text/event-stream") {
+		hc.writeJSONError(406, nil, codec.CodeInvalidRequest, "Accept must include application/json or text/event-stream", nil)
+		return
+	}
+	l := hc.l
+	l.msg.Reset()
+	if err := l.dec.Decode(req.Body(), &l.msg); err != nil {
+		e, _ := err.(*codec.Error)
+		if e == nil {
+			e = &codec.Error{Code: codec.CodeParseError, Message: err.Error()}
+		}
+		hc.writeJSONError(400, e.ID, e.Code, e.Message, nil)
+		return
+	}
+	m := &l.msg
+	pv := req.Header("MCP-Protocol-Version")
+	sid := req.Header("Mcp-Session-Id")
+	initialize := m.Kind == codec.KindRequest && string(m.Method) == "initialize"
+	if isModernRequest(pv, sid, m) {
+		st.serveModern(hc, req, m)
+		return
+	}
+	if pv != nil && !isLegacyVersion(pv) {
+		hc.writeJSONError(400, m.ID, codec.CodeInvalidRequest, "unsupported MCP-Protocol-Version: "+string(pv), nil)
+		return
+	}
+	if initialize {
+		if sid != nil {
+			hc.writeJSONError(400, m.ID, codec.CodeInvalidRequest, "initialize must not carry Mcp-Session-Id", nil)
+			return
+		}
+		st.initSession(hc, req, m)
+		return
+	}
+	if sid == nil {
+		hc.writeJSONError(400, m.ID, codec.CodeInvalidRequest, "Bad Request: Mcp-Session-Id header is required", nil)
+		return
+	}
+	sse := accepts(req, "text/event-stream")
+	st.toSession(hc, sid, m, func(hs *httpSession, m *codec.Message) { hs.post(hc, m, sse) })
+}
+
+// toSession runs fn on the loop that owns session sid, with the message
+// (nil for GET/DELETE) copied when it must cross loops; an unknown session
+// gets 404. hc is busy until the exchange that fn starts finishes.
+func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, fn func(hs *httpSession, m *codec.Message)) {
+	owner := st.srv.ownerOf(sid)
+	if owner == nil {
+		hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
+		return
+	}
+	hc.busy = true
+	hc.target = target{owner: owner, sid: string(sid)}
+	if m != nil && m.Kind == codec.KindRequest {
+		hc.target.id = string(m.ID)
+	}
+	if owner == hc.l {
+		hs := owner.sessions[string(sid)]
+		if hs == nil {
+			hc.busy = false
+			hc.target = target{}
+			hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
+			return
+		}
+		fn(hs, m)
+		return
+	}
+	key := string(sid)
+	var cm *codec.Message
+	if m != nil {
+		cm = copyMessage(m)
+	}
+	err := owner.shard.Post(func() {
+		hs := owner.sessions[key]
+		if hs == nil {
+			ex := newExchange(hc, owner, false)
+			ex.writeError(404, msgID(cm), codec.CodeInvalidRequest, "session not found")
+			return
+		}
+		fn(hs, cm)
+	})
+	if err != nil {
+		hc.busy = false
+		hc.writeSimple(503, "server stopping", true)
+	}
+}
+
+// target names the exchange a busy connection waits for, so a closed
+// connection can tell the owning loop to stop writing to it.
+type target struct {
+	owner *loop
+	sid   string
+	id    string // raw request id, "" for GET/DELETE and notifications
+}
+
+func msgID(m *codec.Message) []byte {
+	if m == nil {
+		return nil
+	}
+	return m.ID
+}
+
+// copyMessage copies a decoded message out of loop-owned buffers.
+func copyMessage(m *codec.Message) *codec.Message {
+	c := &codec.Message{Kind: m.Kind}
+	c.ID = bytes.Clone(m.ID)
+	c.Method = bytes.Clone(m.Method)
+	c.Params = bytes.Clone(m.Params)
+	c.Result = bytes.Clone(m.Result)
+	c.Error = bytes.Clone(m.Error)
+	return c
+}
+
+// ownerOf returns the loop owning session id: derived from the id itself
+// with xxhash, so no shared map is consulted.
+func (s *Server) ownerOf(sid []byte) *loop {
+	return s.loopByIndex(shards.Index(sid, len(s.shards)))
+}
+
+// newSessionID returns a crypto-random id owned by loop l.
+func (s *Server) newSessionID(l *loop) string {
+	var b [16]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			panic("BUG: crypto/rand failed: " + err.Error())
+		}
+		id := hex.EncodeToString(b[:])
+		if s.ownerOf([]byte(id)) == l {
+			return id
+		}
+	}
+}
+
+func (st *httpState) initSession(hc *httpConn, req *http1.Request, m *codec.Message) {
+	if st.sessions.Load() >= int64(st.cfg.MaxSessions) {
+		hc.writeHead(503, "application/json", 0, [][2]string{{"Retry-After", "1"}})
+		hc.finish()
+		return
+	}
+	l := hc.l
+	id := st.srv.newSessionID(l)
+	hs := newHTTPSession(st, l, id)
+	l.sessions[id] = hs
+	st.sessions.Add(1)
+	hc.busy = true
+	hc.target = target{owner: l, sid: id, id: string(m.ID)}
+	hs.post(hc, m, accepts(req, "text/event-stream"))
+}
+
+func (st *httpState) serveGet(hc *httpConn, req *http1.Request) {
+	sid := req.Header("Mcp-Session-Id")
+	pv := req.Header("MCP-Protocol-Version")
+	if sid == nil || (pv != nil && !isLegacyVersion(pv)) {
+		// The modern era has no GET stream.
+		hc.writeHead(405, "text/plain", 0, [][2]string{{"Allow", "POST"}})
+		hc.finish()
+		return
+	}
+	if !accepts(req, "text/event-stream") {
+		hc.writeSimple(406, "Accept must include text/event-stream", false)
+		return
+	}
+	last := bytes.Clone(req.Header("Last-Event-ID"))
+	st.toSession(hc, sid, nil, func(hs *httpSession, _ *codec.Message) { hs.openStream(hc, last) })
+}
+
+func (st *httpState) serveDelete(hc *httpConn, req *http1.Request) {
+	sid := req.Header("Mcp-Session-Id")
+	if sid == nil {
+		hc.writeHead(405, "text/plain", 0, [][2]string{{"Allow", "POST"}})
+		hc.finish()
+		return
+	}
+	st.toSession(hc, sid, nil, func(hs *httpSession, _ *codec.Message) { hs.terminate(hc) })
+}
+
+// serveModern answers a stateless 2026-07-28 request on this loop.
+func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Message) {
+	if m.Kind != codec.KindRequest {
+		// Notifications and responses: accepted, nothing to answer.
+		hc.writeHead(202, "", 0, nil)
+		hc.finish()
+		return
+	}
+	if code, msg := checkModernHeaders(req, m); code != 0 {
+		hc.writeJSONError(400, m.ID, code, msg, nil)
+		return
+	}
+	ex := newExchange(hc, hc.l, accepts(req, "text/event-stream"))
+	ex.modern = true
+	ex.id = m.ID // the loop's message lives until Handle returns
+	sess := st.srv.r.NewSession(hc.l.shard, ex)
+	sess.UseModern()
+	ex.session = sess
+	hc.busy = true
+	hc.ex = ex
+	st.srv.r.Handle(sess, m)
+	if !ex.done {
+		ex.id = bytes.Clone(m.ID)
+	}
+}
+
+// checkModernHeaders checks the modern era's request headers against the
+// body (400 with HeaderMismatch on disagreement).
+func checkModernHeaders(req *http1.Request, m *codec.Message) (int, string) {
+	method := req.Header("Mcp-Method")
+	if method == nil {
+		return codec.CodeHeaderMismatch, "missing Mcp-Method header"
+	}
+	if !bytes.Equal(method, m.Method) {
+		return codec.CodeHeaderMismatch, "Mcp-Method header does not match the body's method"
+	}
+	if pv := req.Header("MCP-Protocol-Version"); pv != nil {
+		meta, _ := codec.ObjectField(m.Params, "_meta")
+		v, ok := codec.ObjectField(meta, "io.modelcontextprotocol/protocolVersion")
+		if ok {
+			body, err := codec.Unquote(nil, v)
+			if err == nil && !bytes.Equal(body, pv) {
+				return codec.CodeHeaderMismatch, "MCP-Protocol-Version header does not match _meta"
+			}
+		}
+	}
+	var field string
+	switch string(m.Method) {
+	case "tools/call", "prompts/get":
+		field = "name"
+	case "resources/read":
+		field = "uri"
+	default:
+		return 0, ""
+	}
+	name := req.Header("Mcp-Name")
+	if name == nil {
+		return codec.CodeHeaderMismatch, "missing Mcp-Name header"
+	}
+	v, ok := codec.ObjectField(m.Params, field)
+	if !ok {
+		return 0, "" // the router reports the missing param
+	}
+	body, err := codec.Unquote(nil, v)
+	if err != nil || !bytes.Equal(decodeHeaderValue(name), body) {
+		return codec.CodeHeaderMismatch, "Mcp-Name header does not match the body's " + field
+	}
+	return 0, ""
+}
+
+// decodeHeaderValue undoes the spec's Base64 sentinel encoding of header
+// values that are not plain ASCII: "=?base64?<data>?=".
+func decodeHeaderValue(v []byte) []byte {
+	const pre, post = "=?base64?", "?="
+	if !bytes.HasPrefix(v, []byte(pre)) || !bytes.HasSuffix(v, []byte(post)) {
+		return v
+	}
+	return decodeBase64(v[len(pre) : len(v)-len(post)])
+}
+
+// finish ends the current exchange on hc: the next pipelined request may
+// be parsed. Loop goroutine of hc.
+func (hc *httpConn) finish() {
+	hc.busy = false
+	hc.ex = nil
+	hc.target = target{}
+	if hc.closeAfter {
+		hc.closing = true
+		if !hc.inTraffic {
+			_ = hc.c.Close()
+		}
+		return
+	}
+	if !hc.inTraffic && hc.c.InboundBuffered() > 0 {
+		_ = hc.c.Wake(nil)
+	}
+}
+
+// writeHead writes a response head; contentType "" means no body.
+func (hc *httpConn) writeHead(status int, contentType string, length int, extra [][2]string) {
+	b := hc.l.wbuf[:0]
+	b = http1.AppendStatusLine(b, status)
+	if contentType != "" {
+		b = http1.AppendHeader(b, "Content-Type", contentType)
+	}
+	if status != 204 && status != 100 {
+		b = http1.AppendContentLength(b, length)
+	}
+	for _, h := range extra {
+		b = http1.AppendHeader(b, h[0], h[1])
+	}
+	if hc.closeAfter {
+		b = http1.AppendHeader(b, "Connection", "close")
+	}
+	b = append(b, "\r\n"...)
+	_, _ = hc.c.Write(b)
+	hc.l.wbuf = b[:0]
+}
+
+// writeSimple answers a plain-text status and ends the exchange.
+func (hc *httpConn) writeSimple(status int, text string, closeConn bool) {
+	if closeConn {
+		hc.closeAfter = true
+	}
+	hc.writeHead(status, "text/plain; charset=utf-8", len(text), nil)
+	_, _ = hc.c.Write([]byte(text))
+	hc.finish()
+}
+
+// writeJSONError answers a JSON-RPC error with an HTTP status.
+func (hc *httpConn) writeJSONError(status int, id []byte, code int, msg string, data []byte) {
+	body := codec.AppendError(nil, id, code, msg, data)
+	hc.writeHead(status, "application/json", len(body), nil)
+	_, _ = hc.c.Write(body)
+	hc.finish()
+}
+
+// markSSE registers hc for heartbeats.
+func (hc *httpConn) markSSE() {
+	hc.lastWrite = time.Now().UnixNano()
+	hc.l.sse[hc] = struct{}{}
+}
+
+var _ router.Transport = (*exchange)(nil)

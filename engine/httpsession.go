@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/codec/http1"
+	"github.com/densemcp/densemcp/router"
+)
+
+// httpSession is a legacy Streamable HTTP session. It lives on one loop
+// (the owner, derived from its id); every request for it runs there, and
+// answers travel to whichever connection asked. Owner loop only.
+type httpSession struct {
+	st         *httpState
+	l          *loop
+	id         string
+	sess       *router.Session
+	exchanges  map[string]*exchange // by raw request id
+	streams    []*sseStream         // standalone GET streams
+	next       int                  // round robin over streams
+	lastActive int64                // unix nanos
+}
+
+func newHTTPSession(st *httpState, l *loop, id string) *httpSession {
+	hs := &httpSession{st: st, l: l, id: id, exchanges: make(map[string]*exchange), lastActive: time.Now().UnixNano()}
+	hs.sess = st.srv.r.NewSession(l.shard, hs)
+	return hs
+}
+
+// Send implements router.Transport: an answer or a message related to a
+// request goes on that request's POST stream; anything else (or a related
+// message whose POST stream has ended) goes on one GET stream, so each
+// message is delivered on exactly one stream.
+func (hs *httpSession) Send(kind router.MsgKind, related, msg []byte) {
+	if kind != router.MsgUnrelated && related != nil {
+		if ex := hs.exchanges[string(related)]; ex != nil {
+			ex.deliver(kind, msg)
+			if kind == router.MsgResponse {
+				delete(hs.exchanges, string(related))
+			}
+			return
+		}
+		if kind == router.MsgResponse {
+			return // the asking connection is gone
+		}
+	}
+	if len(hs.streams) == 0 {
+		return
+	}
+	s := hs.streams[hs.next%len(hs.streams)]
+	hs.next++
+	s.event(msg)
+}
+
+// post routes one POSTed message of the session. m is valid for the call.
+func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse bool) {
+	hs.lastActive = time.Now().UnixNano()
+	if m.Kind != codec.KindRequest {
+		hs.st.srv.r.Handle(hs.sess, m)
+		ex := newExchange(hc, hs.l, false)
+		ex.done = true
+		ex.writeTo(http1.AppendResponse(nil, 202, "", nil, false), true)
+		return
+	}
+	ex := newExchange(hc, hs.l, sse)
+	ex.hs = hs
+	ex.id = append([]byte(nil), m.ID...)
+	if string(m.Method) == "initialize" {
+		ex.extra = [][2]string{{"Mcp-Session-Id", hs.id}}
+	}
+	if _, dup := hs.exchanges[string(ex.id)]; dup {
+		ex.writeError(400, m.ID, codec.CodeInvalidRequest, "a request with this id is already running on this session")
+		return
+	}
+	hs.exchanges[string(ex.id)] = ex
+	hs.st.srv.r.Handle(hs.sess, m)
+}
+
+// abandon forgets connection hc: its exchange id (if any) and any GET
+// stream it carried. Owner loop.
+func (hs *httpSession) abandon(hc *httpConn, id string) {
+	if id != "" {
+		if ex := hs.exchanges[id]; ex != nil && ex.hc == hc {
+			ex.gone = true
+			delete(hs.exchanges, id)
+		}
+	}
+	for i, s := range hs.streams {
+		if s.hc == hc {
+			hs.streams = append(hs.streams[:i], hs.streams[i+1:]...)
+			break
+		}
+	}
+	hs.lastActive = time.Now().UnixNano()
+}
+
+// terminate answers DELETE: the session ends, its streams close.
+func (hs *httpSession) terminate(hc *httpConn) {
+	hs.end()
+	ex := newExchange(hc, hs.l, false)
+	ex.done = true
+	ex.writeTo(http1.AppendResponse(nil, 200, "", nil, false), true)
+}
+
+// end removes the session: running handlers are cancelled, open streams
+// are ended. Owner loop.
+func (hs *httpSession) end() {
+	hs.sess.Close()
+	for _, ex := range hs.exchanges {
+		ex.gone = true
+	}
+	clear(hs.exchanges)
+	for _, s := range hs.streams {
+		s.close()
+	}
+	hs.streams = nil
+	if hs.l.sessions[hs.id] == hs {
+		delete(hs.l.sessions, hs.id)
+		hs.st.sessions.Add(-1)
+	}
+}
+
+// idle reports whether the session has had nothing for ttl.
+func (hs *httpSession) idle(now int64, ttl time.Duration) bool {
+	return len(hs.exchanges) == 0 && len(hs.streams) == 0 && now-hs.lastActive > int64(ttl)
+}
+
+// sseStream is a standalone GET stream of a legacy session.
+type sseStream struct {
+	hs *httpSession
+	hc *httpConn
+	ex *exchange // carries the writes
+}
+
+// openStream answers GET with an SSE stream for server→client messages.
+func (hs *httpSession) openStream(hc *httpConn, lastEventID []byte) {
+	hs.lastActive = time.Now().UnixNano()
+	ex := newExchange(hc, hs.l, true)
+	ex.hs = hs
+	ex.started = true
+	s := &sseStream{hs: hs, hc: hc, ex: ex}
+	hs.streams = append(hs.streams, s)
+	b := http1.AppendSSEHead(nil)
+	// A comment makes the stream visible to the client at once.
+	b = http1.AppendSSEComment(b, "stream open")
+	ex.writeTo(b, false)
+}
+
+// event sends one message on the stream.
+func (s *sseStream) event(msg []byte) {
+	s.ex.deliver(router.MsgRelated, msg)
+}
+
+// close ends the stream with the last chunk and closes its connection.
+func (s *sseStream) close() {
+	hc := s.hc
+	s.ex.done = true
+	s.ex.gone = true
+	b := http1.AppendLastChunk(nil)
+	if s.ex.owner == hc.l {
+		if !hc.closing {
+			_, _ = hc.c.Write(b)
+			hc.closing = true
+			_ = hc.c.Close()
+		}
+		return
+	}
+	_ = hc.c.AsyncWrite(b, nil)
+	_ = hc.c.Close()
+}
