@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"net"
 	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/router"
 	"github.com/panjf2000/gnet/v2"
+	"net"
 )
 
 // conn is one TCP NDJSON connection = one MCP session. Kept small: at 15K

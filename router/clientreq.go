@@ -142,7 +142,9 @@ func (q *Request) ElicitAs(key string, p *ElicitParams) (*ElicitResult, error) {
 
 // Sample asks the client's model for a completion (sampling/createMessage).
 // Params with Tools need the client's sampling.tools capability.
-func (q *Request) Sample(p *CreateMessageParams) (*CreateMessageResult, error) { return q.SampleAs("", p) }
+func (q *Request) Sample(p *CreateMessageParams) (*CreateMessageResult, error) {
+	return q.SampleAs("", p)
+}
 
 // SampleAs is Sample with a chosen inputRequests key.
 func (q *Request) SampleAs(key string, p *CreateMessageParams) (*CreateMessageResult, error) {

@@ -172,7 +172,10 @@ func elicitAndReport(req *densemcp.Request, prefix, key string, p *densemcp.Elic
 func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, densemcp.RawToolHandler), add func(error)) {
 	add(s.AddRawTool(&densemcp.Tool{Name: "test_missing_capability", Description: "Needs the client's sampling capability",
 		InputSchema: emptyObject, Inline: true, Requires: []string{"sampling"}},
-		func(req *densemcp.Request, _ []byte) error { req.Result.AddText("sampling capability present"); return nil }))
+		func(req *densemcp.Request, _ []byte) error {
+			req.Result.AddText("sampling capability present")
+			return nil
+		}))
 	tool("test_streaming_elicitation", "Asks for input through an input_required result", false, func(req *densemcp.Request, _ []byte) error {
 		return elicitAndReport(req, "Streaming elicitation", "user_input", &densemcp.ElicitParams{Message: "Please provide input",
 			RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"input": map[string]any{"type": "string"}}}})
@@ -328,7 +331,9 @@ func registerFixtureResources(s *densemcp.Server, add func(error)) {
 }
 
 func registerFixturePrompts(s *densemcp.Server, add func(error)) {
-	msg := func(role string, c densemcp.Content) densemcp.PromptMessage { return densemcp.PromptMessage{Role: role, Content: c} }
+	msg := func(role string, c densemcp.Content) densemcp.PromptMessage {
+		return densemcp.PromptMessage{Role: role, Content: c}
+	}
 	textMsg := func(t string) densemcp.PromptMessage { return msg("user", densemcp.Content{Type: "text", Text: t}) }
 	add(s.AddPrompt(&densemcp.Prompt{Name: "test_simple_prompt", Description: "A simple prompt without arguments", Inline: true},
 		func(*densemcp.Request, map[string]string) (*densemcp.GetPromptResult, error) {
