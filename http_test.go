@@ -1,0 +1,288 @@
+package densemcp_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/densemcp/densemcp"
+	"github.com/densemcp/densemcp/engine"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// serveHTTP runs s's Streamable HTTP transport on a loopback port until the
+// test ends and returns the endpoint URL.
+func serveHTTP(t *testing.T, s *densemcp.Server) string {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeHTTP(ctx, addr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("ServeHTTP: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("server did not stop")
+		}
+	})
+	for i := 0; ; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return "http://" + addr + "/mcp"
+		}
+		if i > 500 {
+			t.Fatalf("server never listened: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func sdkOverHTTP(t *testing.T, url, pv string, opts *mcp.ClientOptions, ev *clientEvents) *mcp.ClientSession {
+	t.Helper()
+	if opts == nil {
+		opts = &mcp.ClientOptions{}
+	}
+	client := mcp.NewClient(&mcp.Implementation{Name: "http-test", Version: "1"}, opts)
+	client.AddRoots(&mcp.Root{URI: "file:///work", Name: "work"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: -1}, &mcp.ClientSessionOptions{ProtocolVersion: pv})
+	if err != nil {
+		t.Fatalf("connect over HTTP (%q): %v", pv, err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+// The official Go SDK over Streamable HTTP, legacy sessions and the modern
+// stateless era: the core flow, a server→client request answered on the
+// SSE stream (or by input_required), and a list_changed notification.
+func TestSDKClientOverHTTP(t *testing.T) {
+	s := featureServer(t)
+	url := serveHTTP(t, s)
+	for i, pv := range []string{"2025-11-25", ""} {
+		name := map[string]string{"": "modern"}[pv]
+		if name == "" {
+			name = pv
+		}
+		t.Run(name, func(t *testing.T) {
+			ev := &clientEvents{}
+			opts := &mcp.ClientOptions{
+				ElicitationHandler: func(ctx context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"name": "ada"}}, nil
+				},
+				CreateMessageHandler: func(ctx context.Context, r *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+					return &mcp.CreateMessageResult{Role: "assistant", Model: "m", Content: &mcp.TextContent{Text: "sampled"}}, nil
+				},
+				ToolListChangedHandler: func(ctx context.Context, r *mcp.ToolListChangedRequest) {
+					ev.mu.Lock()
+					ev.listTools++
+					ev.mu.Unlock()
+				},
+				ProgressNotificationHandler: func(ctx context.Context, r *mcp.ProgressNotificationClientRequest) {
+					ev.mu.Lock()
+					ev.progress = append(ev.progress, r.Params.Progress)
+					ev.mu.Unlock()
+				},
+			}
+			cs := sdkOverHTTP(t, url, pv, opts, ev)
+			want := pv
+			if want == "" {
+				want = "2026-07-28"
+			}
+			exerciseSession(t, cs, want, pv != "")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "ask"})
+			if err != nil || res.IsError || res.Content[0].(*mcp.TextContent).Text != "accept|ada|sampled|file:///work" {
+				t.Fatalf("ask over HTTP: %+v %v", res, err)
+			}
+			res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "progress_and_log", Meta: mcp.Meta{"progressToken": "p1"}})
+			if err != nil || res.IsError {
+				t.Fatalf("progress_and_log: %+v %v", res, err)
+			}
+			waitFor(t, "3 progress notifications on the POST stream", func() bool { return len(ev.snapshot().progress) == 3 })
+			// A tool registered at run time reaches the client as list_changed:
+			// on the legacy GET stream, or on the modern listen stream.
+			tool := fmt.Sprintf("late_%d", i)
+			last := time.Now()
+			if err := densemcp.AddTool(s, &densemcp.Tool{Name: tool, Inline: true}, func(*densemcp.Request, echoIn) (any, error) { return nil, nil }); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "tools list_changed over HTTP", func() bool {
+				if time.Since(last) > 300*time.Millisecond {
+					// The GET or listen stream may open just after connect returns.
+					last = time.Now()
+					s.RemoveTools(tool)
+				}
+				return ev.snapshot().listTools >= 1
+			})
+		})
+	}
+}
+
+// rawHTTP sends bytes on a fresh connection and returns the first response.
+func rawHTTP(t *testing.T, url, req string) (*http.Response, string) {
+	t.Helper()
+	addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("reading response to %q: %v", req[:min(len(req), 60)], err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func post(host, body string, headers ...string) string {
+	h := strings.Join(headers, "\r\n")
+	if h != "" {
+		h += "\r\n"
+	}
+	return "POST /mcp HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n" + h +
+		fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)) + body
+}
+
+const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
+
+func TestHTTPLimitsAndErrors(t *testing.T) {
+	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{HTTP: engine.HTTPConfig{MaxBodyBytes: 1024, MaxHeaderBytes: 2048}}}, nil)
+	url := serveHTTP(t, s)
+	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	f := func(name, req string, wantStatus int, wantBody string) {
+		t.Helper()
+		resp, body := rawHTTP(t, url, req)
+		if resp.StatusCode != wantStatus || !strings.Contains(body, wantBody) {
+			t.Fatalf("%s: got %d %q, want %d containing %q", name, resp.StatusCode, body, wantStatus, wantBody)
+		}
+	}
+	f("431", "POST /mcp HTTP/1.1\r\nHost: "+host+"\r\nX-Big: "+strings.Repeat("a", 4096)+"\r\n\r\n", 431, "")
+	f("413", post(host, `{"x":"`+strings.Repeat("a", 2000)+`"}`), 413, "")
+	f("CL+TE", "POST /mcp HTTP/1.1\r\nHost: "+host+"\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "")
+	f("foreign Host", post("evil.example.com", initBody), 403, "")
+	f("foreign Origin", post(host, initBody, "Origin: http://evil.example.com"), 403, "")
+	f("loopback Origin", post(host, initBody, "Origin: http://localhost:1234"), 200, `"protocolVersion":"2025-11-25"`)
+	f("no session", post(host, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`), 400, "Mcp-Session-Id")
+	f("unknown session", post(host, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`, "Mcp-Session-Id: 00ff", "MCP-Protocol-Version: 2025-11-25"), 404, "")
+	f("bad JSON", post(host, `{"jsonrpc":`), 400, `"code":-32700`)
+	f("wrong path", "GET /other HTTP/1.1\r\nHost: "+host+"\r\n\r\n", 404, "")
+	f("modern GET", "GET /mcp HTTP/1.1\r\nHost: "+host+"\r\nMCP-Protocol-Version: 2026-07-28\r\n\r\n", 405, "")
+	f("modern header mismatch", post(host, `{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{`+modernMeta+`}}`,
+		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: prompts/list"), 400, `"code":-32020`)
+	f("modern removed method", post(host, `{"jsonrpc":"2.0","id":4,"method":"ping","params":{`+modernMeta+`}}`,
+		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: ping"), 404, `"code":-32601`)
+	f("modern missing meta", post(host, `{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{}}`,
+		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/list"), 400, `"code":-32602`)
+	f("modern ok", post(host, `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"},`+modernMeta+`}}`,
+		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: echo"), 200, `"resultType":"complete"`)
+}
+
+// Pipelined requests are answered in order; a request fed one byte at a
+// time is answered once complete.
+func TestHTTPPipeliningAndByteByByte(t *testing.T) {
+	url := serveHTTP(t, newTestServer(t, nil, nil))
+	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	call := func(id int) string {
+		return post(host, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"echo","arguments":{"text":"t%d"},%s}}`, id, id, modernMeta),
+			"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: echo")
+	}
+	c, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, call(1)+call(2)+call(3))
+	br := bufio.NewReader(c)
+	for id := 1; id <= 3; id++ {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(body), fmt.Sprintf(`"id":%d,`, id)) {
+			t.Fatalf("pipelined answer %d out of order: %s", id, body)
+		}
+	}
+	req := call(4)
+	for i := 0; i < len(req); i++ {
+		if _, err := c.Write([]byte{req[i]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `"text":"t4"`) {
+		t.Fatalf("byte-by-byte request: %s", body)
+	}
+}
+
+// A legacy session: DELETE ends it (404 after), and an idle one is evicted
+// after the TTL (404, so the client initializes again).
+func TestHTTPSessionEndAndIdleExpiry(t *testing.T) {
+	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{HTTP: engine.HTTPConfig{SessionIdleTTL: time.Second}}}, nil)
+	url := serveHTTP(t, s)
+	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	open := func() string {
+		resp, _ := rawHTTP(t, url, post(host, initBody))
+		sid := resp.Header.Get("Mcp-Session-Id")
+		if resp.StatusCode != 200 || sid == "" {
+			t.Fatalf("initialize: %d sid=%q", resp.StatusCode, sid)
+		}
+		resp, _ = rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "Mcp-Session-Id: "+sid, "MCP-Protocol-Version: 2025-11-25"))
+		if resp.StatusCode != 202 {
+			t.Fatalf("initialized: %d", resp.StatusCode)
+		}
+		return sid
+	}
+	list := func(sid string) int {
+		resp, _ := rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","id":9,"method":"tools/list"}`, "Mcp-Session-Id: "+sid, "MCP-Protocol-Version: 2025-03-26"))
+		return resp.StatusCode
+	}
+	sid := open()
+	if got := list(sid); got != 200 {
+		t.Fatalf("tools/list on a live session: %d", got)
+	}
+	resp, _ := rawHTTP(t, url, "DELETE /mcp HTTP/1.1\r\nHost: "+host+"\r\nMcp-Session-Id: "+sid+"\r\n\r\n")
+	if resp.StatusCode != 200 {
+		t.Fatalf("DELETE: %d", resp.StatusCode)
+	}
+	if got := list(sid); got != 404 {
+		t.Fatalf("after DELETE: %d, want 404", got)
+	}
+	// Each request refreshes the session, so look only after a quiet spell
+	// longer than the TTL plus one sweep.
+	sid = open()
+	for i := 0; ; i++ {
+		time.Sleep(2500 * time.Millisecond)
+		if list(sid) == 404 {
+			break
+		}
+		if i == 3 {
+			t.Fatal("idle session was never evicted")
+		}
+	}
+}
