@@ -286,3 +286,58 @@ func TestHTTPSessionEndAndIdleExpiry(t *testing.T) {
 		}
 	}
 }
+
+// With replay on, a legacy request's SSE stream starts with a priming event;
+// a client that loses the connection resumes with Last-Event-ID and gets the
+// events it missed on that stream, the answer included.
+func TestHTTPReplayAfterDisconnect(t *testing.T) {
+	release := make(chan struct{})
+	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{HTTP: engine.HTTPConfig{ReplayEvents: 16}}}, func(s *densemcp.Server) {
+		err := s.AddRawTool(&densemcp.Tool{Name: "later"}, func(req *densemcp.Request, _ []byte) error {
+			<-release
+			req.Log(densemcp.LevelInfo, "t", "while you were away")
+			req.Result.AddText("answer after reconnect")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	url := serveHTTP(t, s)
+	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	resp, _ := rawHTTP(t, url, post(host, initBody))
+	sid := resp.Header.Get("Mcp-Session-Id")
+	rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "Mcp-Session-Id: "+sid))
+
+	c, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, post(host, `{"jsonrpc":"2.0","id":"r1","method":"tools/call","params":{"name":"later"}}`, "Mcp-Session-Id: "+sid, "MCP-Protocol-Version: 2025-11-25"))
+	br := bufio.NewReader(c)
+	r1, err := http.ReadResponse(br, nil)
+	if err != nil || r1.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("POST stream: %v %v", err, r1.Header)
+	}
+	var lastID string
+	for lastID == "" {
+		line, err := bufio.NewReader(r1.Body).ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "id: "); ok {
+			lastID = v
+		}
+	}
+	c.Close() // lose the stream before anything but the priming event
+	close(release)
+	time.Sleep(100 * time.Millisecond)
+
+	resp, body := rawHTTP(t, url, "GET /mcp HTTP/1.1\r\nHost: "+host+"\r\nAccept: text/event-stream\r\nMcp-Session-Id: "+sid+
+		"\r\nMCP-Protocol-Version: 2025-11-25\r\nLast-Event-ID: "+lastID+"\r\n\r\n")
+	if resp.StatusCode != 200 || !strings.Contains(body, "while you were away") || !strings.Contains(body, "answer after reconnect") ||
+		strings.Index(body, "while you were away") > strings.Index(body, "answer after reconnect") {
+		t.Fatalf("resume: %d %q", resp.StatusCode, body)
+	}
+}

@@ -28,7 +28,7 @@ type exchange struct {
 	extra   [][2]string // e.g. Mcp-Session-Id on initialize
 	session *router.Session
 	hs      *httpSession
-	events  uint64 // SSE event counter (ids when replay is on)
+	rs      *replayStream // replay record of this stream, when replay is on
 }
 
 func newExchange(hc *httpConn, owner *loop, sse bool) *exchange {
@@ -59,7 +59,7 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 			ex.writeTo(b, true)
 			ex.owner.wbuf = b[:0]
 		} else {
-			b := http1.AppendSSEEvent(ex.owner.wbuf[:0], ex.eventID(), "message", msg)
+			b := http1.AppendSSEEvent(ex.owner.wbuf[:0], ex.eventID(msg, true), "message", msg)
 			b = http1.AppendLastChunk(b)
 			ex.writeTo(b, true)
 			ex.owner.wbuf = b[:0]
@@ -77,18 +77,22 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 	if !ex.started {
 		ex.started = true
 		b = http1.AppendSSEHead(b, ex.extra...)
+		if ex.rs != nil {
+			b = http1.AppendSSERetry(b, ex.rs.eventID(0), DefaultSSERetryMs)
+		}
 	}
-	b = http1.AppendSSEEvent(b, ex.eventID(), "message", msg)
+	b = http1.AppendSSEEvent(b, ex.eventID(msg, false), "message", msg)
 	ex.writeTo(b, false)
 	ex.owner.wbuf = b[:0]
 }
 
-func (ex *exchange) eventID() []byte {
-	if ex.hs == nil || ex.hs.st.cfg.ReplayEvents <= 0 {
+// eventID records msg for replay and returns its SSE id (nil when replay
+// is off).
+func (ex *exchange) eventID(msg []byte, final bool) []byte {
+	if ex.rs == nil {
 		return nil
 	}
-	ex.events++
-	return appendUint(nil, ex.events)
+	return ex.rs.record(msg, ex.hs.st.cfg.ReplayEvents, final)
 }
 
 // statusOf picks the HTTP status of a JSON answer: the modern era's

@@ -20,6 +20,12 @@ type httpSession struct {
 	streams    []*sseStream         // standalone GET streams
 	next       int                  // round robin over streams
 	lastActive int64                // unix nanos
+
+	// Replay state (HTTPConfig.ReplayEvents > 0), see replay.go.
+	replays     map[string]*replayStream
+	replayByReq map[string]*replayStream
+	replayOrder []string
+	nextStream  int
 }
 
 func newHTTPSession(st *httpState, l *loop, id string) *httpSession {
@@ -39,6 +45,9 @@ func (hs *httpSession) Send(kind router.MsgKind, related, msg []byte) {
 			if kind == router.MsgResponse {
 				delete(hs.exchanges, string(related))
 			}
+			return
+		}
+		if hs.replayed(kind, related, msg) {
 			return
 		}
 		if kind == router.MsgResponse {
@@ -66,6 +75,9 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse bool) {
 	ex := newExchange(hc, hs.l, sse)
 	ex.hs = hs
 	ex.id = append([]byte(nil), m.ID...)
+	if hs.st.cfg.ReplayEvents > 0 && sse {
+		ex.rs = hs.newReplay(string(ex.id))
+	}
 	if string(m.Method) == "initialize" {
 		ex.extra = [][2]string{{"Mcp-Session-Id", hs.id}}
 	}
@@ -75,6 +87,14 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse bool) {
 	}
 	hs.exchanges[string(ex.id)] = ex
 	hs.st.srv.r.Handle(hs.sess, m)
+	if ex.rs != nil && !ex.done && !ex.started && !ex.gone {
+		// Still running: open the stream now with its priming event, so a
+		// client that loses the connection can resume it (SEP-1699).
+		ex.started = true
+		b := http1.AppendSSEHead(nil, ex.extra...)
+		b = http1.AppendSSERetry(b, ex.rs.eventID(0), DefaultSSERetryMs)
+		ex.writeTo(b, false)
+	}
 }
 
 // abandon forgets connection hc: its exchange id (if any) and any GET
@@ -84,10 +104,16 @@ func (hs *httpSession) abandon(hc *httpConn, id string) {
 		if ex := hs.exchanges[id]; ex != nil && ex.hc == hc {
 			ex.gone = true
 			delete(hs.exchanges, id)
+			if ex.rs != nil && ex.rs.ex == ex {
+				ex.rs.ex = nil
+			}
 		}
 	}
 	for i, s := range hs.streams {
 		if s.hc == hc {
+			if rs := s.ex.rs; rs != nil && rs.ex == s.ex {
+				rs.ex = nil
+			}
 			hs.streams = append(hs.streams[:i], hs.streams[i+1:]...)
 			break
 		}
@@ -136,14 +162,23 @@ type sseStream struct {
 // openStream answers GET with an SSE stream for server→client messages.
 func (hs *httpSession) openStream(hc *httpConn, lastEventID []byte) {
 	hs.lastActive = time.Now().UnixNano()
+	if lastEventID != nil && hs.st.cfg.ReplayEvents > 0 && hs.resume(hc, lastEventID) {
+		return
+	}
 	ex := newExchange(hc, hs.l, true)
 	ex.hs = hs
 	ex.started = true
 	s := &sseStream{hs: hs, hc: hc, ex: ex}
 	hs.streams = append(hs.streams, s)
 	b := http1.AppendSSEHead(nil)
-	// A comment makes the stream visible to the client at once.
-	b = http1.AppendSSEComment(b, "stream open")
+	if hs.st.cfg.ReplayEvents > 0 {
+		ex.rs = hs.newReplay("")
+		ex.rs.ex = ex
+		b = http1.AppendSSERetry(b, ex.rs.eventID(0), DefaultSSERetryMs)
+	} else {
+		// A comment makes the stream visible to the client at once.
+		b = http1.AppendSSEComment(b, "stream open")
+	}
 	ex.writeTo(b, false)
 }
 
