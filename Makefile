@@ -15,8 +15,9 @@ test: vet
 	$(GO) test -race -count=1 ./...
 	GOEXPERIMENT=jsonv2 $(GO) test -count=1 ./codec/...
 
+# Hot-path Go benchmarks; their medians go into perf/RESULTS.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./codec/... ./router/... ./engine/... ./perf/...
+	bash perf/gobench.sh
 
 # Short local fuzzing of every parser (the seed corpora also run in `make test`).
 fuzz:

@@ -48,7 +48,14 @@ type Options struct {
 	Engine engine.Config
 	// Logger receives the server's own logs (default slog.Default()).
 	Logger *slog.Logger
+	// RootsListChanged is called when a legacy client says its roots changed
+	// (on the session's event loop: it must not block; a handler that needs
+	// the new roots calls Request.ListRoots).
+	RootsListChanged func(s *Session)
 }
+
+// Session is one MCP session as hooks see it.
+type Session = router.Session
 
 // Server is an MCP server: a registry of tools and the transports serving it.
 type Server struct {
@@ -66,9 +73,10 @@ func NewServer(info Implementation, opts *Options) *Server {
 		o.Logger = slog.Default()
 	}
 	r := router.New(info, router.Options{
-		Instructions: o.Instructions,
-		PageSize:     o.PageSize,
-		Pool:         pool.New(o.Workers),
+		Instructions:     o.Instructions,
+		PageSize:         o.PageSize,
+		Pool:             pool.New(o.Workers),
+		RootsListChanged: o.RootsListChanged,
 	})
 	return &Server{r: r, opts: o}
 }

@@ -166,5 +166,14 @@ for server in $SERVERS; do
 	stop_server
 done
 
+keep=$WORK/gobench.md
+: >"$keep"
+if [[ -f $OUT ]]; then
+	# The Go benchmark section belongs to perf/gobench.sh: keep it.
+	sed -n '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' "$OUT" >"$keep"
+fi
 "$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP)" >"$OUT"
+if [[ -s $keep ]]; then
+	{ echo; cat "$keep"; } >>"$OUT"
+fi
 echo "wrote $OUT" >&2

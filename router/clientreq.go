@@ -321,3 +321,16 @@ func (s *Session) handleResponse(m *codec.Message) {
 	}
 	ch <- a
 }
+
+// ElicitationComplete tells the client that the URL-mode elicitation
+// elicitationID finished out of band (notifications/elicitation/complete,
+// legacy era). The modern era has no such notification: the retried request
+// carries the outcome, so this does nothing there.
+func (q *Request) ElicitationComplete(elicitationID string) {
+	if q.session.era != EraLegacy {
+		return
+	}
+	p := codec.AppendString([]byte(`{"elicitationId":`), elicitationID)
+	p = append(p, '}')
+	q.emit(codec.AppendNotification(nil, "notifications/elicitation/complete", p))
+}

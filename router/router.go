@@ -53,6 +53,9 @@ type Options struct {
 	// ResourceSubscriptionsPerSession bounds resources/subscribe URIs per
 	// session (DefaultResourceSubscriptions if 0).
 	ResourceSubscriptionsPerSession int
+	// RootsListChanged, if set, is called (on the session's shard; it must
+	// not block) when a legacy client sends notifications/roots/list_changed.
+	RootsListChanged func(s *Session)
 }
 
 // Router routes the messages of every session of one server.
@@ -187,6 +190,10 @@ func (r *Router) handleNotification(s *Session, m *codec.Message) {
 		}
 	case "notifications/cancelled":
 		r.cancelRequest(s, m.Params)
+	case "notifications/roots/list_changed":
+		if s.era == EraLegacy && r.opts.RootsListChanged != nil {
+			r.opts.RootsListChanged(s)
+		}
 	}
 	// Unknown notifications are ignored (JSON-RPC: no answer to a notification).
 }
