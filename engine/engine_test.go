@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,12 +58,18 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	c, err := net.Dial("tcp", addr)
+	// A tiny receive buffer set before connecting keeps the advertised
+	// window small, so answers pile up on the server side quickly.
+	dialer := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
+		})
+	}}
+	c, err := dialer.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.(*net.TCPConn).SetReadBuffer(4 << 10)
 	c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	c.Write([]byte(initLines))
 	call := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"big"}}` + "\n")
@@ -81,6 +88,7 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	t.Logf("slow consumer closed after %v", time.Since(deadline.Add(-10*time.Second)))
 	// The server is unharmed.
 	d, err := net.Dial("tcp", addr)
 	if err != nil {

@@ -153,7 +153,7 @@ func (ex *exchange) writeTo(b []byte, last bool) {
 		if hc.closing {
 			return
 		}
-		_, _ = hc.c.Write(b)
+		hc.write(b)
 		hc.afterWrite(sse, last)
 		return
 	}
@@ -174,7 +174,7 @@ func (hc *httpConn) afterWrite(sse, last bool) {
 		}
 		hc.lastWrite = time.Now().UnixNano()
 	}
-	if hc.c.OutboundBuffered() > hc.l.srv.cfg.MaxOutboundBytes {
+	if !hc.inTraffic && hc.c.OutboundBuffered() > hc.l.srv.cfg.MaxOutboundBytes {
 		hc.l.srv.Stats.Closed[CloseSlowConsumer].Add(1)
 		hc.closing = true
 		_ = hc.c.Close()

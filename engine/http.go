@@ -78,7 +78,7 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 		if n == 0 {
 			if hc.req.HeaderComplete() && hc.req.ExpectContinue() && !hc.sentContinue {
 				hc.sentContinue = true
-				_, _ = c.Write(http1.AppendContinue(nil))
+				hc.write(http1.AppendContinue(nil))
 			}
 			break
 		}
@@ -91,6 +91,7 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 		hc.req = nil
 	}
 	hc.inTraffic = false
+	hc.flush()
 	if !hc.closing && c.InboundBuffered() > st.cfg.MaxHeaderBytes+st.cfg.MaxBodyBytes+64<<10 {
 		s.Stats.Closed[CloseInboundLimit].Add(1)
 		hc.closing = true
@@ -146,7 +147,7 @@ func (st *httpState) serve(hc *httpConn, req *http1.Request) {
 		hc.finish()
 	default:
 		hc.writeHead(405, "text/plain", len("method not allowed"), [][2]string{{"Allow", "GET, POST, DELETE, OPTIONS"}})
-		_, _ = hc.c.Write([]byte("method not allowed"))
+		hc.write([]byte("method not allowed"))
 		hc.finish()
 	}
 }
@@ -494,7 +495,7 @@ func (hc *httpConn) writeHead(status int, contentType string, length int, extra 
 		b = http1.AppendHeader(b, "Connection", "close")
 	}
 	b = append(b, "\r\n"...)
-	_, _ = hc.c.Write(b)
+	hc.write(b)
 	hc.l.wbuf = b[:0]
 }
 
@@ -504,7 +505,7 @@ func (hc *httpConn) writeSimple(status int, text string, closeConn bool) {
 		hc.closeAfter = true
 	}
 	hc.writeHead(status, "text/plain; charset=utf-8", len(text), nil)
-	_, _ = hc.c.Write([]byte(text))
+	hc.write([]byte(text))
 	hc.finish()
 }
 
@@ -512,7 +513,7 @@ func (hc *httpConn) writeSimple(status int, text string, closeConn bool) {
 func (hc *httpConn) writeJSONError(status int, id []byte, code int, msg string, data []byte) {
 	body := codec.AppendError(nil, id, code, msg, data)
 	hc.writeHead(status, "application/json", len(body), nil)
-	_, _ = hc.c.Write(body)
+	hc.write(body)
 	hc.finish()
 }
 
@@ -523,3 +524,32 @@ func (hc *httpConn) markSSE() {
 }
 
 var _ router.Transport = (*exchange)(nil)
+
+// write sends b on hc. While OnTraffic runs, answers to pipelined requests
+// collect in the loop's batch and leave in one write(2) when it ends (the
+// same batching the NDJSON transport does). Loop goroutine of hc.
+func (hc *httpConn) write(b []byte) {
+	if hc.inTraffic {
+		hc.l.batch = append(hc.l.batch, b...)
+		if len(hc.l.batch) >= batchFlushBytes {
+			hc.flush()
+		}
+		return
+	}
+	_, _ = hc.c.Write(b)
+}
+
+// flush writes the batch collected during OnTraffic and applies the
+// slow-consumer rule.
+func (hc *httpConn) flush() {
+	l := hc.l
+	if len(l.batch) == 0 {
+		return
+	}
+	_, _ = hc.c.Write(l.batch)
+	l.batch = l.batch[:0]
+	if hc.c.OutboundBuffered() > l.srv.cfg.MaxOutboundBytes {
+		l.srv.Stats.Closed[CloseSlowConsumer].Add(1)
+		hc.closing = true
+	}
+}

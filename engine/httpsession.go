@@ -195,7 +195,8 @@ func (s *sseStream) close() {
 	b := http1.AppendLastChunk(nil)
 	if s.ex.owner == hc.l {
 		if !hc.closing {
-			_, _ = hc.c.Write(b)
+			hc.write(b)
+			hc.flush()
 			hc.closing = true
 			_ = hc.c.Close()
 		}

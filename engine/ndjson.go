@@ -98,6 +98,13 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			continue
 		}
 		s.r.Handle(cn.session, &l.msg)
+		if len(l.batch) >= batchFlushBytes {
+			// Answers can be far larger than the requests that caused
+			// them; write as we go so one read of pipelined requests
+			// cannot pile up unbounded answers before the outbound
+			// limit is checked.
+			s.flush(cn)
+		}
 	}
 	cn.inTraffic = false
 	if consumed > 0 {
@@ -118,6 +125,10 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	return gnet.None
 }
+
+// batchFlushBytes is how much a loop's batch of answers may hold before it
+// is written in the middle of an OnTraffic.
+const batchFlushBytes = 64 << 10
 
 // flush writes the loop's batch to the connection and applies the
 // slow-consumer rule.
