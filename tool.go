@@ -37,6 +37,8 @@ func AddTool[In, Out any](s *Server, t *Tool, h func(req *Request, in In) (Out, 
 			return fmt.Errorf("tool %q: cannot infer output schema: %w", t.Name, err)
 		}
 		tt.OutputSchema = json.RawMessage(sc.JSON())
+		// sonic encodes Out exactly as the inferred schema describes it.
+		tt.OutputConforms = true
 	}
 	raw := func(req *Request, args []byte) error {
 		var in In
@@ -50,13 +52,11 @@ func AddTool[In, Out any](s *Server, t *Tool, h func(req *Request, in In) (Out, 
 		if !structured {
 			return nil
 		}
-		b, err := codec.AppendJSON(nil, out)
-		if err != nil {
+		if err := req.Result.EncodeStructured(out); err != nil {
 			return fmt.Errorf("cannot encode tool output: %w", err)
 		}
-		req.Result.SetStructuredOwned(b)
 		if !req.Result.HasContent() {
-			req.Result.AddTextBytes(b)
+			req.Result.AddTextBytes(req.Result.StructuredJSON())
 		}
 		return nil
 	}

@@ -167,6 +167,7 @@ func (q *Request) Progress(progress, total float64, message string) {
 type ToolResult struct {
 	content    []byte // comma-separated content blocks
 	structured []byte // raw JSON, nil when unset
+	structBuf  []byte // reusable storage for structured output
 	isError    bool
 	req        *Request
 }
@@ -266,6 +267,21 @@ func (r *ToolResult) SetStructured(raw []byte) error {
 // SetStructuredOwned sets structuredContent without copying; raw must stay
 // unchanged until the result is sent. For the typed-handler adapter.
 func (r *ToolResult) SetStructuredOwned(raw []byte) { r.structured = raw }
+
+// EncodeStructured encodes v (sonic, no HTML escaping) as structuredContent
+// into a buffer the Request reuses across calls.
+func (r *ToolResult) EncodeStructured(v any) error {
+	b, err := codec.AppendJSON(r.structBuf[:0], v)
+	if err != nil {
+		return err
+	}
+	r.structBuf = b[:0]
+	r.structured = b
+	return nil
+}
+
+// StructuredJSON returns the structuredContent set so far (nil if none).
+func (r *ToolResult) StructuredJSON() []byte { return r.structured }
 
 // HasContent reports whether any content block was added.
 func (r *ToolResult) HasContent() bool { return len(r.content) > 0 }

@@ -43,6 +43,10 @@ type Tool struct {
 	// with no hop to the worker pool. Leave false for anything that does
 	// I/O, waits, or runs long.
 	Inline bool `json:"-"`
+	// OutputConforms says the handler's structured output matches
+	// OutputSchema by construction (the schema was inferred from the Go type
+	// that is encoded), so the per-call output validation is skipped.
+	OutputConforms bool `json:"-"`
 	// Requires lists client capabilities the tool needs (e.g.
 	// "elicitation", "sampling", "roots"); a call from a client that did not
 	// declare one gets -32021 (modern) or an invalid-request error (legacy).
@@ -239,7 +243,7 @@ func runTool(req *Request, e *toolEntry, args []byte) error {
 // appendToolResult renders a CallToolResult. A structured result is
 // checked against the tool's outputSchema.
 func (r *Router) appendToolResult(buf []byte, era Era, e *toolEntry, res *ToolResult) ([]byte, error) {
-	if e.output != nil && !res.isError {
+	if e.output != nil && !res.isError && !e.tool.OutputConforms {
 		if res.structured == nil {
 			return buf, fmt.Errorf("tool %q returned no structuredContent but declares an outputSchema", e.tool.Name)
 		}
