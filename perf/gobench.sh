@@ -25,7 +25,7 @@ section=$(mktemp)
 	awk '
 		/^pkg: / { pkg = $2; sub(/^github.com\/densemcp\/densemcp\//, "", pkg) }
 		/^Benchmark/ {
-			name = $1; sub(/-[0-9]+$/, "", name)
+			name = $1; sub(/-[0-9]+$/, "", name); name = pkg "|" name
 			for (i = 2; i <= NF; i++) {
 				if ($(i+1) == "ns/op") ns[name] = ns[name] " " $i
 				if ($(i+1) == "B/op") bytes[name] = $i
@@ -40,7 +40,8 @@ section=$(mktemp)
 				m = split(substr(ns[name], 2), v, " ")
 				for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
 				med = (m % 2) ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
-				printf "| %s | %s | %s | %s | %s |\n", name, where[name], med, bytes[name], allocs[name]
+				split(name, nm, "|")
+				printf "| %s | %s | %s | %s | %s |\n", nm[2], nm[1], med, bytes[name], allocs[name]
 			}
 		}' "$raw"
 	echo

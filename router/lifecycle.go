@@ -99,8 +99,17 @@ func (r *Router) checkModernMeta(q *request) bool {
 		return false
 	}
 	q.meta = meta
-	v, ok := codec.ObjectField(meta, metaProtocolVersion)
-	if !ok || !codec.IsString(v) {
+	var v, caps []byte
+	codec.ObjectEach(meta, func(k, val []byte) bool {
+		switch string(k) {
+		case metaProtocolVersion:
+			v = val
+		case metaClientCapabilities:
+			caps = val
+		}
+		return true
+	})
+	if !codec.IsString(v) {
 		q.s.replyError(q.id, codec.CodeInvalidParams, "missing _meta "+metaProtocolVersion, nil)
 		return false
 	}
@@ -116,8 +125,7 @@ func (r *Router) checkModernMeta(q *request) bool {
 		q.s.replyError(q.id, codec.CodeUnsupportedProtocolVersion, "Unsupported protocol version", data)
 		return false
 	}
-	caps, ok := codec.ObjectField(meta, metaClientCapabilities)
-	if !ok || !codec.IsObject(caps) {
+	if !codec.IsObject(caps) {
 		q.s.replyError(q.id, codec.CodeInvalidParams, "missing _meta "+metaClientCapabilities, nil)
 		return false
 	}

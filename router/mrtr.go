@@ -41,8 +41,17 @@ func stateBinding(q *request) []byte {
 // in its inputResponses and those of earlier rounds inside requestState.
 // It returns nil when the request carries neither.
 func (r *Router) inputResponsesOf(q *request) ([]byte, error) {
-	st, hasState := codec.ObjectField(q.params, "requestState")
-	ir, hasIR := codec.ObjectField(q.params, "inputResponses")
+	var st, ir []byte
+	codec.ObjectEach(q.params, func(k, v []byte) bool {
+		switch string(k) {
+		case "requestState":
+			st = v
+		case "inputResponses":
+			ir = v
+		}
+		return true
+	})
+	hasState, hasIR := st != nil, ir != nil
 	if hasIR {
 		if !codec.IsObject(ir) {
 			return nil, errors.New("inputResponses must be an object")

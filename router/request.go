@@ -79,7 +79,10 @@ func (q *Request) begin(rq *request, ctx context.Context, onLoop bool) {
 	q.r = rq.s.r
 	q.id = rq.id
 	q.onLoop = onLoop
-	q.meta, _ = codec.ObjectField(rq.params, "_meta")
+	q.meta = rq.meta
+	if q.meta == nil {
+		q.meta, _ = codec.ObjectField(rq.params, "_meta")
+	}
 	q.progress = nil
 	q.lastProg = -1
 	if tok, ok := codec.ObjectField(q.meta, "progressToken"); ok && (codec.IsString(tok) || isNumberToken(tok)) {

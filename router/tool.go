@@ -189,8 +189,23 @@ func (r *Router) callTool(q *request) {
 		s.replyError(q.id, codec.CodeInvalidParams, "tools/call needs params with a name", nil)
 		return
 	}
-	nameTok, ok := codec.ObjectField(q.params, "name")
-	if !ok || !codec.IsString(nameTok) {
+	// One pass over params picks out every member the call needs.
+	var nameTok, args, meta []byte
+	codec.ObjectEach(q.params, func(k, v []byte) bool {
+		switch string(k) {
+		case "name":
+			nameTok = v
+		case "arguments":
+			args = v
+		case "_meta":
+			meta = v
+		}
+		return true
+	})
+	if q.meta == nil {
+		q.meta = meta
+	}
+	if !codec.IsString(nameTok) {
 		s.replyError(q.id, codec.CodeInvalidParams, "tools/call: name must be a string", nil)
 		return
 	}
@@ -205,8 +220,7 @@ func (r *Router) callTool(q *request) {
 		s.replyError(q.id, codec.CodeInvalidParams, "Unknown tool: "+string(name), nil)
 		return
 	}
-	args, ok := codec.ObjectField(q.params, "arguments")
-	if !ok || codec.IsNull(args) {
+	if args == nil || codec.IsNull(args) {
 		args = emptyObject
 	} else if !codec.IsObject(args) {
 		s.replyError(q.id, codec.CodeInvalidParams, "tools/call: arguments must be an object", nil)
