@@ -159,6 +159,12 @@ func hostName(h string) string {
 }
 
 func isLoopbackName(name string) bool {
+	// The names every local client sends, without parsing (this runs on
+	// every request).
+	switch name {
+	case "127.0.0.1", "localhost", "::1":
+		return true
+	}
 	if strings.EqualFold(name, "localhost") {
 		return true
 	}

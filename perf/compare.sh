@@ -170,7 +170,7 @@ keep=$WORK/gobench.md
 : >"$keep"
 if [[ -f $OUT ]]; then
 	# The Go benchmark section belongs to perf/gobench.sh: keep it.
-	sed -n -e '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' -e '/<!-- scale:start -->/,/<!-- scale:end -->/p' "$OUT" >"$keep"
+	sed -n -e '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' -e '/<!-- scale:start -->/,/<!-- scale:end -->/p' -e '/<!-- targets:start -->/,/<!-- targets:end -->/p' "$OUT" >"$keep"
 fi
 "$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP)" >"$OUT"
 if [[ -s $keep ]]; then
