@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -165,4 +166,4 @@ func TestSSEHeartbeat(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return string(appendUint(nil, uint64(n))) }
+func itoa(n int) string { return strconv.Itoa(n) }

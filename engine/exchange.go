@@ -189,20 +189,6 @@ func (hc *httpConn) afterWrite(sse, last bool) {
 	}
 }
 
-func appendUint(dst []byte, n uint64) []byte {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(dst, b[i:]...)
-}
-
 func decodeBase64(b []byte) []byte {
 	out, err := base64.StdEncoding.AppendDecode(nil, b)
 	if err != nil {

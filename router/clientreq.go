@@ -210,26 +210,11 @@ func (q *Request) ask(key string, kind int, method, capability string, params, o
 // hasSubCapability reports whether capability name declares sub (e.g.
 // sampling.tools).
 func (q *Request) hasSubCapability(name, sub string) bool {
-	var caps []byte
-	if q.session.era == EraModern {
-		caps, _ = codec.ObjectField(q.meta, metaClientCapabilities)
-	} else {
-		caps = q.session.clientCaps
-	}
-	v, _ := codec.ObjectField(caps, name)
-	w, ok := codec.ObjectField(v, sub)
-	return ok && !codec.IsNull(w)
+	return declared(clientCapsOf(q.session, q.meta), name, sub)
 }
 
 func (q *Request) hasCapability(name string) bool {
-	var caps []byte
-	if q.session.era == EraModern {
-		caps, _ = codec.ObjectField(q.meta, metaClientCapabilities)
-	} else {
-		caps = q.session.clientCaps
-	}
-	v, ok := codec.ObjectField(caps, name)
-	return ok && !codec.IsNull(v)
+	return declared(clientCapsOf(q.session, q.meta), name, "")
 }
 
 // askModern looks the answer up in the retried request; when absent it

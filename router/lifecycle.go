@@ -132,17 +132,29 @@ func (r *Router) checkModernMeta(q *request) bool {
 	return true
 }
 
-// clientCapability reports whether the client declared capability name:
-// per request in the modern era, at initialize in the legacy era.
-func (q *request) clientCapability(name string) bool {
-	var caps []byte
-	if q.s.era == EraModern {
-		caps, _ = codec.ObjectField(q.meta, metaClientCapabilities)
-	} else {
-		caps = q.s.clientCaps
+// clientCapsOf returns the client capabilities in force for a request:
+// per request (_meta) in the modern era, from initialize in the legacy era.
+func clientCapsOf(s *Session, meta []byte) []byte {
+	if s.era == EraModern {
+		caps, _ := codec.ObjectField(meta, metaClientCapabilities)
+		return caps
 	}
+	return s.clientCaps
+}
+
+// declared reports whether caps declares capability name (and, if sub is
+// not empty, its sub-capability, e.g. sampling.tools).
+func declared(caps []byte, name, sub string) bool {
 	v, ok := codec.ObjectField(caps, name)
+	if ok && sub != "" {
+		v, ok = codec.ObjectField(v, sub)
+	}
 	return ok && !codec.IsNull(v)
+}
+
+// clientCapability reports whether the client declared capability name.
+func (q *request) clientCapability(name string) bool {
+	return declared(clientCapsOf(q.s, q.meta), name, "")
 }
 
 // requireCapability answers -32021 when the client lacks capability name.

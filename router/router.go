@@ -245,29 +245,41 @@ func (r *Router) handleLegacy(s *Session, m *codec.Message) {
 		return
 	}
 	switch string(m.Method) {
-	case "tools/list":
-		r.listTools(&req)
-	case "tools/call":
-		r.callTool(&req)
-	case "resources/list":
-		r.listResources(&req)
-	case "resources/templates/list":
-		r.listTemplates(&req)
-	case "resources/read":
-		r.readResource(&req)
 	case "resources/subscribe":
 		r.subscribe(&req, true)
 	case "resources/unsubscribe":
 		r.subscribe(&req, false)
-	case "prompts/list":
-		r.listPrompts(&req)
-	case "prompts/get":
-		r.getPrompt(&req)
-	case "completion/complete":
-		r.complete(&req)
 	default:
-		s.replyMethodNotFound(m.ID, m.Method)
+		if !r.handleBoth(&req) {
+			s.replyMethodNotFound(m.ID, m.Method)
+		}
 	}
+}
+
+// handleBoth routes the methods both eras share, reporting whether the
+// method was one of them.
+func (r *Router) handleBoth(req *request) bool {
+	switch string(req.method) {
+	case "tools/list":
+		r.listTools(req)
+	case "tools/call":
+		r.callTool(req)
+	case "resources/list":
+		r.listResources(req)
+	case "resources/templates/list":
+		r.listTemplates(req)
+	case "resources/read":
+		r.readResource(req)
+	case "prompts/list":
+		r.listPrompts(req)
+	case "prompts/get":
+		r.getPrompt(req)
+	case "completion/complete":
+		r.complete(req)
+	default:
+		return false
+	}
+	return true
 }
 
 func (r *Router) handleModern(s *Session, m *codec.Message) {
@@ -278,26 +290,12 @@ func (r *Router) handleModern(s *Session, m *codec.Message) {
 	switch string(m.Method) {
 	case "server/discover":
 		r.discover(&req)
-	case "tools/list":
-		r.listTools(&req)
-	case "tools/call":
-		r.callTool(&req)
-	case "resources/list":
-		r.listResources(&req)
-	case "resources/templates/list":
-		r.listTemplates(&req)
-	case "resources/read":
-		r.readResource(&req)
-	case "prompts/list":
-		r.listPrompts(&req)
-	case "prompts/get":
-		r.getPrompt(&req)
-	case "completion/complete":
-		r.complete(&req)
 	case "subscriptions/listen":
 		r.startListen(&req)
 	default:
-		s.replyMethodNotFound(m.ID, m.Method)
+		if !r.handleBoth(&req) {
+			s.replyMethodNotFound(m.ID, m.Method)
+		}
 	}
 }
 
