@@ -141,10 +141,10 @@ func TestModernTamperedRequestState(t *testing.T) {
 // Modern logging is per request: nothing without _meta logLevel, and only
 // levels at or above it with it. traceparent reaches the handler.
 func TestModernLoggingAndTraceContext(t *testing.T) {
-	var trace string
+	traces := make(chan string, 2)
 	s := newTestServer(t, nil, func(s *densemcp.Server) {
 		err := s.AddRawTool(&densemcp.Tool{Name: "logs", Inline: true}, func(req *densemcp.Request, _ []byte) error {
-			trace = req.TraceParent()
+			traces <- req.TraceParent()
 			req.Log(densemcp.LevelDebug, "", "d")
 			req.Log(densemcp.LevelWarning, "", "w")
 			req.Result.AddText("ok")
@@ -157,7 +157,7 @@ func TestModernLoggingAndTraceContext(t *testing.T) {
 	l := dialLines(t, serveTCP(t, s))
 	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	got := l.roundTrip(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"logs","_meta":{"traceparent":"` + tp + `","io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`)
-	if !strings.Contains(got, `"id":1,"result"`) || trace != tp {
+	if trace := <-traces; !strings.Contains(got, `"id":1,"result"`) || trace != tp {
 		t.Fatalf("without logLevel the first line must be the answer: %s (trace %q)", got, trace)
 	}
 	l.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"logs","_meta":{"io.modelcontextprotocol/logLevel":"info","io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}` + "\n")

@@ -152,6 +152,12 @@ func (hs *httpSession) idle(now int64, ttl time.Duration) bool {
 	return len(hs.exchanges) == 0 && len(hs.streams) == 0 && now-hs.lastActive > int64(ttl)
 }
 
+// getStreamClose marks a GET stream's connection as not reusable: the
+// stream ends when the session does, and a client that pooled the
+// connection after reading the final chunk would reuse a socket we are
+// closing.
+var getStreamClose = [2]string{"Connection", "close"}
+
 // sseStream is a standalone GET stream of a legacy session.
 type sseStream struct {
 	hs *httpSession
@@ -170,7 +176,7 @@ func (hs *httpSession) openStream(hc *httpConn, lastEventID []byte) {
 	ex.started = true
 	s := &sseStream{hs: hs, hc: hc, ex: ex}
 	hs.streams = append(hs.streams, s)
-	b := http1.AppendSSEHead(nil)
+	b := http1.AppendSSEHead(nil, getStreamClose)
 	if hs.st.cfg.ReplayEvents > 0 {
 		ex.rs = hs.newReplay("")
 		ex.rs.ex = ex
