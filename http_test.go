@@ -341,3 +341,35 @@ func TestHTTPReplayAfterDisconnect(t *testing.T) {
 		t.Fatalf("resume: %d %q", resp.StatusCode, body)
 	}
 }
+
+// Expect: 100-continue gets the interim answer before the body is sent;
+// Connection: close is honoured after the answer.
+func TestHTTPExpectContinueAndConnectionClose(t *testing.T) {
+	url := serveHTTP(t, newTestServer(t, nil, nil))
+	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	c, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST /mcp HTTP/1.1\r\nHost: "+host+"\r\nContent-Type: application/json\r\nAccept: application/json\r\n"+
+		fmt.Sprintf("Expect: 100-continue\r\nConnection: close\r\nContent-Length: %d\r\n\r\n", len(initBody)))
+	br := bufio.NewReader(c)
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100 ") {
+		t.Fatalf("want 100 Continue before the body, got %q %v", line, err)
+	}
+	if l, _ := br.ReadString('\n'); l != "\r\n" {
+		t.Fatalf("100 Continue not terminated: %q", l)
+	}
+	io.WriteString(c, initBody)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 || !resp.Close {
+		t.Fatalf("answer: %v %+v", err, resp)
+	}
+	io.ReadAll(resp.Body)
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("connection not closed after Connection: close: %v", err)
+	}
+}

@@ -24,11 +24,20 @@ type exchange struct {
 	started bool // SSE head written
 	done    bool
 	gone    bool // the connection closed
-	id      []byte
-	extra   [][2]string // e.g. Mcp-Session-Id on initialize
+	id        []byte
+	extra     [][2]string // e.g. Mcp-Session-Id on initialize
+	closeConn bool        // the request said Connection: close
 	session *router.Session
 	hs      *httpSession
 	rs      *replayStream // replay record of this stream, when replay is on
+}
+
+// headFields are the extra fields of an SSE response head.
+func (ex *exchange) headFields() [][2]string {
+	if !ex.closeConn {
+		return ex.extra
+	}
+	return append(ex.extra[:len(ex.extra):len(ex.extra)], [2]string{"Connection", "close"})
 }
 
 func newExchange(hc *httpConn, owner *loop, sse bool) *exchange {
@@ -54,6 +63,9 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 			for _, h := range ex.extra {
 				b = http1.AppendHeader(b, h[0], h[1])
 			}
+			if ex.closeConn {
+				b = http1.AppendHeader(b, "Connection", "close")
+			}
 			b = append(b, "\r\n"...)
 			b = append(b, msg...)
 			ex.writeTo(b, true)
@@ -76,7 +88,7 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 	b := ex.owner.wbuf[:0]
 	if !ex.started {
 		ex.started = true
-		b = http1.AppendSSEHead(b, ex.extra...)
+		b = http1.AppendSSEHead(b, ex.headFields()...)
 		if ex.rs != nil {
 			b = http1.AppendSSERetry(b, ex.rs.eventID(0), DefaultSSERetryMs)
 		}

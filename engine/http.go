@@ -243,7 +243,8 @@ func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
 		return
 	}
 	sse := accepts(req, "text/event-stream")
-	st.toSession(hc, sid, m, func(hs *httpSession, m *codec.Message) { hs.post(hc, m, sse) })
+	cc := hc.closeAfter // read here, on hc's loop; fn may run on another
+	st.toSession(hc, sid, m, func(hs *httpSession, m *codec.Message) { hs.post(hc, m, sse, cc) })
 }
 
 // toSession runs fn on the loop that owns session sid, with the message
@@ -350,7 +351,7 @@ func (st *httpState) initSession(hc *httpConn, req *http1.Request, m *codec.Mess
 	st.sessions.Add(1)
 	hc.busy = true
 	hc.target = target{owner: l, sid: id, id: string(m.ID)}
-	hs.post(hc, m, accepts(req, "text/event-stream"))
+	hs.post(hc, m, accepts(req, "text/event-stream"), hc.closeAfter)
 }
 
 func (st *httpState) serveGet(hc *httpConn, req *http1.Request) {
@@ -377,7 +378,8 @@ func (st *httpState) serveDelete(hc *httpConn, req *http1.Request) {
 		hc.finish()
 		return
 	}
-	st.toSession(hc, sid, nil, func(hs *httpSession, _ *codec.Message) { hs.terminate(hc) })
+	cc := hc.closeAfter
+	st.toSession(hc, sid, nil, func(hs *httpSession, _ *codec.Message) { hs.terminate(hc, cc) })
 }
 
 // serveModern answers a stateless 2026-07-28 request on this loop.
@@ -393,6 +395,7 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 		return
 	}
 	ex := newExchange(hc, hc.l, accepts(req, "text/event-stream"))
+	ex.closeConn = hc.closeAfter
 	ex.modern = true
 	ex.id = m.ID // the loop's message lives until Handle returns
 	sess := st.srv.r.NewSession(hc.l.shard, ex)

@@ -63,16 +63,18 @@ func (hs *httpSession) Send(kind router.MsgKind, related, msg []byte) {
 }
 
 // post routes one POSTed message of the session. m is valid for the call.
-func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse bool) {
+// closeConn is the connection's Connection: close, read on its own loop.
+func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse, closeConn bool) {
 	hs.lastActive = time.Now().UnixNano()
 	if m.Kind != codec.KindRequest {
 		hs.st.srv.r.Handle(hs.sess, m)
 		ex := newExchange(hc, hs.l, false)
 		ex.done = true
-		ex.writeTo(http1.AppendResponse(nil, 202, "", nil, false), true)
+		ex.writeTo(http1.AppendResponse(nil, 202, "", nil, closeConn), true)
 		return
 	}
 	ex := newExchange(hc, hs.l, sse)
+	ex.closeConn = closeConn
 	ex.hs = hs
 	ex.id = append([]byte(nil), m.ID...)
 	if hs.st.cfg.ReplayEvents > 0 && sse {
@@ -91,7 +93,7 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse bool) {
 		// Still running: open the stream now with its priming event, so a
 		// client that loses the connection can resume it (SEP-1699).
 		ex.started = true
-		b := http1.AppendSSEHead(nil, ex.extra...)
+		b := http1.AppendSSEHead(nil, ex.headFields()...)
 		b = http1.AppendSSERetry(b, ex.rs.eventID(0), DefaultSSERetryMs)
 		ex.writeTo(b, false)
 	}
@@ -122,11 +124,11 @@ func (hs *httpSession) abandon(hc *httpConn, id string) {
 }
 
 // terminate answers DELETE: the session ends, its streams close.
-func (hs *httpSession) terminate(hc *httpConn) {
+func (hs *httpSession) terminate(hc *httpConn, closeConn bool) {
 	hs.end()
 	ex := newExchange(hc, hs.l, false)
 	ex.done = true
-	ex.writeTo(http1.AppendResponse(nil, 200, "", nil, false), true)
+	ex.writeTo(http1.AppendResponse(nil, 200, "", nil, closeConn), true)
 }
 
 // end removes the session: running handlers are cancelled, open streams
