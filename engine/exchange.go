@@ -17,19 +17,19 @@ import (
 // of the session; bytes reach the connection, which may live on another
 // loop, through writeTo.
 type exchange struct {
-	hc      *httpConn
-	owner   *loop
-	sse     bool // the client accepts text/event-stream
-	modern  bool
-	started bool // SSE head written
-	done    bool
-	gone    bool // the connection closed
+	hc        *httpConn
+	owner     *loop
+	sse       bool // the client accepts text/event-stream
+	modern    bool
+	started   bool // SSE head written
+	done      bool
+	gone      bool // the connection closed
 	id        []byte
 	extra     [][2]string // e.g. Mcp-Session-Id on initialize
 	closeConn bool        // the request said Connection: close
-	session *router.Session
-	hs      *httpSession
-	rs      *replayStream // replay record of this stream, when replay is on
+	session   *router.Session
+	hs        *httpSession
+	rs        *replayStream // replay record of this stream, when replay is on
 }
 
 // headFields are the extra fields of an SSE response head.
