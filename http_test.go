@@ -373,3 +373,58 @@ func TestHTTPExpectContinueAndConnectionClose(t *testing.T) {
 		t.Fatalf("connection not closed after Connection: close: %v", err)
 	}
 }
+
+// SEP-1699 polling: a handler ends its stream early; the client, which saw
+// the priming event's id, resumes with Last-Event-ID on the same kept-alive
+// connection and gets the rest, the answer included.
+func TestHTTPServerClosesStreamAndClientResumes(t *testing.T) {
+	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{HTTP: engine.HTTPConfig{ReplayEvents: 16}}}, func(s *densemcp.Server) {
+		err := s.AddRawTool(&densemcp.Tool{Name: "poll"}, func(req *densemcp.Request, _ []byte) error {
+			req.CloseStream()
+			time.Sleep(50 * time.Millisecond)
+			req.Log(densemcp.LevelInfo, "t", "after the close")
+			req.Result.AddText("polled answer")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	url := serveHTTP(t, s)
+	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	resp, _ := rawHTTP(t, url, post(host, initBody))
+	sid := resp.Header.Get("Mcp-Session-Id")
+	rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "Mcp-Session-Id: "+sid))
+	c, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	io.WriteString(c, post(host, `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"poll"}}`, "Mcp-Session-Id: "+sid))
+	r1, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := io.ReadAll(r1.Body) // ends: the server closed the stream
+	var lastID string
+	for _, line := range strings.Split(string(first), "\n") {
+		if v, ok := strings.CutPrefix(line, "id: "); ok {
+			lastID = v
+		}
+	}
+	if lastID == "" || !strings.Contains(string(first), "retry: ") || strings.Contains(string(first), "polled answer") {
+		t.Fatalf("first stream: %q", first)
+	}
+	time.Sleep(100 * time.Millisecond)
+	io.WriteString(c, "GET /mcp HTTP/1.1\r\nHost: "+host+"\r\nAccept: text/event-stream\r\nMcp-Session-Id: "+sid+"\r\nLast-Event-ID: "+lastID+"\r\n\r\n")
+	r2, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(r2.Body)
+	if !strings.Contains(string(rest), "after the close") || !strings.Contains(string(rest), "polled answer") {
+		t.Fatalf("resumed stream: %q", rest)
+	}
+}

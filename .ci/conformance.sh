@@ -29,25 +29,31 @@ npm_install "$cache/ca12" @modelcontextprotocol/conformance@0.2.0-alpha.12
 "$node" --version
 
 go build -o bin/densemcp ./cmd/densemcp
+# Two servers: the defaults, and one with SSE replay on (--replay-events), so
+# the legacy SEP-1699 polling scenario (pending in the suite) runs for real.
 port=${CONFORMANCE_PORT:-18931}
-url="http://127.0.0.1:$port/mcp"
+replay_port=$((port + 1))
 log="$cache/server.log"
 bin/densemcp serve --http "127.0.0.1:$port" --fixtures conformance --log-level warn >"$log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-	sleep 0.1
+bin/densemcp serve --http "127.0.0.1:$replay_port" --fixtures conformance --replay-events 64 --log-level warn >"$log.replay" 2>&1 &
+rpid=$!
+trap 'kill $pid $rpid 2>/dev/null || true; wait $pid $rpid 2>/dev/null || true' EXIT
+for p in $port $replay_port; do
+	for _ in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then break; fi
+		sleep 0.1
+	done
 done
 
 # The suite's exit status is the verdict: with --requirements it fails only
 # on scored scenarios (unscored extension scenarios such as tasks-* fail for
 # the suite's own reference server too and are listed, not counted).
 ok=0 bad=0
-run() { # label dir args...
-	local label=$1 dir=$2
-	shift 2
-	if "$node" "$dir/node_modules/@modelcontextprotocol/conformance/dist/index.js" server --url "$url" -o "$cache/out-$label" "$@" >"$cache/$label.log" 2>&1; then
+run() { # label dir port args...
+	local label=$1 dir=$2 p=$3
+	shift 3
+	if "$node" "$dir/node_modules/@modelcontextprotocol/conformance/dist/index.js" server --url "http://127.0.0.1:$p/mcp" -o "$cache/out-$label" "$@" >"$cache/$label.log" 2>&1; then
 		ok=$((ok + 1))
 		echo "conformance $label: ok"
 	else
@@ -57,11 +63,15 @@ run() { # label dir args...
 	sed -n 's/^Total: \([0-9]*\) passed, \([0-9]*\) failed$/  checks succeeded \1, checks failing \2/p' "$cache/$label.log"
 	grep -E '^✗' "$cache/$label.log" | sed 's/^/  unscored or failing: /' || true
 }
-run 0.1.16-all "$cache/c116" --suite all
-run alpha.12-2025-11-25 "$cache/ca12" --requirements 2025-11-25
-run alpha.12-2026-07-28 "$cache/ca12" --requirements 2026-07-28
-if ! kill -0 $pid 2>/dev/null; then
-	echo "the server exited during the conformance run:"; cat "$log"; bad=$((bad + 1))
-fi
+run 0.1.16-all "$cache/c116" "$port" --suite all
+run 0.1.16-all-replay "$cache/c116" "$replay_port" --suite all
+run alpha.12-2025-11-25 "$cache/ca12" "$port" --requirements 2025-11-25
+run alpha.12-2025-11-25-replay "$cache/ca12" "$replay_port" --requirements 2025-11-25
+run alpha.12-2026-07-28 "$cache/ca12" "$port" --requirements 2026-07-28
+for p in $pid $rpid; do
+	if ! kill -0 "$p" 2>/dev/null; then
+		echo "a server exited during the conformance run:"; cat "$log" "$log.replay"; bad=$((bad + 1))
+	fi
+done
 echo "conformance: $ok passed, $bad failed"
 [ "$bad" -eq 0 ]

@@ -46,7 +46,11 @@ func newExchange(hc *httpConn, owner *loop, sse bool) *exchange {
 
 // Send implements router.Transport for the ephemeral session of a modern
 // request.
-func (ex *exchange) Send(kind router.MsgKind, _, msg []byte) { ex.deliver(kind, msg) }
+func (ex *exchange) Send(kind router.MsgKind, _, msg []byte) {
+	if kind != router.MsgCloseStream { // the modern era has no resumable streams
+		ex.deliver(kind, msg)
+	}
+}
 
 // deliver writes one message of the exchange. Owner loop.
 func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {

@@ -39,6 +39,10 @@ func newHTTPSession(st *httpState, l *loop, id string) *httpSession {
 // message whose POST stream has ended) goes on one GET stream, so each
 // message is delivered on exactly one stream.
 func (hs *httpSession) Send(kind router.MsgKind, related, msg []byte) {
+	if kind == router.MsgCloseStream {
+		hs.closeStream(related)
+		return
+	}
 	if kind != router.MsgUnrelated && related != nil {
 		if ex := hs.exchanges[string(related)]; ex != nil {
 			ex.deliver(kind, msg)
@@ -212,4 +216,19 @@ func (s *sseStream) close() {
 	}
 	_ = hc.c.AsyncWrite(b, nil)
 	_ = hc.c.Close()
+}
+
+// closeStream ends the POST stream of request related early (SEP-1699):
+// the connection is free for its next request, and the request's later
+// messages wait in its replay ring for a GET with Last-Event-ID. Only a
+// stream that is replayable and already open can be closed.
+func (hs *httpSession) closeStream(related []byte) {
+	ex := hs.exchanges[string(related)]
+	if ex == nil || ex.rs == nil || !ex.started || ex.done {
+		return
+	}
+	delete(hs.exchanges, string(related))
+	ex.done = true
+	ex.rs.ex = nil
+	ex.writeTo(http1.AppendLastChunk(nil), true)
 }

@@ -148,8 +148,8 @@ func (s *Server) flush(cn *conn) {
 // loop's batch; otherwise (an answer from the worker pool, a list_changed
 // notification) it is written at once. NDJSON carries every kind of
 // message on the one stream. Loop goroutine only.
-func (cn *conn) Send(_ router.MsgKind, _, msg []byte) {
-	if cn.closing {
+func (cn *conn) Send(kind router.MsgKind, _, msg []byte) {
+	if cn.closing || kind == router.MsgCloseStream {
 		return
 	}
 	l := cn.l

@@ -43,8 +43,8 @@ type stdioOut struct {
 
 // Send writes one message and a newline. Shard goroutine only; flushed by
 // the loop after each batch of input.
-func (o *stdioOut) Send(_ router.MsgKind, _, msg []byte) {
-	if o.err != nil {
+func (o *stdioOut) Send(kind router.MsgKind, _, msg []byte) {
+	if o.err != nil || kind == router.MsgCloseStream {
 		return
 	}
 	if _, err := o.w.Write(msg); err != nil {

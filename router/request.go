@@ -123,11 +123,13 @@ func (s *Session) inlineRequest() *Request {
 
 // emit sends a message related to this request: directly when the handler
 // runs on the loop, else posted to the session's shard (copied).
-func (q *Request) emit(msg []byte) {
+func (q *Request) emit(msg []byte) { q.emitKind(MsgRelated, msg) }
+
+func (q *Request) emitKind(kind MsgKind, msg []byte) {
 	s := q.session
 	if q.onLoop {
 		if !s.closed {
-			s.out.Send(MsgRelated, q.id, msg)
+			s.out.Send(kind, q.id, msg)
 		}
 		return
 	}
@@ -135,10 +137,17 @@ func (q *Request) emit(msg []byte) {
 	id := q.id
 	_ = s.shard.Post(func() {
 		if !s.closed {
-			s.out.Send(MsgRelated, id, own)
+			s.out.Send(kind, id, own)
 		}
 	})
 }
+
+// CloseStream asks the transport to end the SSE stream carrying this
+// request while the handler goes on (SEP-1699 polling): its later messages
+// and its answer wait for the client to resume the stream with
+// Last-Event-ID. Only legacy HTTP sessions with replay on (and a stream
+// already open) do this; elsewhere it does nothing.
+func (q *Request) CloseStream() { q.emitKind(MsgCloseStream, nil) }
 
 // Progress sends notifications/progress for the request's progressToken
 // (nothing if the client sent none). Progress must increase; a value not

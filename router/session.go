@@ -42,6 +42,11 @@ const (
 	MsgRelated
 	// MsgUnrelated belongs to no request (list_changed on a legacy session).
 	MsgUnrelated
+	// MsgCloseStream (no message) asks the transport to end the stream that
+	// carries request related while the request goes on (SEP-1699 polling:
+	// the client resumes the stream later). Transports without resumable
+	// streams ignore it.
+	MsgCloseStream
 )
 
 // Transport is how a session's messages leave. Implemented by engine/ for

@@ -138,7 +138,8 @@ func registerConformance(s *densemcp.Server) error {
 				`},"required":[]}`),
 		})
 	})
-	tool("test_reconnection", "Answers after a short pause (SSE reconnection scenario)", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_reconnection", "Closes its SSE stream, then answers on the resumed stream (with --replay-events)", false, func(req *densemcp.Request, _ []byte) error {
+		req.CloseStream()
 		time.Sleep(100 * time.Millisecond)
 		req.Result.AddText("Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.")
 		return nil
