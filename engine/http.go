@@ -204,7 +204,8 @@ func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
 		hc.writeJSONError(415, nil, codec.CodeInvalidRequest, "Content-Type must be application/json", nil)
 		return
 	}
-	if !accepts(req, "application/json") && !accepts(req, "text/event-stream") {
+	sse := accepts(req, "text/event-stream")
+	if !sse && !accepts(req, "application/json") {
 		hc.writeJSONError(406, nil, codec.CodeInvalidRequest, "Accept must include application/json or text/event-stream", nil)
 		return
 	}
@@ -223,7 +224,7 @@ func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
 	sid := req.Header("Mcp-Session-Id")
 	initialize := m.Kind == codec.KindRequest && string(m.Method) == "initialize"
 	if isModernRequest(pv, sid, m) {
-		st.serveModern(hc, req, m)
+		st.serveModern(hc, req, m, sse)
 		return
 	}
 	if pv != nil && !isLegacyVersion(pv) {
@@ -235,14 +236,13 @@ func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
 			hc.writeJSONError(400, m.ID, codec.CodeInvalidRequest, "initialize must not carry Mcp-Session-Id", nil)
 			return
 		}
-		st.initSession(hc, req, m)
+		st.initSession(hc, m, sse)
 		return
 	}
 	if sid == nil {
 		hc.writeJSONError(400, m.ID, codec.CodeInvalidRequest, "Bad Request: Mcp-Session-Id header is required", nil)
 		return
 	}
-	sse := accepts(req, "text/event-stream")
 	cc := hc.closeAfter // read here, on hc's loop; fn may run on another
 	st.toSession(hc, sid, m, func(hs *httpSession, m *codec.Message) { hs.post(hc, m, sse, cc) })
 }
@@ -338,7 +338,7 @@ func (s *Server) newSessionID(l *loop) string {
 	}
 }
 
-func (st *httpState) initSession(hc *httpConn, req *http1.Request, m *codec.Message) {
+func (st *httpState) initSession(hc *httpConn, m *codec.Message, sse bool) {
 	if st.sessions.Load() >= int64(st.cfg.MaxSessions) {
 		hc.writeHead(503, "application/json", 0, [][2]string{{"Retry-After", "1"}})
 		hc.finish()
@@ -351,7 +351,7 @@ func (st *httpState) initSession(hc *httpConn, req *http1.Request, m *codec.Mess
 	st.sessions.Add(1)
 	hc.busy = true
 	hc.target = target{owner: l, sid: id, id: string(m.ID)}
-	hs.post(hc, m, accepts(req, "text/event-stream"), hc.closeAfter)
+	hs.post(hc, m, sse, hc.closeAfter)
 }
 
 func (st *httpState) serveGet(hc *httpConn, req *http1.Request) {
@@ -383,7 +383,7 @@ func (st *httpState) serveDelete(hc *httpConn, req *http1.Request) {
 }
 
 // serveModern answers a stateless 2026-07-28 request on this loop.
-func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Message) {
+func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Message, sse bool) {
 	if m.Kind != codec.KindRequest {
 		// Notifications and responses: accepted, nothing to answer.
 		hc.writeHead(202, "", 0, nil)
@@ -394,7 +394,7 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 		hc.writeJSONError(400, m.ID, code, msg, nil)
 		return
 	}
-	ex := newExchange(hc, hc.l, accepts(req, "text/event-stream"))
+	ex := newExchange(hc, hc.l, sse)
 	ex.closeConn = hc.closeAfter
 	ex.modern = true
 	ex.id = m.ID // the loop's message lives until Handle returns
