@@ -266,7 +266,11 @@ func TestHTTPSessionEndAndIdleExpiry(t *testing.T) {
 	if got := list(sid); got != 200 {
 		t.Fatalf("tools/list on a live session: %d", got)
 	}
-	resp, _ := rawHTTP(t, url, "DELETE /mcp HTTP/1.1\r\nHost: "+host+"\r\nMcp-Session-Id: "+sid+"\r\n\r\n")
+	resp, body := rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","id":9,"method":"tools/list"}`, "Mcp-Session-Id: "+sid, "MCP-Protocol-Version: 1999-01-01"))
+	if resp.StatusCode != 400 || !strings.Contains(body, "MCP-Protocol-Version") {
+		t.Fatalf("invalid MCP-Protocol-Version on a session: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = rawHTTP(t, url, "DELETE /mcp HTTP/1.1\r\nHost: "+host+"\r\nMcp-Session-Id: "+sid+"\r\n\r\n")
 	if resp.StatusCode != 200 {
 		t.Fatalf("DELETE: %d", resp.StatusCode)
 	}

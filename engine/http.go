@@ -175,16 +175,18 @@ func accepts(req *http1.Request, mime string) bool {
 	return bytes.Contains(a, []byte(mime)) || bytes.Contains(a, []byte("*/*"))
 }
 
-// isModernRequest decides a POST's era. A session id with a legacy (or no)
-// version header is legacy; otherwise a request is modern when it names a
-// version in the header or carries _meta, unless it has no _meta and the
-// header names a legacy version (a legacy initialize carrying the header).
+// isModernRequest decides a POST's era. With a session id it is legacy
+// unless the body carries the modern _meta protocol version (a modern
+// client ignores session ids; a legacy one with a bad version header gets
+// 400). Without one it is modern when it names a version in the header or
+// carries _meta, unless it has no _meta and the header names a legacy
+// version (a legacy initialize carrying the header).
 func isModernRequest(pv, sid []byte, m *codec.Message) bool {
-	headerModern := pv != nil && !isLegacyVersion(pv)
+	meta, hasMeta := codec.ObjectField(m.Params, "_meta")
 	if sid != nil {
-		return headerModern
+		_, ok := codec.ObjectField(meta, "io.modelcontextprotocol/protocolVersion")
+		return ok
 	}
-	_, hasMeta := codec.ObjectField(m.Params, "_meta")
 	if !hasMeta && (pv == nil || isLegacyVersion(pv)) {
 		return false
 	}
