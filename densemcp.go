@@ -18,6 +18,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/densemcp/densemcp/engine"
 	"github.com/densemcp/densemcp/pool"
@@ -44,6 +45,9 @@ type Options struct {
 	PageSize int
 	// Workers bounds concurrent blocking handlers (default pool.DefaultWorkers).
 	Workers int
+	// HandlerTimeout cancels a blocking handler's context after this long
+	// (default router.DefaultHandlerTimeout).
+	HandlerTimeout time.Duration
 	// Engine holds the transport limits (loops, message and buffer sizes).
 	Engine engine.Config
 	// Logger receives the server's own logs (default slog.Default()).
@@ -76,6 +80,7 @@ func NewServer(info Implementation, opts *Options) *Server {
 		Instructions:     o.Instructions,
 		PageSize:         o.PageSize,
 		Pool:             pool.New(o.Workers),
+		HandlerTimeout:   o.HandlerTimeout,
 		RootsListChanged: o.RootsListChanged,
 	})
 	return &Server{r: r, opts: o}

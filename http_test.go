@@ -432,3 +432,19 @@ func TestHTTPServerClosesStreamAndClientResumes(t *testing.T) {
 		t.Fatalf("resumed stream: %q", rest)
 	}
 }
+
+// Past MaxSessions, initialize gets 503 with Retry-After.
+func TestHTTPMaxSessions(t *testing.T) {
+	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{HTTP: engine.HTTPConfig{MaxSessions: 2}}}, nil)
+	url := serveHTTP(t, s)
+	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	for i := 0; i < 2; i++ {
+		if resp, _ := rawHTTP(t, url, post(host, initBody)); resp.StatusCode != 200 {
+			t.Fatalf("session %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, _ := rawHTTP(t, url, post(host, initBody))
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third session: %d %v", resp.StatusCode, resp.Header)
+	}
+}

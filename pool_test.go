@@ -147,3 +147,22 @@ func TestShutdownAnswersRunningRequests(t *testing.T) {
 		t.Fatalf("ServeTCP: %v", err)
 	}
 }
+
+// A blocking handler's context ends after HandlerTimeout.
+func TestHandlerTimeout(t *testing.T) {
+	s := newTestServer(t, &densemcp.Options{HandlerTimeout: 100 * time.Millisecond}, func(s *densemcp.Server) {
+		err := s.AddRawTool(&densemcp.Tool{Name: "stuck"}, func(req *densemcp.Request, _ []byte) error {
+			<-req.Context().Done()
+			return req.Context().Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	l := dialLines(t, serveTCP(t, s))
+	l.initLegacy()
+	a := decodeAnswer(t, l.roundTrip(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"stuck"}}`))
+	if a.Error != nil || !strings.Contains(string(a.Result), `"isError":true`) || !strings.Contains(string(a.Result), "deadline") {
+		t.Fatalf("timed-out handler: %s %+v", a.Result, a.Error)
+	}
+}

@@ -167,3 +167,56 @@ func TestSSEHeartbeat(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Past MaxConnections a new connection is closed at once; closing one
+// makes room again.
+func TestMaxConnections(t *testing.T) {
+	s, addr := startServer(t, Config{MaxConnections: 2}, nil)
+	ping := func(c net.Conn) error {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write([]byte(`{"jsonrpc":"2.0","id":1,"method":"ping"}` + "\n")); err != nil {
+			return err
+		}
+		_, err := bufio.NewReader(c).ReadString('\n')
+		return err
+	}
+	var held []net.Conn
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := ping(c); err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		held = append(held, c)
+	}
+	extra, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	if err := ping(extra); err == nil {
+		t.Fatal("a third connection was served past MaxConnections=2")
+	}
+	if s.Stats.ClosedBy(CloseMaxConnections) == 0 {
+		t.Fatal("refusal not counted")
+	}
+	held[0].Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Stats.Open.Load() > 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("closed connection still counted")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	again, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if err := ping(again); err != nil {
+		t.Fatalf("after a close there is room again: %v", err)
+	}
+}

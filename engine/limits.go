@@ -16,6 +16,11 @@ const (
 	// not read (a slow consumer); past it the connection is closed, like
 	// nats-server's pending-bytes rule. 4 MiB holds a few large results.
 	DefaultMaxOutboundBytes = 4 << 20
+	// DefaultMaxConnections bounds open connections over all transports;
+	// past it a new connection is closed at once. Each costs about 1 KB
+	// idle, so the default is memory-safe; the file-descriptor limit
+	// (RLIMIT_NOFILE) usually binds first.
+	DefaultMaxConnections = 100_000
 )
 
 // Config configures the engine. Zero fields take their defaults.
@@ -25,6 +30,7 @@ type Config struct {
 	MaxLineBytes     int
 	MaxInboundBytes  int
 	MaxOutboundBytes int
+	MaxConnections   int
 	// HTTP configures the Streamable HTTP transport.
 	HTTP HTTPConfig
 }
@@ -41,5 +47,8 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxOutboundBytes <= 0 {
 		c.MaxOutboundBytes = DefaultMaxOutboundBytes
+	}
+	if c.MaxConnections <= 0 {
+		c.MaxConnections = DefaultMaxConnections
 	}
 }

@@ -24,6 +24,11 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		s.Stats.Closed[CloseShutdown].Add(1)
 		return nil, gnet.Close
 	}
+	if s.Stats.Open.Add(1) > int64(s.cfg.MaxConnections) {
+		s.Stats.Open.Add(-1)
+		s.Stats.Closed[CloseMaxConnections].Add(1)
+		return nil, gnet.Close
+	}
 	l := s.loopOf(c.EventLoop())
 	if s.http != nil && samePort(c.LocalAddr().String(), s.httpAddr) {
 		s.openHTTP(c, l)
@@ -39,6 +44,9 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 
 // OnClose ends the session; gnet calls it on the loop before closing the fd.
 func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
+	if c.Context() != nil {
+		s.Stats.Open.Add(-1)
+	}
 	if hc, ok := c.Context().(*httpConn); ok {
 		if !hc.closing {
 			s.Stats.Closed[ClosePeer].Add(1)

@@ -17,6 +17,8 @@ const (
 	CloseSlowConsumer
 	// CloseShutdown: the server is stopping.
 	CloseShutdown
+	// CloseMaxConnections: the connection limit was reached.
+	CloseMaxConnections
 	numCloseReasons
 )
 
@@ -32,6 +34,8 @@ func (r CloseReason) String() string {
 		return "slow_consumer"
 	case CloseShutdown:
 		return "shutdown"
+	case CloseMaxConnections:
+		return "max_connections"
 	}
 	return "unknown"
 }
@@ -39,6 +43,8 @@ func (r CloseReason) String() string {
 // Stats are process-wide engine counters.
 type Stats struct {
 	Opened atomic.Uint64
+	// Open is the number of connections open now.
+	Open   atomic.Int64
 	Closed [numCloseReasons]atomic.Uint64
 }
 

@@ -172,7 +172,7 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte) {
 		ownResp = nil
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.HandlerTimeout)
 	c := &call{cancel: cancel}
 	key := string(id)
 	req := &Request{}

@@ -15,6 +15,12 @@ import (
 	"github.com/densemcp/densemcp/shards"
 )
 
+// DefaultHandlerTimeout bounds how long a blocking handler may run before
+// its context is cancelled: long enough for an elicitation or sampling
+// round trip with a human in it, short enough that a stuck handler cannot
+// hold a worker forever.
+const DefaultHandlerTimeout = 10 * time.Minute
+
 // DefaultPageSize is how many items one page of a list result holds.
 const DefaultPageSize = 100
 
@@ -44,6 +50,9 @@ type Options struct {
 	ListTTLMs int
 	// Pool runs blocking handlers; a router without one makes its own.
 	Pool *pool.Pool
+	// HandlerTimeout bounds a blocking handler: its context is cancelled
+	// after it (DefaultHandlerTimeout if 0).
+	HandlerTimeout time.Duration
 	// ClientRequestTimeout bounds a wait for the client's answer to
 	// elicitation, sampling or roots (DefaultClientRequestTimeout if 0).
 	ClientRequestTimeout time.Duration
@@ -78,6 +87,9 @@ type Router struct {
 func New(info Implementation, opts Options) *Router {
 	if opts.PageSize <= 0 {
 		opts.PageSize = DefaultPageSize
+	}
+	if opts.HandlerTimeout <= 0 {
+		opts.HandlerTimeout = DefaultHandlerTimeout
 	}
 	if opts.ClientRequestTimeout <= 0 {
 		opts.ClientRequestTimeout = DefaultClientRequestTimeout

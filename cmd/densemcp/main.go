@@ -18,6 +18,7 @@ import (
 	"github.com/densemcp/densemcp"
 	"github.com/densemcp/densemcp/engine"
 	"github.com/densemcp/densemcp/perf"
+	"github.com/densemcp/densemcp/router"
 )
 
 // version is the binary's serverInfo version.
@@ -77,6 +78,8 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxLine := fs.Int("max-message-bytes", engine.DefaultMaxLineBytes, "largest accepted message in bytes")
 	maxOut := fs.Int("max-outbound-bytes", engine.DefaultMaxOutboundBytes, "answers queued for one slow client before it is disconnected")
 	workers := fs.Int("workers", 0, "goroutines for blocking handlers (default 4096)")
+	handlerTimeout := fs.Duration("handler-timeout", router.DefaultHandlerTimeout, "a blocking handler's context is cancelled after this long")
+	maxConns := fs.Int("max-connections", engine.DefaultMaxConnections, "open connections over all transports; more are closed at once")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -100,8 +103,9 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	s := densemcp.NewServer(densemcp.Implementation{Name: "densemcp", Version: version}, &densemcp.Options{
-		Workers: *workers,
-		Engine: engine.Config{Loops: *loops, MaxLineBytes: *maxLine, MaxOutboundBytes: *maxOut,
+		Workers:        *workers,
+		HandlerTimeout: *handlerTimeout,
+		Engine: engine.Config{Loops: *loops, MaxLineBytes: *maxLine, MaxOutboundBytes: *maxOut, MaxConnections: *maxConns,
 			HTTP: engine.HTTPConfig{
 				Endpoint:       *endpoint,
 				AllowedHosts:   splitList(*allowedHosts),
