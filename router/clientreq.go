@@ -2,7 +2,6 @@ package router
 
 import (
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/densemcp/densemcp/codec"
@@ -79,18 +78,6 @@ func (e *CapabilityError) Error() string {
 	return "the client did not declare the " + e.Capability + " capability"
 }
 
-var (
-	// ErrInputRequired is returned by Elicit, Sample and ListRoots in the
-	// modern era when the answer is not in the retried request yet. Return
-	// it from the handler: the client gets an input_required result and
-	// retries with the answers.
-	ErrInputRequired = errors.New("input required from the client")
-	// ErrWouldBlock: an inline handler cannot wait for the client.
-	ErrWouldBlock = errors.New("an inline handler cannot wait for the client; register it with Inline false")
-	// ErrClientTimeout: the client did not answer in time.
-	ErrClientTimeout = errors.New("the client did not answer in time")
-	errSessionClosed = errors.New("session closed")
-)
 
 // ClientError is a JSON-RPC error the client answered with.
 type ClientError struct {

@@ -22,7 +22,6 @@ import (
 // RequestStateTTL bounds how long a requestState may be replayed.
 const RequestStateTTL = 10 * time.Minute
 
-var errBadRequestState = errors.New("invalid requestState: it was altered, expired, or issued for another request")
 
 // stateBinding names what a requestState may be used for: the method and
 // the raw name (or uri) of its target.

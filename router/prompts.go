@@ -7,7 +7,6 @@ import (
 	"github.com/densemcp/densemcp/codec"
 )
 
-var errInvalidPromptArgs = errors.New("invalid prompt arguments")
 
 // AddPrompt registers a prompt. Sessions are told with
 // notifications/prompts/list_changed.

@@ -307,8 +307,3 @@ func (r *ToolResult) SetError(msg string) {
 // IsError reports whether SetError was called.
 func (r *ToolResult) IsError() bool { return r.isError }
 
-type routerError string
-
-func (e routerError) Error() string { return string(e) }
-
-const errContentNotObject = routerError("content block must be a valid JSON object")

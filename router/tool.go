@@ -2,7 +2,6 @@ package router
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -68,8 +67,6 @@ type toolEntry struct {
 	handler  ToolHandler
 }
 
-// ErrToolExists is returned when a tool name is registered twice.
-var ErrToolExists = errors.New("tool already registered")
 
 // validToolName follows the spec's naming guidance (SEP-986): 1-128 of
 // A-Z a-z 0-9 _ - . /

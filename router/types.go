@@ -133,6 +133,3 @@ type RPCError struct {
 
 func (e *RPCError) Error() string { return e.Message }
 
-// ErrResourceNotFound is returned by a resource handler for a URI it does
-// not have; the client gets -32002 (legacy) or -32602 (modern).
-var ErrResourceNotFound = routerError("resource not found")
