@@ -78,7 +78,6 @@ func (e *CapabilityError) Error() string {
 	return "the client did not declare the " + e.Capability + " capability"
 }
 
-
 // ClientError is a JSON-RPC error the client answered with.
 type ClientError struct {
 	Code    int    `json:"code"`

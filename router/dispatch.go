@@ -110,7 +110,6 @@ func (r *Router) render(buf []byte, era Era, req *Request, t *target) ([]byte, i
 	return buf, 0, "", nil
 }
 
-
 // errorOf maps a handler error to a JSON-RPC error.
 func errorOf(err error, era Era) (int, string, []byte) {
 	var rpc *RPCError

@@ -22,7 +22,6 @@ import (
 // RequestStateTTL bounds how long a requestState may be replayed.
 const RequestStateTTL = 10 * time.Minute
 
-
 // stateBinding names what a requestState may be used for: the method and
 // the raw name (or uri) of its target.
 func stateBinding(q *request) []byte {

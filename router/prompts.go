@@ -7,7 +7,6 @@ import (
 	"github.com/densemcp/densemcp/codec"
 )
 
-
 // AddPrompt registers a prompt. Sessions are told with
 // notifications/prompts/list_changed.
 func (r *Router) AddPrompt(p Prompt, h PromptHandler) error {

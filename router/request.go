@@ -306,4 +306,3 @@ func (r *ToolResult) SetError(msg string) {
 
 // IsError reports whether SetError was called.
 func (r *ToolResult) IsError() bool { return r.isError }
-

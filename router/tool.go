@@ -67,7 +67,6 @@ type toolEntry struct {
 	handler  ToolHandler
 }
 
-
 // validToolName follows the spec's naming guidance (SEP-986): 1-128 of
 // A-Z a-z 0-9 _ - . /
 func validToolName(name string) bool {

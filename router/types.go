@@ -132,4 +132,3 @@ type RPCError struct {
 }
 
 func (e *RPCError) Error() string { return e.Message }
-
