@@ -163,6 +163,22 @@ func post(host, body string, headers ...string) string {
 		fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)) + body
 }
 
+// openLegacySession runs the legacy handshake over raw HTTP and returns the
+// session id.
+func openLegacySession(t *testing.T, url, host string) string {
+	t.Helper()
+	resp, _ := rawHTTP(t, url, post(host, initBody))
+	sid := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != 200 || sid == "" {
+		t.Fatalf("initialize: %d sid=%q", resp.StatusCode, sid)
+	}
+	resp, _ = rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "Mcp-Session-Id: "+sid, "MCP-Protocol-Version: 2025-11-25"))
+	if resp.StatusCode != 202 {
+		t.Fatalf("initialized: %d", resp.StatusCode)
+	}
+	return sid
+}
+
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
 
 func TestHTTPLimitsAndErrors(t *testing.T) {
@@ -246,18 +262,7 @@ func TestHTTPSessionEndAndIdleExpiry(t *testing.T) {
 	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{HTTP: engine.HTTPConfig{SessionIdleTTL: time.Second}}}, nil)
 	url := serveHTTP(t, s)
 	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
-	open := func() string {
-		resp, _ := rawHTTP(t, url, post(host, initBody))
-		sid := resp.Header.Get("Mcp-Session-Id")
-		if resp.StatusCode != 200 || sid == "" {
-			t.Fatalf("initialize: %d sid=%q", resp.StatusCode, sid)
-		}
-		resp, _ = rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "Mcp-Session-Id: "+sid, "MCP-Protocol-Version: 2025-11-25"))
-		if resp.StatusCode != 202 {
-			t.Fatalf("initialized: %d", resp.StatusCode)
-		}
-		return sid
-	}
+	open := func() string { return openLegacySession(t, url, host) }
 	list := func(sid string) int {
 		resp, _ := rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","id":9,"method":"tools/list"}`, "Mcp-Session-Id: "+sid, "MCP-Protocol-Version: 2025-03-26"))
 		return resp.StatusCode
@@ -309,9 +314,7 @@ func TestHTTPReplayAfterDisconnect(t *testing.T) {
 	})
 	url := serveHTTP(t, s)
 	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
-	resp, _ := rawHTTP(t, url, post(host, initBody))
-	sid := resp.Header.Get("Mcp-Session-Id")
-	rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "Mcp-Session-Id: "+sid))
+	sid := openLegacySession(t, url, host)
 
 	c, err := net.Dial("tcp", host)
 	if err != nil {
@@ -396,9 +399,7 @@ func TestHTTPServerClosesStreamAndClientResumes(t *testing.T) {
 	})
 	url := serveHTTP(t, s)
 	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
-	resp, _ := rawHTTP(t, url, post(host, initBody))
-	sid := resp.Header.Get("Mcp-Session-Id")
-	rawHTTP(t, url, post(host, `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "Mcp-Session-Id: "+sid))
+	sid := openLegacySession(t, url, host)
 	c, err := net.Dial("tcp", host)
 	if err != nil {
 		t.Fatal(err)
