@@ -178,7 +178,7 @@ func (w *worker) measure(p *plan, wid int) {
 		if open {
 			w.pace(now)
 			if w.nextSend < p.measureEnd {
-				wait = min(wait, time.Duration(w.nextSend-now))
+				wait = min(wait, max(time.Duration(w.nextSend-now), w.cfg.Tick))
 			}
 		}
 		w.flushDirty()
