@@ -23,8 +23,10 @@ type exchange struct {
 	modern    bool
 	started   bool // SSE head written
 	done      bool
-	gone      bool // the connection closed
-	id        []byte
+	gone      bool        // the connection closed
+	id        []byte      // modern: the request id
+	key       string      // legacy: the raw request id, its key in hs.exchanges
+	posting   bool        // legacy: httpSession.post is still running Handle for it
 	extra     [][2]string // e.g. Mcp-Session-Id on initialize
 	closeConn bool        // the request said Connection: close
 	session   *router.Session
@@ -42,6 +44,34 @@ func (ex *exchange) headFields() [][2]string {
 
 func newExchange(hc *httpConn, owner *loop, sse bool) *exchange {
 	return &exchange{hc: hc, owner: owner, sse: sse}
+}
+
+// maxFreeExchanges bounds a loop's pool of legacy POST exchanges.
+const maxFreeExchanges = 1024
+
+// getExchange takes a legacy POST exchange from owner's pool: at one per
+// request, allocating it was a measurable share of the HTTP hot path.
+// Owner loop.
+func (owner *loop) getExchange(hc *httpConn, sse bool) *exchange {
+	if n := len(owner.freeEx); n > 0 {
+		ex := owner.freeEx[n-1]
+		owner.freeEx = owner.freeEx[:n-1]
+		ex.hc, ex.sse = hc, sse
+		return ex
+	}
+	return &exchange{hc: hc, owner: owner, sse: sse}
+}
+
+// putExchange returns a finished legacy exchange to its owner's pool. Only
+// an exchange nothing refers to any more comes here: answered, out of
+// hs.exchanges, not carrying a replay stream (whose ring points back to
+// it), and not inside post. Owner loop.
+func (owner *loop) putExchange(ex *exchange) {
+	if ex.rs != nil || ex.posting || len(owner.freeEx) >= maxFreeExchanges {
+		return
+	}
+	*ex = exchange{owner: owner}
+	owner.freeEx = append(owner.freeEx, ex)
 }
 
 // Send implements router.Transport for the ephemeral session of a modern

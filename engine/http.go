@@ -245,40 +245,67 @@ func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
 		hc.writeJSONError(400, m.ID, codec.CodeInvalidRequest, "Bad Request: Mcp-Session-Id header is required", nil)
 		return
 	}
-	cc := hc.closeAfter // read here, on hc's loop; fn may run on another
-	st.toSession(hc, sid, m, func(hs *httpSession, m *codec.Message) { hs.post(hc, m, sse, cc) })
+	st.toSession(hc, sid, m, sessionOp{kind: opPost, sse: sse, closeConn: hc.closeAfter})
+}
+
+// sessionOp is what a request asks of its legacy session; it runs on the
+// session's owner loop. A value, not a closure, so the common case (the
+// session lives on the connection's own loop) allocates nothing.
+type sessionOp struct {
+	kind      uint8
+	sse       bool
+	closeConn bool   // the request's Connection: close, read on hc's loop
+	lastEvent []byte // GET: Last-Event-ID
+}
+
+const (
+	opPost uint8 = iota
+	opStream
+	opDelete
+)
+
+func (op *sessionOp) run(hs *httpSession, hc *httpConn, m *codec.Message) {
+	switch op.kind {
+	case opPost:
+		hs.post(hc, m, op.sse, op.closeConn)
+	case opStream:
+		hs.openStream(hc, op.lastEvent)
+	case opDelete:
+		hs.terminate(hc, op.closeConn)
+	}
 }
 
 // toSession runs fn on the loop that owns session sid, with the message
 // (nil for GET/DELETE) copied when it must cross loops; an unknown session
 // gets 404. hc is busy until the exchange that fn starts finishes.
-func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, fn func(hs *httpSession, m *codec.Message)) {
+func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op sessionOp) {
 	owner := st.srv.ownerOf(sid)
 	if owner == nil {
 		hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
 		return
 	}
-	hc.busy = true
-	hc.target = target{owner: owner, sid: string(sid)}
-	if m != nil && m.Kind == codec.KindRequest {
-		hc.target.id = string(m.ID)
-	}
 	if owner == hc.l {
 		hs := owner.sessions[string(sid)]
 		if hs == nil {
-			hc.busy = false
-			hc.target = target{}
 			hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
 			return
 		}
-		fn(hs, m)
+		hc.busy = true
+		hc.target = target{owner: owner, sid: hs.id} // post sets target.id
+		op.run(hs, hc, m)
 		return
 	}
-	key := string(sid)
+	hc.busy = true
+	hc.target = target{owner: owner, sid: string(sid)}
 	var cm *codec.Message
 	if m != nil {
 		cm = copyMessage(m)
+		if m.Kind == codec.KindRequest {
+			hc.target.id = string(m.ID)
+		}
 	}
+	key := hc.target.sid
+	op2 := op // only this copy escapes to the closure; op stays on the stack
 	err := owner.shard.Post(func() {
 		hs := owner.sessions[key]
 		if hs == nil {
@@ -286,7 +313,7 @@ func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, fn fu
 			ex.writeError(404, msgID(cm), codec.CodeInvalidRequest, "session not found")
 			return
 		}
-		fn(hs, cm)
+		op2.run(hs, hc, cm)
 	})
 	if err != nil {
 		hc.busy = false
@@ -352,7 +379,7 @@ func (st *httpState) initSession(hc *httpConn, m *codec.Message, sse bool) {
 	l.sessions[id] = hs
 	st.sessions.Add(1)
 	hc.busy = true
-	hc.target = target{owner: l, sid: id, id: string(m.ID)}
+	hc.target = target{owner: l, sid: id} // post sets target.id
 	hs.post(hc, m, sse, hc.closeAfter)
 }
 
@@ -369,8 +396,7 @@ func (st *httpState) serveGet(hc *httpConn, req *http1.Request) {
 		hc.writeSimple(406, "Accept must include text/event-stream", false)
 		return
 	}
-	last := bytes.Clone(req.Header("Last-Event-ID"))
-	st.toSession(hc, sid, nil, func(hs *httpSession, _ *codec.Message) { hs.openStream(hc, last) })
+	st.toSession(hc, sid, nil, sessionOp{kind: opStream, lastEvent: bytes.Clone(req.Header("Last-Event-ID"))})
 }
 
 func (st *httpState) serveDelete(hc *httpConn, req *http1.Request) {
@@ -380,8 +406,7 @@ func (st *httpState) serveDelete(hc *httpConn, req *http1.Request) {
 		hc.finish()
 		return
 	}
-	cc := hc.closeAfter
-	st.toSession(hc, sid, nil, func(hs *httpSession, _ *codec.Message) { hs.terminate(hc, cc) })
+	st.toSession(hc, sid, nil, sessionOp{kind: opDelete, closeConn: hc.closeAfter})
 }
 
 // serveModern answers a stateless 2026-07-28 request on this loop.
@@ -392,7 +417,7 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 		hc.finish()
 		return
 	}
-	if code, msg := checkModernHeaders(req, m); code != 0 {
+	if code, msg := checkModernHeaders(req, m, &hc.l.unq); code != 0 {
 		hc.writeJSONError(400, m.ID, code, msg, nil)
 		return
 	}
@@ -413,7 +438,8 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 
 // checkModernHeaders checks the modern era's request headers against the
 // body (400 with HeaderMismatch on disagreement).
-func checkModernHeaders(req *http1.Request, m *codec.Message) (int, string) {
+// scratch holds unquoted values (the loop's buffer, reused).
+func checkModernHeaders(req *http1.Request, m *codec.Message, scratch *[]byte) (int, string) {
 	method := req.Header("Mcp-Method")
 	if method == nil {
 		return codec.CodeHeaderMismatch, "missing Mcp-Method header"
@@ -425,7 +451,8 @@ func checkModernHeaders(req *http1.Request, m *codec.Message) (int, string) {
 		meta, _ := codec.ObjectField(m.Params, "_meta")
 		v, ok := codec.ObjectField(meta, "io.modelcontextprotocol/protocolVersion")
 		if ok {
-			body, err := codec.Unquote(nil, v)
+			body, err := codec.Unquote((*scratch)[:0], v)
+			*scratch = body[:0]
 			if err == nil && !bytes.Equal(body, pv) {
 				return codec.CodeHeaderMismatch, "MCP-Protocol-Version header does not match _meta"
 			}
@@ -448,7 +475,8 @@ func checkModernHeaders(req *http1.Request, m *codec.Message) (int, string) {
 	if !ok {
 		return 0, "" // the router reports the missing param
 	}
-	body, err := codec.Unquote(nil, v)
+	body, err := codec.Unquote((*scratch)[:0], v)
+	*scratch = body[:0]
 	if err != nil || !bytes.Equal(decodeHeaderValue(name), body) {
 		return codec.CodeHeaderMismatch, "Mcp-Name header does not match the body's " + field
 	}

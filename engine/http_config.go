@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"net"
 	"strings"
 	"time"
@@ -93,21 +94,40 @@ func isLoopbackAddr(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// hostAllowed checks a Host header value (name[:port]).
+// hostAllowed checks a Host header value (name[:port]). It runs on every
+// request, so the usual loopback names are matched without allocating.
 func (c *HTTPConfig) hostAllowed(host []byte) bool {
 	if !*c.HostCheck {
 		return true
 	}
-	name := hostName(string(host))
-	if isLoopbackName(name) {
+	name := hostNameBytes(host)
+	switch string(name) {
+	case "127.0.0.1", "localhost", "::1":
+		return true
+	}
+	if bytes.EqualFold(name, []byte("localhost")) {
 		return true
 	}
 	for _, h := range c.AllowedHosts {
-		if strings.EqualFold(h, name) || strings.EqualFold(h, string(host)) {
+		if bytes.EqualFold([]byte(h), name) || bytes.EqualFold([]byte(h), host) {
 			return true
 		}
 	}
-	return false
+	return isLoopbackName(string(name))
+}
+
+// hostNameBytes is hostName for a header value.
+func hostNameBytes(h []byte) []byte {
+	if len(h) > 0 && h[0] == '[' {
+		if i := bytes.IndexByte(h, ']'); i > 0 {
+			return h[1:i]
+		}
+		return h
+	}
+	if i := bytes.LastIndexByte(h, ':'); i >= 0 {
+		return h[:i]
+	}
+	return h
 }
 
 // originAllowed checks an Origin header; an absent Origin (non-browser

@@ -48,6 +48,7 @@ func (hs *httpSession) Send(kind router.MsgKind, related, msg []byte) {
 			ex.deliver(kind, msg)
 			if kind == router.MsgResponse {
 				delete(hs.exchanges, string(related))
+				hs.l.putExchange(ex)
 			}
 			return
 		}
@@ -72,28 +73,42 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse, closeConn bool)
 	hs.lastActive = time.Now().UnixNano()
 	if m.Kind != codec.KindRequest {
 		hs.st.srv.r.Handle(hs.sess, m)
-		ex := newExchange(hc, hs.l, false)
+		ex := hs.l.getExchange(hc, false)
 		ex.done = true
-		ex.writeTo(http1.AppendResponse(nil, 202, "", nil, closeConn), true)
+		b := http1.AppendResponse(hs.l.wbuf[:0], 202, "", nil, closeConn)
+		ex.writeTo(b, true)
+		hs.l.wbuf = b[:0]
+		hs.l.putExchange(ex)
 		return
 	}
-	ex := newExchange(hc, hs.l, sse)
+	if _, dup := hs.exchanges[string(m.ID)]; dup {
+		ex := hs.l.getExchange(hc, false)
+		ex.writeError(400, m.ID, codec.CodeInvalidRequest, "a request with this id is already running on this session")
+		hs.l.putExchange(ex)
+		return
+	}
+	ex := hs.l.getExchange(hc, sse)
 	ex.closeConn = closeConn
 	ex.hs = hs
-	ex.id = append([]byte(nil), m.ID...)
+	ex.key = string(m.ID)
+	if hc.l == hs.l {
+		hc.target.id = ex.key // on hc's own loop; toSession set it otherwise
+	}
 	if hs.st.cfg.ReplayEvents > 0 && sse {
-		ex.rs = hs.newReplay(string(ex.id))
+		ex.rs = hs.newReplay(ex.key)
 	}
 	if string(m.Method) == "initialize" {
 		ex.extra = [][2]string{{"Mcp-Session-Id", hs.id}}
 	}
-	if _, dup := hs.exchanges[string(ex.id)]; dup {
-		ex.writeError(400, m.ID, codec.CodeInvalidRequest, "a request with this id is already running on this session")
+	hs.exchanges[ex.key] = ex
+	ex.posting = true
+	hs.st.srv.r.Handle(hs.sess, m)
+	ex.posting = false
+	if ex.done {
+		hs.l.putExchange(ex) // answered inline: Send has already let go of it
 		return
 	}
-	hs.exchanges[string(ex.id)] = ex
-	hs.st.srv.r.Handle(hs.sess, m)
-	if ex.rs != nil && !ex.done && !ex.started && !ex.gone {
+	if ex.rs != nil && !ex.started && !ex.gone {
 		// Still running: open the stream now with its priming event, so a
 		// client that loses the connection can resume it (SEP-1699).
 		ex.started = true

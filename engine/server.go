@@ -194,9 +194,15 @@ func (s *Server) loopOf(el gnet.EventLoop) *loop {
 		panic(fmt.Sprintf("BUG: more gnet loops (%d) than shards (%d)", id+1, len(s.shards)))
 	}
 	s.execs[id].bind(el)
+	l := s.newLoop(id)
+	s.loops[el] = l
+	return l
+}
+
+// newLoop creates the state of loop id and binds it to shard id.
+func (s *Server) newLoop(id int) *loop {
 	l := &loop{srv: s, shard: s.shards[id], idx: id,
 		sessions: make(map[string]*httpSession), sse: make(map[*httpConn]struct{})}
-	s.loops[el] = l
 	s.slots[id].Store(l)
 	return l
 }
@@ -223,6 +229,8 @@ type loop struct {
 	sse      map[*httpConn]struct{}  // connections carrying SSE, for heartbeats
 	reqs     []*http1.Request        // free parse states: only connections
 	// mid-request hold one, so idle keep-alive connections cost none.
+	freeEx []*exchange // finished legacy POST exchanges, see getExchange
+	unq    []byte      // scratch for unquoted header checks
 }
 
 // maxFreeRequests bounds the loop's pool of parse states.
