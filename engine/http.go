@@ -182,16 +182,25 @@ func accepts(req *http1.Request, mime string) bool {
 // carries _meta, unless it has no _meta and the header names a legacy
 // version (a legacy initialize carrying the header).
 func isModernRequest(pv, sid []byte, m *codec.Message) bool {
-	meta, hasMeta := codec.ObjectField(m.Params, "_meta")
 	if sid != nil {
-		_, ok := codec.ObjectField(meta, "io.modelcontextprotocol/protocolVersion")
+		// A session's requests are legacy unless _meta names the modern
+		// version. Params that hold neither that key's text nor any escape
+		// cannot, which spares the walk on every legacy request.
+		if !bytes.Contains(m.Params, []byte(metaProtocolVersionKey)) && bytes.IndexByte(m.Params, '\\') < 0 {
+			return false
+		}
+		meta, _ := codec.ObjectField(m.Params, "_meta")
+		_, ok := codec.ObjectField(meta, metaProtocolVersionKey)
 		return ok
 	}
+	_, hasMeta := codec.ObjectField(m.Params, "_meta")
 	if !hasMeta && (pv == nil || isLegacyVersion(pv)) {
 		return false
 	}
 	return true
 }
+
+const metaProtocolVersionKey = "io.modelcontextprotocol/protocolVersion"
 
 func isLegacyVersion(v []byte) bool {
 	switch string(v) {
@@ -449,7 +458,7 @@ func checkModernHeaders(req *http1.Request, m *codec.Message, scratch *[]byte) (
 	}
 	if pv := req.Header("MCP-Protocol-Version"); pv != nil {
 		meta, _ := codec.ObjectField(m.Params, "_meta")
-		v, ok := codec.ObjectField(meta, "io.modelcontextprotocol/protocolVersion")
+		v, ok := codec.ObjectField(meta, metaProtocolVersionKey)
 		if ok {
 			body, err := codec.Unquote((*scratch)[:0], v)
 			*scratch = body[:0]

@@ -98,7 +98,7 @@ func (r *Router) checkModernMeta(q *request) bool {
 		q.s.replyError(q.id, codec.CodeInvalidParams, "missing _meta with "+metaProtocolVersion+" and "+metaClientCapabilities, nil)
 		return false
 	}
-	q.meta = meta
+	q.meta, q.metaKnown = meta, true
 	var v, caps []byte
 	codec.ObjectEach(meta, func(k, val []byte) bool {
 		switch string(k) {

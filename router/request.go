@@ -80,7 +80,7 @@ func (q *Request) begin(rq *request, ctx context.Context, onLoop bool) {
 	q.id = rq.id
 	q.onLoop = onLoop
 	q.meta = rq.meta
-	if q.meta == nil {
+	if q.meta == nil && !rq.metaKnown {
 		q.meta, _ = codec.ObjectField(rq.params, "_meta")
 	}
 	q.progress = nil

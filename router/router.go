@@ -318,4 +318,7 @@ type request struct {
 	method []byte
 	params []byte
 	meta   []byte // params._meta, raw
+	// metaKnown: params were already searched for _meta (meta may be nil:
+	// there is none), so Request.begin need not walk them again.
+	metaKnown bool
 }

@@ -201,6 +201,7 @@ func (r *Router) callTool(q *request) {
 	if q.meta == nil {
 		q.meta = meta
 	}
+	q.metaKnown = true
 	if !codec.IsString(nameTok) {
 		s.replyError(q.id, codec.CodeInvalidParams, "tools/call: name must be a string", nil)
 		return
