@@ -105,3 +105,46 @@ func TestHTTPToolsCallAllocations(t *testing.T) {
 		t.Fatalf("%v allocations per %d pipelined tools/call, want at most one each", n, depth)
 	}
 }
+
+// A modern (2026-07-28) POST runs on a per-request session; the loop reuses
+// the exchange and session of an answered inline call, so the steady state
+// allocates nothing.
+func TestHTTPModernToolsCallAllocations(t *testing.T) {
+	r := router.New(router.Implementation{Name: "alloc", Version: "1"}, router.Options{})
+	err := r.AddTool(router.Tool{Name: "ok", Inline: true}, func(req *router.Request, _ []byte) error {
+		req.Result.AddText("ok")
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(r, Config{Loops: 1}, nil)
+	s.http = newHTTPState(s, "127.0.0.1:8080")
+	l := s.newLoop(0)
+	c := &memConn{}
+	s.openHTTP(c, l)
+	hc := c.ctx.(*httpConn)
+
+	const depth = 8
+	var batch []byte
+	for i := range depth {
+		body := `{"jsonrpc":"2.0","id":` + strconv.Itoa(1000+i) + `,"method":"tools/call","params":{"name":"ok","arguments":{},` +
+			`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`
+		batch = append(batch, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/json\r\n"+
+			"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\n"+
+			"Mcp-Name: ok\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body...)
+	}
+	want := []byte(`"content":[{"type":"text","text":"ok"}]`)
+	run := func() {
+		c.out = c.out[:0]
+		c.in = append(c.in[:0], batch...)
+		s.trafficHTTP(hc)
+	}
+	run()
+	if n := bytes.Count(c.out, want); n != depth {
+		t.Fatalf("%d answers of %d in %q", n, depth, c.out)
+	}
+	if n := testing.AllocsPerRun(100, run); n != 0 {
+		t.Fatalf("%v allocations per %d pipelined modern tools/call, want 0", n, depth)
+	}
+}

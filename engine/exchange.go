@@ -62,6 +62,32 @@ func (owner *loop) getExchange(hc *httpConn, sse bool) *exchange {
 	return &exchange{hc: hc, owner: owner, sse: sse}
 }
 
+// getModernExchange takes an exchange and its request session from the
+// loop's pool for a modern POST: at one session per request, creating them
+// was most of what a stateless call allocated. Loop of hc.
+func (l *loop) getModernExchange(hc *httpConn, sse bool) *exchange {
+	if n := len(l.freeModern); n > 0 {
+		ex := l.freeModern[n-1]
+		l.freeModern = l.freeModern[:n-1]
+		ex.hc, ex.sse = hc, sse
+		return ex
+	}
+	ex := &exchange{hc: hc, owner: l, sse: sse, modern: true}
+	ex.session = l.srv.r.NewRequestSession(l.shard, ex)
+	return ex
+}
+
+// putModernExchange keeps an answered modern exchange for the next POST,
+// if its session agrees that nothing can reach it any more (see
+// router.Session.Reuse). Loop of the exchange.
+func (l *loop) putModernExchange(ex *exchange) {
+	if !ex.done || len(l.freeModern) >= maxFreeExchanges || !ex.session.Reuse(ex) {
+		return
+	}
+	*ex = exchange{owner: l, modern: true, session: ex.session}
+	l.freeModern = append(l.freeModern, ex)
+}
+
 // putExchange returns a finished legacy exchange to its owner's pool. Only
 // an exchange nothing refers to any more comes here: answered, out of
 // hs.exchanges, not carrying a replay stream (whose ring points back to

@@ -430,19 +430,18 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 		hc.writeJSONError(400, m.ID, code, msg, nil)
 		return
 	}
-	ex := newExchange(hc, hc.l, sse)
+	l := hc.l
+	ex := l.getModernExchange(hc, sse)
 	ex.closeConn = hc.closeAfter
-	ex.modern = true
 	ex.id = m.ID // the loop's message lives until Handle returns
-	sess := st.srv.r.NewSession(hc.l.shard, ex)
-	sess.UseModern()
-	ex.session = sess
 	hc.busy = true
 	hc.ex = ex
-	st.srv.r.Handle(sess, m)
+	st.srv.r.Handle(ex.session, m)
 	if !ex.done {
 		ex.id = bytes.Clone(m.ID)
+		return
 	}
+	l.putModernExchange(ex)
 }
 
 // checkModernHeaders checks the modern era's request headers against the

@@ -229,8 +229,9 @@ type loop struct {
 	sse      map[*httpConn]struct{}  // connections carrying SSE, for heartbeats
 	reqs     []*http1.Request        // free parse states: only connections
 	// mid-request hold one, so idle keep-alive connections cost none.
-	freeEx []*exchange // finished legacy POST exchanges, see getExchange
-	unq    []byte      // scratch for unquoted header checks
+	freeEx     []*exchange // finished legacy POST exchanges, see getExchange
+	freeModern []*exchange // finished modern POST exchanges with their sessions
+	unq        []byte      // scratch for unquoted header checks
 }
 
 // maxFreeRequests bounds the loop's pool of parse states.

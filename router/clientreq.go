@@ -248,6 +248,7 @@ func (s *Session) request(q *Request, method string, params []byte) ([]byte, err
 			s.pending = make(map[string]chan clientAnswer)
 		}
 		s.pending[key] = ch
+		s.escaped = true
 		s.out.Send(MsgRelated, related, msg)
 	})
 	if err != nil {

@@ -154,6 +154,7 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte) {
 		s.replyError(q.id, codec.CodeInvalidRequest, "request id is already in use by a running request", nil)
 		return
 	}
+	s.escaped = true
 	own := bytebufferpool.Get()
 	own.B = append(own.B[:0], q.id...)
 	n1 := len(own.B)

@@ -63,6 +63,8 @@ func (r *Router) startListen(q *request) {
 		s.listens = make(map[string]*listen)
 	}
 	s.listens[string(l.id)] = l
+	s.escaped = true
+	s.join()
 
 	p := []byte{'{'}
 	p = appendSubscriptionMeta(p, l.id)

@@ -95,14 +95,55 @@ type Session struct {
 
 	inline        *Request // reused by inline tool calls
 	cursorScratch []byte
+
+	// joined: the session is a member of its shard (it hears list changes).
+	// A per-request modern session joins only when it opens a listen.
+	joined bool
+	// escaped: something that outlives a request was handed out — a
+	// request on the worker pool, a listen, a server→client request — so
+	// the session may be reached after Close and must not be reused.
+	escaped bool
 }
 
 // NewSession returns a session on shard sh whose output goes to out.
 func (r *Router) NewSession(sh *shards.Shard, out Transport) *Session {
-	s := &Session{out: out, shard: sh, r: r}
+	s := &Session{out: out, shard: sh, r: r, joined: true}
 	s.logLevel.Store(int32(levelUnset))
 	sh.Join(s)
 	return s
+}
+
+// NewRequestSession returns a modern-era session for one stateless request
+// (a 2026-07-28 HTTP POST): it hears list changes only once it opens a
+// subscriptions/listen stream, and after Close it may be reused (Reuse).
+func (r *Router) NewRequestSession(sh *shards.Shard, out Transport) *Session {
+	s := &Session{out: out, shard: sh, r: r, era: EraModern}
+	s.logLevel.Store(int32(levelUnset))
+	return s
+}
+
+// join makes the session a member of its shard. Shard goroutine only.
+func (s *Session) join() {
+	if !s.joined && !s.closed {
+		s.joined = true
+		s.shard.Join(s)
+	}
+}
+
+// Reuse readies a closed request session (NewRequestSession) for the
+// transport's next request with output out, keeping its buffers. It
+// refuses (false) a session that handed out anything that may still reach
+// it after Close — a worker-pool request, a listen, a server→client
+// request — since its late messages would go to the next request. Shard
+// goroutine only.
+func (s *Session) Reuse(out Transport) bool {
+	if !s.closed || s.escaped || s.era != EraModern || len(s.inflight) > 0 || len(s.pending) > 0 || len(s.listens) > 0 {
+		return false
+	}
+	s.closed = false
+	s.out = out
+	s.logLevel.Store(int32(levelUnset))
+	return true
 }
 
 // UseModern fixes the session's era to modern before its first message:
@@ -125,7 +166,10 @@ func (s *Session) Close() {
 		return
 	}
 	s.closed = true
-	s.shard.Leave(s)
+	if s.joined {
+		s.joined = false
+		s.shard.Leave(s)
+	}
 	for k, c := range s.inflight {
 		c.cancel()
 		delete(s.inflight, k)
