@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # perf/compare.sh — run the same scenarios against densemcp, the floor server and the two
 # peers (official Go SDK, mcp-go), each server pinned to CPU 0 with GOMAXPROCS=1 and the
-# generator pinned to CPU 1, and write perf/RESULTS.md. Loopback only; about 5 minutes.
+# generator pinned to CPU 1, and write perf/RESULTS.md. Loopback only; about 8 minutes.
 #
 # Environment:
 #   DURATION      measured time per scenario (default 5s); WARMUP (default 1s)
+#   ROUNDS        how many times each load scenario runs, servers interleaved (default 3);
+#                 the report gives medians — one run on a shared VM can be off by 50%
 #   DENSEMCP_ARGS how to start bin/densemcp; PORT_TCP/PORT_HTTP are substituted (default:
 #                 "serve --tcp 127.0.0.1:PORT_TCP", plus "--http 127.0.0.1:PORT_HTTP" when
 #                 `densemcp serve -h` lists an --http flag)
@@ -20,6 +22,7 @@ BIN=$ROOT/bin
 OUT=${OUT:-$ROOT/perf/RESULTS.md}
 DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-1s}
+ROUNDS=${ROUNDS:-3}
 SERVERS=${SERVERS:-"densemcp floor gosdk gosdk-stateless mcpgo"}
 PORT_TCP=17471
 PORT_HTTP=17472
@@ -133,37 +136,40 @@ bench() {
 	done <<<"$out"
 }
 
-for server in $SERVERS; do
-	if [[ $server == densemcp && $HAVE_DENSEMCP == 0 ]]; then continue; fi
-	start_server "$server" || continue
-	H=127.0.0.1:$PORT_HTTP
-	T=127.0.0.1:$PORT_TCP
-	if [[ $server == gosdk-stateless ]]; then
-		bench "$server" "HTTP modern (2026-07-28), one call in flight: C=16 K=1" --target http-modern --addr "$H" -c 16 -k 1
-		stop_server
-		continue
-	fi
-	# Idle holds first, on a fresh process: its baseline RSS is then not inflated by the
-	# heap that earlier load left behind.
-	if ((HAS_TCP)); then
-		bench "$server" "Idle hold: 1000 TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c 1000 --duration 2s
-	fi
-	if ((HAS_HTTP)); then
-		bench "$server" "Idle hold: 1000 HTTP legacy sessions, each with a GET SSE stream" --shape hold --target http --addr "$H" -c 1000 --duration 2s
-	fi
-	if ((HAS_HTTP)); then
-		bench "$server" "HTTP legacy, one call in flight: C=16 K=1" --target http --addr "$H" -c 16 -k 1
-		bench "$server" "HTTP legacy, pipelined: C=16 K=8" --target http --addr "$H" -c 16 -k 8
-		bench "$server" "HTTP legacy, 256 connections: C=256 K=1" --target http --addr "$H" -c 256 -k 1
-		if [[ $server != gosdk ]]; then
+for round in $(seq "$ROUNDS"); do
+	for server in $SERVERS; do
+		if [[ $server == densemcp && $HAVE_DENSEMCP == 0 ]]; then continue; fi
+		echo "== round $round of $ROUNDS" >&2
+		start_server "$server" || continue
+		H=127.0.0.1:$PORT_HTTP
+		T=127.0.0.1:$PORT_TCP
+		if [[ $server == gosdk-stateless ]]; then
 			bench "$server" "HTTP modern (2026-07-28), one call in flight: C=16 K=1" --target http-modern --addr "$H" -c 16 -k 1
+			stop_server
+			continue
 		fi
-	fi
-	if ((HAS_TCP)); then
-		bench "$server" "TCP NDJSON, one call in flight: C=16 K=1" --target tcp --addr "$T" -c 16 -k 1
-		bench "$server" "TCP NDJSON, pipelined: C=16 K=16" --target tcp --addr "$T" -c 16 -k 16
-	fi
-	stop_server
+		# Idle holds first, on a fresh process: its baseline RSS is then not inflated by the
+		# heap that earlier load left behind. Memory does not drift like CPU: one round.
+		if ((HAS_TCP && round == 1)); then
+			bench "$server" "Idle hold: 1000 TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c 1000 --duration 2s
+		fi
+		if ((HAS_HTTP && round == 1)); then
+			bench "$server" "Idle hold: 1000 HTTP legacy sessions, each with a GET SSE stream" --shape hold --target http --addr "$H" -c 1000 --duration 2s
+		fi
+		if ((HAS_HTTP)); then
+			bench "$server" "HTTP legacy, one call in flight: C=16 K=1" --target http --addr "$H" -c 16 -k 1
+			bench "$server" "HTTP legacy, pipelined: C=16 K=8" --target http --addr "$H" -c 16 -k 8
+			bench "$server" "HTTP legacy, 256 connections: C=256 K=1" --target http --addr "$H" -c 256 -k 1
+			if [[ $server != gosdk ]]; then
+				bench "$server" "HTTP modern (2026-07-28), one call in flight: C=16 K=1" --target http-modern --addr "$H" -c 16 -k 1
+			fi
+		fi
+		if ((HAS_TCP)); then
+			bench "$server" "TCP NDJSON, one call in flight: C=16 K=1" --target tcp --addr "$T" -c 16 -k 1
+			bench "$server" "TCP NDJSON, pipelined: C=16 K=16" --target tcp --addr "$T" -c 16 -k 16
+		fi
+		stop_server
+	done
 done
 
 keep=$WORK/gobench.md
@@ -172,7 +178,7 @@ if [[ -f $OUT ]]; then
 	# The Go benchmark section belongs to perf/gobench.sh: keep it.
 	sed -n -e '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' -e '/<!-- scale:start -->/,/<!-- scale:end -->/p' -e '/<!-- targets:start -->/,/<!-- targets:end -->/p' "$OUT" >"$keep"
 fi
-"$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP)" >"$OUT"
+"$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)" >"$OUT"
 if [[ -s $keep ]]; then
 	{ echo; cat "$keep"; } >>"$OUT"
 fi

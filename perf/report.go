@@ -35,9 +35,13 @@ type Row struct {
 	MaxUs       float64           `json:"max_us"`
 	MeanUs      float64           `json:"mean_us"`
 
-	ServerCPUPerCallUs float64 `json:"server_cpu_us_per_call"`
-	ServerRSSBytes     int64   `json:"server_rss_bytes,omitempty"`
-	GenCPUPerCallUs    float64 `json:"gen_cpu_us_per_call"`
+	// CPU per call, user plus system; the *User fields are the user-space share alone
+	// (-1: not measured).
+	ServerCPUPerCallUs  float64 `json:"server_cpu_us_per_call"`
+	ServerUserPerCallUs float64 `json:"server_user_us_per_call"`
+	ServerRSSBytes      int64   `json:"server_rss_bytes,omitempty"`
+	GenCPUPerCallUs     float64 `json:"gen_cpu_us_per_call"`
+	GenUserPerCallUs    float64 `json:"gen_user_us_per_call"`
 
 	Established      int     `json:"established"`
 	SetupFailed      int     `json:"setup_failed"`
@@ -66,7 +70,7 @@ func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseli
 			P50us: us(win.hist.Quantile(0.50)), P95us: us(win.hist.Quantile(0.95)),
 			P99us: us(win.hist.Quantile(0.99)), P999us: us(win.hist.Quantile(0.999)),
 			MaxUs: us(win.hist.Max()), MeanUs: win.hist.Mean() / 1e3,
-			ServerCPUPerCallUs: -1, GenCPUPerCallUs: -1,
+			ServerCPUPerCallUs: -1, ServerUserPerCallUs: -1, GenCPUPerCallUs: -1, GenUserPerCallUs: -1,
 			Established: established, SetupFailed: failed, LostConns: lost}
 		for k, n := range win.errs {
 			if n > 0 {
@@ -78,9 +82,12 @@ func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseli
 		}
 		a, b := samples[i], samples[i+1]
 		if win.calls > 0 {
-			r.GenCPUPerCallUs = float64((b.selfCPU - a.selfCPU).Microseconds()) / float64(win.calls)
+			perCall := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(win.calls) }
+			r.GenCPUPerCallUs = perCall(b.selfUser + b.selfSys - a.selfUser - a.selfSys)
+			r.GenUserPerCallUs = perCall(b.selfUser - a.selfUser)
 			if a.ok && b.ok {
-				r.ServerCPUPerCallUs = float64((b.serverCPU - a.serverCPU).Microseconds()) / float64(win.calls)
+				r.ServerCPUPerCallUs = perCall(b.serverUser + b.serverSys - a.serverUser - a.serverSys)
+				r.ServerUserPerCallUs = perCall(b.serverUser - a.serverUser)
 			}
 		}
 		r.ServerRSSBytes = b.serverRSS
@@ -115,12 +122,12 @@ func writeTable(w io.Writer, cfg *Config, rows []Row) error {
 		}
 		return tw.Flush()
 	}
-	fmt.Fprintln(tw, "target\tshape\tstep\trate\tc\tk\tcalls\tcalls/s\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv RSS MiB\tgen CPU µs/call\t")
+	fmt.Fprintln(tw, "target\tshape\tstep\trate\tc\tk\tcalls\tcalls/s\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.1f\t%.2f\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t\n",
 			r.Target, r.Shape, r.Step, r.OfferedRate, r.Conns, r.Depth, r.Calls, r.CallsPerSec, r.Errors,
 			r.Timeouts, r.Shed, r.P50us, r.P95us, r.P99us, r.P999us, r.MaxUs, cpuCell(r.ServerCPUPerCallUs),
-			mib(r.ServerRSSBytes), r.GenCPUPerCallUs)
+			cpuCell(r.ServerUserPerCallUs), mib(r.ServerRSSBytes), r.GenCPUPerCallUs, r.GenUserPerCallUs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

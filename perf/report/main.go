@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,11 @@ type record struct {
 	Scenario string   `json:"scenario"`
 	Command  string   `json:"command"`
 	Row      perf.Row `json:"row"`
+
+	// Set by mergeRounds: how many rounds the row is the median of, and the server CPU
+	// per call of each.
+	Rounds    int       `json:"-"`
+	CPURounds []float64 `json:"-"`
 }
 
 func main() {
@@ -70,7 +76,9 @@ func write(w io.Writer, recs []record, cmd string, notes []byte) {
 	fmt.Fprintln(w, "Each server runs pinned to CPU 0 with GOMAXPROCS=1; the generator (perf/bench, the same code as "+
 		"`densemcp bench`) is pinned to CPU 1. Latency is measured from the intended send time; CPU per call is "+
 		"the server's utime+stime from /proc over the measured window divided by the calls answered in it "+
-		"(10 ms tick resolution). Every answer is verified (id and echo text); errors and timeouts are counted. "+
+		"(10 ms tick resolution); `of it user` is the utime share alone — on loopback the kernel's TCP work for "+
+		"both ends is system time that server and generator pay alike, user time is each side's own work. "+
+		"Every answer is verified (id and echo text); errors and timeouts are counted. "+
 		"`gen` is the generator's own CPU per call (getrusage).")
 	fmt.Fprintln(w)
 	if len(notes) > 0 {
@@ -85,7 +93,7 @@ func write(w io.Writer, recs []record, cmd string, notes []byte) {
 		by[r.Scenario] = append(by[r.Scenario], r)
 	}
 	for _, sc := range order {
-		rs := by[sc]
+		rs := mergeRounds(by[sc])
 		fmt.Fprintf(w, "## %s\n\n", sc)
 		if rs[0].Row.Shape == "hold" {
 			writeHold(w, rs)
@@ -94,6 +102,76 @@ func write(w io.Writer, recs []record, cmd string, notes []byte) {
 		}
 		fmt.Fprintf(w, "\nCommand (server address varies): `%s`\n\n", rs[0].Command)
 	}
+}
+
+// mergeRounds folds the rounds of each server (compare.sh runs every scenario ROUNDS
+// times, servers interleaved, because a shared VM drifts between runs) into one record:
+// the median of each rate, latency and CPU figure, errors and timeouts summed. The
+// servers keep the order they first appear in.
+func mergeRounds(rs []record) []record {
+	var out []record
+	idx := map[string]int{}
+	var rounds [][]perf.Row
+	for _, r := range rs {
+		i, ok := idx[r.Server]
+		if !ok {
+			i = len(out)
+			idx[r.Server] = i
+			out = append(out, r)
+			rounds = append(rounds, nil)
+		}
+		rounds[i] = append(rounds[i], r.Row)
+	}
+	for i := range out {
+		out[i].Row = medianRow(rounds[i])
+		out[i].Rounds = len(rounds[i])
+		for _, x := range rounds[i] {
+			out[i].CPURounds = append(out[i].CPURounds, x.ServerCPUPerCallUs)
+		}
+	}
+	return out
+}
+
+func medianRow(xs []perf.Row) perf.Row {
+	m := xs[0]
+	med := func(get func(*perf.Row) float64) float64 {
+		v := make([]float64, len(xs))
+		for i := range xs {
+			v[i] = get(&xs[i])
+		}
+		slices.Sort(v)
+		if n := len(v); n%2 == 0 {
+			return (v[n/2-1] + v[n/2]) / 2
+		}
+		return v[len(v)/2]
+	}
+	m.CallsPerSec = med(func(r *perf.Row) float64 { return r.CallsPerSec })
+	m.P50us = med(func(r *perf.Row) float64 { return r.P50us })
+	m.P99us = med(func(r *perf.Row) float64 { return r.P99us })
+	m.P999us = med(func(r *perf.Row) float64 { return r.P999us })
+	m.ServerCPUPerCallUs = med(func(r *perf.Row) float64 { return r.ServerCPUPerCallUs })
+	m.ServerUserPerCallUs = med(func(r *perf.Row) float64 { return r.ServerUserPerCallUs })
+	m.GenCPUPerCallUs = med(func(r *perf.Row) float64 { return r.GenCPUPerCallUs })
+	m.GenUserPerCallUs = med(func(r *perf.Row) float64 { return r.GenUserPerCallUs })
+	m.RSSPerConnBytes = med(func(r *perf.Row) float64 { return r.RSSPerConnBytes })
+	m.Errors, m.Timeouts = 0, 0
+	for _, x := range xs {
+		m.Errors += x.Errors
+		m.Timeouts += x.Timeouts
+	}
+	return m
+}
+
+// roundsCell lists the server CPU per call of every round, the spread behind the median.
+func roundsCell(r record) string {
+	if r.Rounds < 2 {
+		return "-"
+	}
+	parts := make([]string, len(r.CPURounds))
+	for i, v := range r.CPURounds {
+		parts[i] = fmt.Sprintf("%.2f", v)
+	}
+	return strings.Join(parts, " / ")
 }
 
 func find(rs []record, server string) *perf.Row {
@@ -105,6 +183,14 @@ func find(rs []record, server string) *perf.Row {
 	return nil
 }
 
+// userCell prints a user-time share; rows from before it was measured have none.
+func userCell(v float64) string {
+	if v <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
 func ratio(a, b float64) string {
 	if a <= 0 || b <= 0 {
 		return "-"
@@ -114,17 +200,20 @@ func ratio(a, b float64) string {
 
 func writeLoad(w io.Writer, rs []record) {
 	floor := find(rs, "floor")
-	fmt.Fprintln(w, "| server | calls/s | p50 µs | p99 µs | p99.9 µs | errors | timeouts | server CPU µs/call | gen CPU µs/call | CPU/call ÷ floor | calls/s ÷ floor |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	if rs[0].Rounds > 1 {
+		fmt.Fprintf(w, "Medians of %d rounds (servers interleaved).\n\n", rs[0].Rounds)
+	}
+	fmt.Fprintln(w, "| server | calls/s | p50 µs | p99 µs | p99.9 µs | errors | timeouts | server CPU µs/call | of it user | gen CPU µs/call | of it user | CPU/call ÷ floor | calls/s ÷ floor | server CPU µs/call by round |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rs {
 		x := r.Row
 		cpuR, rateR := "-", "-"
 		if floor != nil {
 			cpuR, rateR = ratio(x.ServerCPUPerCallUs, floor.ServerCPUPerCallUs), ratio(x.CallsPerSec, floor.CallsPerSec)
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %d | %d | %.2f | %.2f | %s | %s |\n", r.Server,
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %d | %d | %.2f | %s | %.2f | %s | %s | %s | %s |\n", r.Server,
 			x.CallsPerSec, x.P50us, x.P99us, x.P999us, x.Errors, x.Timeouts, x.ServerCPUPerCallUs,
-			x.GenCPUPerCallUs, cpuR, rateR)
+			userCell(x.ServerUserPerCallUs), x.GenCPUPerCallUs, userCell(x.GenUserPerCallUs), cpuR, rateR, roundsCell(r))
 	}
 	if d := find(rs, "densemcp"); d != nil {
 		var parts []string
