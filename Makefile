@@ -1,7 +1,7 @@
 # densemcp — see README.md.
 GO ?= go
 
-.PHONY: build test vet bench fuzz perf clean
+.PHONY: build test vet bench fuzz perf scale clean
 
 build:
 	$(GO) build -o bin/densemcp ./cmd/densemcp
@@ -26,6 +26,10 @@ fuzz:
 
 perf: build
 	bash perf/compare.sh
+
+# The 15,000-connection section of perf/RESULTS.md (densemcp and the floor).
+scale:
+	bash perf/scale.sh
 
 clean:
 	rm -rf bin

@@ -272,9 +272,13 @@ func (w *worker) countShed(at int64) {
 	}
 }
 
+// close ends every connection with a reset (SO_LINGER 0) rather than a FIN: a run of 15K
+// connections otherwise leaves 15K sockets in TIME_WAIT for a minute, holding half of the
+// ~28K ephemeral ports the next run's connections to the same address need.
 func (w *worker) close() {
 	for _, c := range w.conns {
 		if c.fd >= 0 {
+			_ = unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 			_ = unix.Close(c.fd)
 			c.fd = -1
 		}

@@ -44,7 +44,7 @@ func (r *Router) dispatch(q *request, t target, args []byte) {
 		}
 	}
 	if t.inline {
-		req := q.s.inlineRequest()
+		req := q.s.r.inlineRequest(q.s.shard)
 		req.begin(q, context.Background(), true)
 		req.responses = responses
 		r.execute(req, &t, args)

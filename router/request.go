@@ -113,14 +113,6 @@ func isNumberToken(v []byte) bool {
 	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
 }
 
-// inlineRequest returns the session's reusable Request for inline handlers.
-func (s *Session) inlineRequest() *Request {
-	if s.inline == nil {
-		s.inline = &Request{}
-	}
-	return s.inline
-}
-
 // emit sends a message related to this request: directly when the handler
 // runs on the loop, else posted to the session's shard (copied).
 func (q *Request) emit(msg []byte) { q.emitKind(MsgRelated, msg) }

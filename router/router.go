@@ -77,10 +77,10 @@ type Router struct {
 	mu       sync.Mutex // guards registry and shards (registration path only)
 	registry registry
 	shards   []*shards.Shard
-	// local[i] is shard i's replica of the catalog. The request path only
-	// loads it (an atomic load is a plain MOV on amd64: no lock, no
-	// contention); publish swaps in a new immutable snapshot.
-	local atomic.Pointer[[]*atomic.Pointer[catalog]]
+	// local[i] is shard i's state: its replica of the catalog (the request path only
+	// loads it: an atomic load is a plain MOV on amd64, no lock, no
+	// contention; publish swaps in a new immutable snapshot) and its inline Request.
+	local atomic.Pointer[[]*shardState]
 }
 
 // New returns a router for a server described by info.
@@ -131,11 +131,11 @@ func (r *Router) NewShard(exec shards.Executor) *shards.Shard {
 	defer r.mu.Unlock()
 	sh := shards.New(len(r.shards), exec)
 	r.shards = append(r.shards, sh)
-	p := new(atomic.Pointer[catalog])
-	p.Store(r.registry.snapshot())
+	p := new(shardState)
+	p.cat.Store(r.registry.snapshot())
 	// Copy-on-write table: readers load the table pointer, then the slot;
 	// neither ever sees a slice being grown.
-	var tab []*atomic.Pointer[catalog]
+	var tab []*shardState
 	if old := r.local.Load(); old != nil {
 		tab = append(tab, *old...)
 	}
@@ -145,7 +145,21 @@ func (r *Router) NewShard(exec shards.Executor) *shards.Shard {
 }
 
 // catalogOf returns shard sh's replica: two atomic loads, no lock.
-func (r *Router) catalogOf(sh *shards.Shard) *catalog { return (*r.local.Load())[sh.ID].Load() }
+func (r *Router) catalogOf(sh *shards.Shard) *catalog { return (*r.local.Load())[sh.ID].cat.Load() }
+
+// shardState is the router's part of one shard: its catalog replica and the
+// Request every inline handler on the shard reuses. Inline handlers run one
+// at a time on the shard's goroutine, so one Request serves all its
+// sessions, and its buffers stay warm in cache however many sessions the
+// loop holds (one per session cost each 15K-connection loop megabytes of
+// cold memory).
+type shardState struct {
+	cat    atomic.Pointer[catalog]
+	inline Request // shard goroutine only
+}
+
+// inlineRequest returns shard sh's reusable Request for inline handlers.
+func (r *Router) inlineRequest(sh *shards.Shard) *Request { return &(*r.local.Load())[sh.ID].inline }
 
 // publish hands a new catalog to every shard, each on its own goroutine,
 // and tells that shard's sessions what changed. Called with r.mu held.
@@ -156,7 +170,7 @@ func (r *Router) publish(kind uint8) {
 	cat := r.registry.snapshot()
 	tab := *r.local.Load()
 	for i, sh := range r.shards {
-		tab[i].Store(cat)
+		tab[i].cat.Store(cat)
 		// The notification runs on the shard's own goroutine, where its
 		// sessions live. A shard whose loop is not running has no sessions
 		// to tell, so a refused Post loses nothing.

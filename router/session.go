@@ -93,7 +93,6 @@ type Session struct {
 	// listens are the modern subscriptions/listen streams, by raw id.
 	listens map[string]*listen
 
-	inline        *Request // reused by inline tool calls
 	cursorScratch []byte
 
 	// joined: the session is a member of its shard (it hears list changes).

@@ -36,6 +36,7 @@ func main() {
 	in := flag.String("in", "", "JSON lines written by compare.sh")
 	cmd := flag.String("command", "perf/compare.sh", "the command that produced the results")
 	notes := flag.String("notes", "", "a file whose text is appended (servers skipped, etc.)")
+	section := flag.String("section", "", "write a section with this title (## title, ### scenarios) instead of the whole file")
 	flag.Parse()
 	recs, err := readRecords(*in)
 	if err != nil {
@@ -46,7 +47,7 @@ func main() {
 	if *notes != "" {
 		extra, _ = os.ReadFile(*notes)
 	}
-	write(os.Stdout, recs, *cmd, extra)
+	write(os.Stdout, recs, *cmd, extra, *section)
 }
 
 func readRecords(path string) ([]record, error) {
@@ -68,8 +69,14 @@ func readRecords(path string) ([]record, error) {
 	return recs, sc.Err()
 }
 
-func write(w io.Writer, recs []record, cmd string, notes []byte) {
-	fmt.Fprintf(w, "# densemcp benchmark results\n\n")
+func write(w io.Writer, recs []record, cmd string, notes []byte, section string) {
+	h := "##"
+	if section == "" {
+		fmt.Fprintf(w, "# densemcp benchmark results\n\n")
+	} else {
+		fmt.Fprintf(w, "## %s\n\n", section)
+		h = "###"
+	}
 	fmt.Fprintf(w, "Date: %s. Command: `%s`.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), cmd)
 	fmt.Fprintf(w, "Machine: %d CPUs (%s), kernel %s, %s %s/%s.\n\n", runtime.NumCPU(), cpuModel(), kernel(),
 		runtime.Version(), runtime.GOOS, runtime.GOARCH)
@@ -94,7 +101,7 @@ func write(w io.Writer, recs []record, cmd string, notes []byte) {
 	}
 	for _, sc := range order {
 		rs := mergeRounds(by[sc])
-		fmt.Fprintf(w, "## %s\n\n", sc)
+		fmt.Fprintf(w, "%s %s\n\n", h, sc)
 		if rs[0].Row.Shape == "hold" {
 			writeHold(w, rs)
 		} else {
@@ -147,6 +154,7 @@ func medianRow(xs []perf.Row) perf.Row {
 	}
 	m.CallsPerSec = med(func(r *perf.Row) float64 { return r.CallsPerSec })
 	m.P50us = med(func(r *perf.Row) float64 { return r.P50us })
+	m.P95us = med(func(r *perf.Row) float64 { return r.P95us })
 	m.P99us = med(func(r *perf.Row) float64 { return r.P99us })
 	m.P999us = med(func(r *perf.Row) float64 { return r.P999us })
 	m.ServerCPUPerCallUs = med(func(r *perf.Row) float64 { return r.ServerCPUPerCallUs })
@@ -203,16 +211,16 @@ func writeLoad(w io.Writer, rs []record) {
 	if rs[0].Rounds > 1 {
 		fmt.Fprintf(w, "Medians of %d rounds (servers interleaved).\n\n", rs[0].Rounds)
 	}
-	fmt.Fprintln(w, "| server | calls/s | p50 µs | p99 µs | p99.9 µs | errors | timeouts | server CPU µs/call | of it user | gen CPU µs/call | of it user | CPU/call ÷ floor | calls/s ÷ floor | server CPU µs/call by round |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| server | calls/s | p50 µs | p95 µs | p99 µs | p99.9 µs | errors | timeouts | server CPU µs/call | of it user | gen CPU µs/call | of it user | CPU/call ÷ floor | calls/s ÷ floor | server CPU µs/call by round |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rs {
 		x := r.Row
 		cpuR, rateR := "-", "-"
 		if floor != nil {
 			cpuR, rateR = ratio(x.ServerCPUPerCallUs, floor.ServerCPUPerCallUs), ratio(x.CallsPerSec, floor.CallsPerSec)
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %d | %d | %.2f | %s | %.2f | %s | %s | %s | %s |\n", r.Server,
-			x.CallsPerSec, x.P50us, x.P99us, x.P999us, x.Errors, x.Timeouts, x.ServerCPUPerCallUs,
+		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %d | %.2f | %s | %.2f | %s | %s | %s | %s |\n", r.Server,
+			x.CallsPerSec, x.P50us, x.P95us, x.P99us, x.P999us, x.Errors, x.Timeouts, x.ServerCPUPerCallUs,
 			userCell(x.ServerUserPerCallUs), x.GenCPUPerCallUs, userCell(x.GenUserPerCallUs), cpuR, rateR, roundsCell(r))
 	}
 	if d := find(rs, "densemcp"); d != nil {

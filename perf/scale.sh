@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# perf/scale.sh — the 15,000-connection targets of perf/RESULTS.md, rerunnable: densemcp and
+# the floor server, each pinned to CPU 0 with GOMAXPROCS=1, the generator pinned to CPU 1.
+#   - idle density: 15K TCP NDJSON sessions; 15K legacy HTTP sessions each holding a GET SSE
+#     stream (server RSS per connection);
+#   - 15K live connections, one call in flight each, paced open loop at RATE calls/s
+#     aggregate (latency from each call's intended send time), TCP and legacy HTTP.
+# The open-loop runs repeat ROUNDS times, servers interleaved, and the report gives medians.
+# Writes the section between the scale markers of perf/RESULTS.md. Loopback only; about
+# 5 minutes.
+#
+# Environment: RATE (default 50000), CONNS (default 15000), DURATION (default 10s), WARMUP
+# (default 2s), ROUNDS (default 3), OUT (default perf/RESULTS.md).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=$ROOT/bin
+OUT=${OUT:-$ROOT/perf/RESULTS.md}
+RATE=${RATE:-50000}
+CONNS=${CONNS:-15000}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+ROUNDS=${ROUNDS:-3}
+PORT_TCP=17481
+PORT_HTTP=17482
+WORK=$(mktemp -d)
+RESULTS=$WORK/results.jsonl
+NOTES=$WORK/notes.md
+: >"$RESULTS"
+: >"$NOTES"
+
+SERVER_PID=""
+stop_server() {
+	if [[ -n $SERVER_PID ]]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+		SERVER_PID=""
+	fi
+}
+cleanup() {
+	stop_server
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+note() { echo "$*" | tee -a "$NOTES" >&2; }
+
+if (($(nproc) < 2)); then
+	echo "scale.sh needs 2 CPUs (server on 0, generator on 1); found $(nproc)" >&2
+	exit 1
+fi
+if (($(ulimit -Hn) < CONNS + 100)); then
+	echo "scale.sh needs $((CONNS + 100)) open files per process; the hard limit is $(ulimit -Hn)" >&2
+	exit 1
+fi
+ulimit -n "$(ulimit -Hn)"
+
+note "Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
+
+echo "== building" >&2
+mkdir -p "$BIN"
+go build -o "$BIN/bench" ./perf/bench
+go build -o "$BIN/floor" ./perf/floor
+go build -o "$BIN/report" ./perf/report
+go build -o "$BIN/densemcp" ./cmd/densemcp
+
+wait_port() {
+	for _ in $(seq 50); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+start_server() {
+	case $1 in
+	densemcp)
+		taskset -c 0 env GOMAXPROCS=1 "$BIN/densemcp" serve --tcp "127.0.0.1:$PORT_TCP" --http "127.0.0.1:$PORT_HTTP" >"$WORK/$1.log" 2>&1 &
+		;;
+	floor)
+		taskset -c 0 env GOMAXPROCS=1 "$BIN/floor" --tcp "127.0.0.1:$PORT_TCP" --http "127.0.0.1:$PORT_HTTP" --loops 1 >"$WORK/$1.log" 2>&1 &
+		;;
+	esac
+	SERVER_PID=$!
+	wait_port "$PORT_TCP" && wait_port "$PORT_HTTP"
+}
+
+# bench SERVER SCENARIO ARGS...: one generator run on CPU 1, appended to the results.
+bench() {
+	local server=$1 scenario=$2
+	shift 2
+	echo "== $server: $scenario" >&2
+	local out row
+	if ! out=$(taskset -c 1 "$BIN/bench" "$@" --server-pid "$SERVER_PID" --json 2>"$WORK/bench.err"); then
+		note "$server / $scenario: bench failed: $(tail -n 2 "$WORK/bench.err" | tr '\n' ' ')"
+		return 0
+	fi
+	while IFS= read -r row; do
+		printf '{"server":"%s","scenario":"%s","command":"densemcp bench %s --server-pid PID --json","row":%s}\n' \
+			"$server" "$scenario" "$*" "$row" >>"$RESULTS"
+	done <<<"$out"
+}
+
+T=127.0.0.1:$PORT_TCP
+H=127.0.0.1:$PORT_HTTP
+for round in $(seq "$ROUNDS"); do
+	for server in densemcp floor; do
+		echo "== round $round of $ROUNDS" >&2
+		start_server "$server"
+		if ((round == 1)); then
+			bench "$server" "Idle: $CONNS TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c "$CONNS" --duration 3s
+			bench "$server" "Idle: $CONNS legacy HTTP sessions, each holding a GET SSE stream" --shape hold --target http --addr "$H" -c "$CONNS" --duration 3s
+			# The holds leave 30K sockets closing; start the load on a fresh process.
+			stop_server
+			start_server "$server"
+		fi
+		bench "$server" "Open loop: $CONNS TCP NDJSON connections, $RATE calls/s" --shape open --target tcp --addr "$T" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+		stop_server
+		start_server "$server"
+		bench "$server" "Open loop: $CONNS legacy HTTP sessions, $RATE calls/s" --shape open --target http --addr "$H" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+		stop_server
+	done
+done
+
+section=$WORK/scale.md
+{
+	echo "<!-- scale:start -->"
+	"$BIN/report" --in "$RESULTS" --notes "$NOTES" --section "$CONNS connections" \
+		--command "perf/scale.sh (RATE=$RATE CONNS=$CONNS DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
+	echo "<!-- scale:end -->"
+} >"$section"
+if [[ -f $OUT ]] && grep -q '<!-- scale:start -->' "$OUT"; then
+	# Replace the old section in place.
+	awk -v f="$section" '
+		/<!-- scale:start -->/ { while ((getline line < f) > 0) print line; skip = 1; next }
+		/<!-- scale:end -->/ { skip = 0; next }
+		!skip { print }' "$OUT" >"$WORK/out.md"
+	cp "$WORK/out.md" "$OUT"
+else
+	cat "$section" >>"$OUT"
+fi
+echo "wrote the scale section of $OUT" >&2
