@@ -120,7 +120,7 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 }
 
 func newPlan(cfg *Config, now int64) *plan {
-	p := &plan{measureStart: now + int64(cfg.Warmup), stepLen: int64(cfg.Duration), rates: []int{0}}
+	p := &plan{warmStart: now, measureStart: now + int64(cfg.Warmup), stepLen: int64(cfg.Duration), rates: []int{0}}
 	switch cfg.Shape {
 	case ShapeOpen:
 		p.rates = []int{cfg.Rate}

@@ -77,6 +77,7 @@ type liveCounters struct {
 
 // plan is the timeline all workers follow, in nanoseconds since the run's base time.
 type plan struct {
+	warmStart    int64 // when warmup began
 	measureStart int64
 	stepLen      int64
 	rates        []int // per window; closed loop and hold have one window with rate 0
@@ -92,11 +93,20 @@ func (p *plan) windowAt(t int64) int {
 	return min(int((t-p.measureStart)/p.stepLen), len(p.rates)-1)
 }
 
-// rateAt returns the offered total rate at time t (warmup runs at the first step's rate).
+// rateAt returns the offered total rate at time t. Warmup ramps linearly from a tenth of
+// the first step's rate up to it: 15K connections hit at full rate from the first
+// millisecond start a server cold (first touch of every connection's buffers), and a
+// backlog formed then can persist through the measured window, which is then measuring
+// the cold start rather than the rate.
 func (p *plan) rateAt(t int64) int {
 	i := p.windowAt(t)
-	if i < 0 {
-		return p.rates[0]
+	if i >= 0 {
+		return p.rates[i]
 	}
-	return p.rates[i]
+	r := p.rates[0]
+	if t >= p.warmStart && t < p.measureStart {
+		f := 0.1 + 0.9*float64(t-p.warmStart)/float64(p.measureStart-p.warmStart)
+		r = int(float64(r) * f)
+	}
+	return max(r, 1)
 }
