@@ -167,11 +167,19 @@ func (ex *exchange) eventID(msg []byte, final bool) []byte {
 	return ex.rs.record(msg, ex.hs.st.cfg.ReplayEvents, final)
 }
 
+var resultPrefix = []byte(`{"jsonrpc":"2.0","id":`)
+
 // statusOf picks the HTTP status of a JSON answer: the modern era's
 // malformed-request errors are 400 (spec: missing _meta fields, missing
 // capability, unsupported version, header mismatch); everything else 200.
 func (ex *exchange) statusOf(msg []byte) int {
 	if !ex.modern {
+		return 200
+	}
+	// The router writes a result as {"jsonrpc":"2.0","id":<id>,"result":…;
+	// recognise that without walking the whole answer.
+	if rest, ok := bytes.CutPrefix(msg, resultPrefix); ok && bytes.HasPrefix(rest, ex.id) &&
+		bytes.HasPrefix(rest[len(ex.id):], []byte(`,"result":`)) {
 		return 200
 	}
 	errObj, ok := codec.ObjectField(msg, "error")

@@ -193,11 +193,11 @@ func isModernRequest(pv, sid []byte, m *codec.Message) bool {
 		_, ok := codec.ObjectField(meta, metaProtocolVersionKey)
 		return ok
 	}
-	_, hasMeta := codec.ObjectField(m.Params, "_meta")
-	if !hasMeta && (pv == nil || isLegacyVersion(pv)) {
-		return false
+	if pv != nil && !isLegacyVersion(pv) {
+		return true // the header names a version that is not legacy
 	}
-	return true
+	_, hasMeta := codec.ObjectField(m.Params, "_meta")
+	return hasMeta
 }
 
 const metaProtocolVersionKey = "io.modelcontextprotocol/protocolVersion"
@@ -455,8 +455,27 @@ func checkModernHeaders(req *http1.Request, m *codec.Message, scratch *[]byte) (
 	if !bytes.Equal(method, m.Method) {
 		return codec.CodeHeaderMismatch, "Mcp-Method header does not match the body's method"
 	}
+	var field string
+	switch string(m.Method) {
+	case "tools/call", "prompts/get":
+		field = "name"
+	case "resources/read":
+		field = "uri"
+	}
+	// One walk over params for both _meta and the named member.
+	var meta, named []byte
+	codec.ObjectEach(m.Params, func(k, v []byte) bool {
+		switch string(k) {
+		case "_meta":
+			meta = v
+		case field:
+			if field != "" {
+				named = v
+			}
+		}
+		return true
+	})
 	if pv := req.Header("MCP-Protocol-Version"); pv != nil {
-		meta, _ := codec.ObjectField(m.Params, "_meta")
 		v, ok := codec.ObjectField(meta, metaProtocolVersionKey)
 		if ok {
 			body, err := codec.Unquote((*scratch)[:0], v)
@@ -466,24 +485,17 @@ func checkModernHeaders(req *http1.Request, m *codec.Message, scratch *[]byte) (
 			}
 		}
 	}
-	var field string
-	switch string(m.Method) {
-	case "tools/call", "prompts/get":
-		field = "name"
-	case "resources/read":
-		field = "uri"
-	default:
+	if field == "" {
 		return 0, ""
 	}
 	name := req.Header("Mcp-Name")
 	if name == nil {
 		return codec.CodeHeaderMismatch, "missing Mcp-Name header"
 	}
-	v, ok := codec.ObjectField(m.Params, field)
-	if !ok {
+	if named == nil {
 		return 0, "" // the router reports the missing param
 	}
-	body, err := codec.Unquote((*scratch)[:0], v)
+	body, err := codec.Unquote((*scratch)[:0], named)
 	*scratch = body[:0]
 	if err != nil || !bytes.Equal(decodeHeaderValue(name), body) {
 		return codec.CodeHeaderMismatch, "Mcp-Name header does not match the body's " + field

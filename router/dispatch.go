@@ -175,7 +175,7 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte) {
 	c := &call{cancel: cancel}
 	key := string(id)
 	req := &Request{}
-	rq := request{s: s, id: id, method: append([]byte(nil), q.method...), params: params, meta: q.meta, metaKnown: q.metaKnown}
+	rq := request{s: s, id: id, method: append([]byte(nil), q.method...), params: params} // _meta is found again in the copied params
 	req.begin(&rq, ctx, false)
 	req.responses = ownResp
 	era := s.era

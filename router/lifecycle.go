@@ -99,16 +99,8 @@ func (r *Router) checkModernMeta(q *request) bool {
 		return false
 	}
 	q.meta, q.metaKnown = meta, true
-	var v, caps []byte
-	codec.ObjectEach(meta, func(k, val []byte) bool {
-		switch string(k) {
-		case metaProtocolVersion:
-			v = val
-		case metaClientCapabilities:
-			caps = val
-		}
-		return true
-	})
+	q.scanMeta()
+	v, caps := q.protoVer, q.clientCaps
 	if !codec.IsString(v) {
 		q.s.replyError(q.id, codec.CodeInvalidParams, "missing _meta "+metaProtocolVersion, nil)
 		return false

@@ -39,16 +39,18 @@ func stateBinding(q *request) []byte {
 // in its inputResponses and those of earlier rounds inside requestState.
 // It returns nil when the request carries neither.
 func (r *Router) inputResponsesOf(q *request) ([]byte, error) {
-	var st, ir []byte
-	codec.ObjectEach(q.params, func(k, v []byte) bool {
-		switch string(k) {
-		case "requestState":
-			st = v
-		case "inputResponses":
-			ir = v
-		}
-		return true
-	})
+	st, ir := q.requestState, q.inputResponses
+	if !q.paramsScanned {
+		codec.ObjectEach(q.params, func(k, v []byte) bool {
+			switch string(k) {
+			case "requestState":
+				st = v
+			case "inputResponses":
+				ir = v
+			}
+			return true
+		})
+	}
 	hasState, hasIR := st != nil, ir != nil
 	if hasIR {
 		if !codec.IsObject(ir) {

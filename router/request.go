@@ -79,13 +79,11 @@ func (q *Request) begin(rq *request, ctx context.Context, onLoop bool) {
 	q.r = rq.s.r
 	q.id = rq.id
 	q.onLoop = onLoop
+	rq.scanMeta()
 	q.meta = rq.meta
-	if q.meta == nil && !rq.metaKnown {
-		q.meta, _ = codec.ObjectField(rq.params, "_meta")
-	}
 	q.progress = nil
 	q.lastProg = -1
-	if tok, ok := codec.ObjectField(q.meta, "progressToken"); ok && (codec.IsString(tok) || isNumberToken(tok)) {
+	if tok := rq.progressTok; tok != nil && (codec.IsString(tok) || isNumberToken(tok)) {
 		if onLoop {
 			q.progress = tok
 		} else {
@@ -94,7 +92,7 @@ func (q *Request) begin(rq *request, ctx context.Context, onLoop bool) {
 	}
 	q.logLevel = levelUnset
 	if rq.s.era == EraModern {
-		if v, ok := codec.ObjectField(q.meta, metaLogLevel); ok {
+		if v := rq.logLevelTok; v != nil {
 			q.logLevel = parseLevelToken(v)
 		}
 	}

@@ -335,4 +335,41 @@ type request struct {
 	// metaKnown: params were already searched for _meta (meta may be nil:
 	// there is none), so Request.begin need not walk them again.
 	metaKnown bool
+
+	// What one walk over _meta found (scanMeta), so the modern checks and
+	// Request.begin do not each walk it again.
+	metaScanned              bool
+	protoVer, clientCaps     []byte
+	progressTok, logLevelTok []byte
+	// What tools/call's one walk over params found besides name and
+	// arguments (paramsScanned): the multi round-trip members.
+	paramsScanned                bool
+	requestState, inputResponses []byte
+}
+
+// scanMeta walks _meta once (finding it first if no one has) and keeps the
+// members the router reads. The decoder has rejected duplicate keys, so
+// the first match is the only one.
+func (q *request) scanMeta() {
+	if q.metaScanned {
+		return
+	}
+	q.metaScanned = true
+	if q.meta == nil && !q.metaKnown {
+		q.meta, _ = codec.ObjectField(q.params, "_meta")
+		q.metaKnown = true
+	}
+	codec.ObjectEach(q.meta, func(k, v []byte) bool {
+		switch string(k) {
+		case metaProtocolVersion:
+			q.protoVer = v
+		case metaClientCapabilities:
+			q.clientCaps = v
+		case "progressToken":
+			q.progressTok = v
+		case metaLogLevel:
+			q.logLevelTok = v
+		}
+		return true
+	})
 }

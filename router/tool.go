@@ -195,9 +195,14 @@ func (r *Router) callTool(q *request) {
 			args = v
 		case "_meta":
 			meta = v
+		case "requestState":
+			q.requestState = v
+		case "inputResponses":
+			q.inputResponses = v
 		}
 		return true
 	})
+	q.paramsScanned = true
 	if q.meta == nil {
 		q.meta = meta
 	}
