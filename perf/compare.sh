@@ -14,6 +14,8 @@
 #                 go-sdk serves 2026-07-28 only in stateless mode, so gosdk-stateless runs
 #                 the modern scenario alone)
 #   OUT           where to write the report (default: perf/RESULTS.md)
+#   REPORT_ONLY   set: measure nothing, rebuild the report from perf/data/compare.jsonl (the
+#                 rows every run keeps there)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,6 +25,7 @@ OUT=${OUT:-$ROOT/perf/RESULTS.md}
 DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-1s}
 ROUNDS=${ROUNDS:-3}
+COMMAND="perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
 SERVERS=${SERVERS:-"densemcp floor gosdk gosdk-stateless mcpgo"}
 PORT_TCP=17471
 PORT_HTTP=17472
@@ -54,7 +57,7 @@ if (($(nproc) < 2)); then
 	exit 1
 fi
 
-note "Load average when the run started (other work on this machine competes for both CPUs): $(cut -d' ' -f1-3 /proc/loadavg)."
+note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started (other work on this machine competes for both CPUs): $(cut -d' ' -f1-3 /proc/loadavg)."
 
 echo "== building" >&2
 mkdir -p "$BIN"
@@ -136,6 +139,13 @@ bench() {
 	done <<<"$out"
 }
 
+if [[ -n ${REPORT_ONLY:-} ]]; then
+	# Rebuild the report from the rows the last run kept, measuring nothing.
+	cp "$ROOT/perf/data/compare.jsonl" "$RESULTS"
+	cp "$ROOT/perf/data/compare-notes.md" "$NOTES"
+	COMMAND=$(cat "$ROOT/perf/data/compare-command.txt")
+	ROUNDS=0
+fi
 for round in $(seq "$ROUNDS"); do
 	for server in $SERVERS; do
 		if [[ $server == densemcp && $HAVE_DENSEMCP == 0 ]]; then continue; fi
@@ -178,7 +188,11 @@ if [[ -f $OUT ]]; then
 	# The Go benchmark section belongs to perf/gobench.sh: keep it.
 	sed -n -e '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' -e '/<!-- scale:start -->/,/<!-- scale:end -->/p' -e '/<!-- targets:start -->/,/<!-- targets:end -->/p' "$OUT" >"$keep"
 fi
-"$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)" >"$OUT"
+mkdir -p "$ROOT/perf/data"
+cp "$RESULTS" "$ROOT/perf/data/compare.jsonl"
+cp "$NOTES" "$ROOT/perf/data/compare-notes.md"
+echo "$COMMAND" >"$ROOT/perf/data/compare-command.txt"
+"$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "$COMMAND" >"$OUT"
 if [[ -s $keep ]]; then
 	{ echo; cat "$keep"; } >>"$OUT"
 fi

@@ -10,7 +10,8 @@
 # 5 minutes.
 #
 # Environment: RATE (default 50000), CONNS (default 15000), DURATION (default 10s), WARMUP
-# (default 2s), ROUNDS (default 3), OUT (default perf/RESULTS.md).
+# (default 2s), ROUNDS (default 3), OUT (default perf/RESULTS.md); REPORT_ONLY=1 measures
+# nothing and rebuilds the section from perf/data/scale.jsonl (the rows every run keeps).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ CONNS=${CONNS:-15000}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 ROUNDS=${ROUNDS:-3}
+COMMAND="perf/scale.sh (RATE=$RATE CONNS=$CONNS DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
 PORT_TCP=17481
 PORT_HTTP=17482
 WORK=$(mktemp -d)
@@ -57,7 +59,7 @@ if (($(ulimit -Hn) < CONNS + 100)); then
 fi
 ulimit -n "$(ulimit -Hn)"
 
-note "Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
+note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
 
 echo "== building" >&2
 mkdir -p "$BIN"
@@ -105,6 +107,13 @@ bench() {
 
 T=127.0.0.1:$PORT_TCP
 H=127.0.0.1:$PORT_HTTP
+if [[ -n ${REPORT_ONLY:-} ]]; then
+	# Rebuild the report from the rows the last run kept, measuring nothing.
+	cp "$ROOT/perf/data/scale.jsonl" "$RESULTS"
+	cp "$ROOT/perf/data/scale-notes.md" "$NOTES"
+	COMMAND=$(cat "$ROOT/perf/data/scale-command.txt")
+	ROUNDS=0
+fi
 for round in $(seq "$ROUNDS"); do
 	for server in densemcp floor; do
 		echo "== round $round of $ROUNDS" >&2
@@ -124,11 +133,16 @@ for round in $(seq "$ROUNDS"); do
 	done
 done
 
+# The raw rows stay beside the report, so it can be rebuilt without rerunning.
+mkdir -p "$ROOT/perf/data"
+cp "$RESULTS" "$ROOT/perf/data/scale.jsonl"
+cp "$NOTES" "$ROOT/perf/data/scale-notes.md"
+echo "$COMMAND" >"$ROOT/perf/data/scale-command.txt"
 section=$WORK/scale.md
 {
 	echo "<!-- scale:start -->"
 	"$BIN/report" --in "$RESULTS" --notes "$NOTES" --section "$CONNS connections" \
-		--command "perf/scale.sh (RATE=$RATE CONNS=$CONNS DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
+		--command "$COMMAND"
 	echo "<!-- scale:end -->"
 } >"$section"
 if [[ -f $OUT ]] && grep -q '<!-- scale:start -->' "$OUT"; then

@@ -77,14 +77,16 @@ func write(w io.Writer, recs []record, cmd string, notes []byte, section string)
 		fmt.Fprintf(w, "## %s\n\n", section)
 		h = "###"
 	}
-	fmt.Fprintf(w, "Date: %s. Command: `%s`.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), cmd)
+	fmt.Fprintf(w, "Report written %s. Command: `%s`.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), cmd)
 	fmt.Fprintf(w, "Machine: %d CPUs (%s), kernel %s, %s %s/%s.\n\n", runtime.NumCPU(), cpuModel(), kernel(),
 		runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintln(w, "Each server runs pinned to CPU 0 with GOMAXPROCS=1; the generator (perf/bench, the same code as "+
 		"`densemcp bench`) is pinned to CPU 1. Latency is measured from the intended send time; CPU per call is "+
 		"the server's utime+stime from /proc over the measured window divided by the calls answered in it "+
-		"(10 ms tick resolution); `of it user` is the utime share alone — on loopback the kernel's TCP work for "+
-		"both ends is system time that server and generator pay alike, user time is each side's own work. "+
+		"(10 ms tick resolution); `of it user` is the utime share. On loopback the kernel's TCP work for both "+
+		"ends is system time that server and generator pay alike; on this VM user time also carries the syscall "+
+		"entry and exit (the floor, which does no work, shows ~3 µs of it per call at one call in flight), so a "+
+		"server's own work is about its user time minus the floor's. "+
 		"Every answer is verified (id and echo text); errors and timeouts are counted. "+
 		"`gen` is the generator's own CPU per call (getrusage).")
 	fmt.Fprintln(w)
@@ -182,6 +184,40 @@ func roundsCell(r record) string {
 	return strings.Join(parts, " / ")
 }
 
+// pairedCPURatio is the median over rounds of x's server CPU per call divided by the
+// floor's in the same round: servers of one round ran minutes apart, so the pairing cancels
+// most of the drift between rounds that a ratio of medians keeps. With unequal rounds it
+// falls back to the ratio of the medians.
+func pairedCPURatio(x, floor record) string {
+	if x.Rounds < 2 || x.Rounds != floor.Rounds {
+		return ratio(x.Row.ServerCPUPerCallUs, floor.Row.ServerCPUPerCallUs)
+	}
+	var rs []float64
+	for i := range x.CPURounds {
+		if a, b := x.CPURounds[i], floor.CPURounds[i]; a > 0 && b > 0 {
+			rs = append(rs, a/b)
+		}
+	}
+	if len(rs) == 0 {
+		return "-"
+	}
+	slices.Sort(rs)
+	med := rs[len(rs)/2]
+	if len(rs)%2 == 0 {
+		med = (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
+	}
+	return fmt.Sprintf("%.2f×", med)
+}
+
+func findRecord(rs []record, server string) *record {
+	for i := range rs {
+		if rs[i].Server == server {
+			return &rs[i]
+		}
+	}
+	return nil
+}
+
 func find(rs []record, server string) *perf.Row {
 	for i := range rs {
 		if rs[i].Server == server {
@@ -209,7 +245,7 @@ func ratio(a, b float64) string {
 func writeLoad(w io.Writer, rs []record) {
 	floor := find(rs, "floor")
 	if rs[0].Rounds > 1 {
-		fmt.Fprintf(w, "Medians of %d rounds (servers interleaved).\n\n", rs[0].Rounds)
+		fmt.Fprintf(w, "Medians of %d rounds (servers interleaved); CPU/call ÷ floor is the median of the per-round ratios.\n\n", rs[0].Rounds)
 	}
 	fmt.Fprintln(w, "| server | calls/s | p50 µs | p95 µs | p99 µs | p99.9 µs | errors | timeouts | server CPU µs/call | of it user | gen CPU µs/call | of it user | CPU/call ÷ floor | calls/s ÷ floor | server CPU µs/call by round |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -217,7 +253,7 @@ func writeLoad(w io.Writer, rs []record) {
 		x := r.Row
 		cpuR, rateR := "-", "-"
 		if floor != nil {
-			cpuR, rateR = ratio(x.ServerCPUPerCallUs, floor.ServerCPUPerCallUs), ratio(x.CallsPerSec, floor.CallsPerSec)
+			cpuR, rateR = pairedCPURatio(r, *findRecord(rs, "floor")), ratio(x.CallsPerSec, floor.CallsPerSec)
 		}
 		fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %d | %.2f | %s | %.2f | %s | %s | %s | %s |\n", r.Server,
 			x.CallsPerSec, x.P50us, x.P95us, x.P99us, x.P999us, x.Errors, x.Timeouts, x.ServerCPUPerCallUs,

@@ -30,6 +30,16 @@ func TestMergeRounds(t *testing.T) {
 	if got := roundsCell(d); got != "2.00 / 1.20 / 1.30" {
 		t.Fatalf("rounds cell %q", got)
 	}
+	// Per-round ratios 2.0/1.0, 1.2/1.4, and (densemcp's third round has no floor
+	// partner) the fallback to medians: 1.3/1.2.
+	if got := pairedCPURatio(d, out[1]); got != "1.08×" {
+		t.Fatalf("unequal rounds fall back to the ratio of medians: %q", got)
+	}
+	f := out[1]
+	f.Rounds, f.CPURounds = 3, []float64{1.0, 1.4, 2.6}
+	if got := pairedCPURatio(d, f); got != "0.86×" { // ratios 2.0, 0.857, 0.5
+		t.Fatalf("paired ratio %q", got)
+	}
 	if got := roundsCell(out[2]); got != "-" {
 		t.Fatalf("one-round cell %q", got)
 	}
