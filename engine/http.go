@@ -40,10 +40,11 @@ type httpConn struct {
 	sentContinue bool
 	closing      bool
 	inTraffic    bool
-	closeAfter   bool      // the current request asked for Connection: close
-	ex           *exchange // a modern response being produced, if any
-	target       target    // the legacy exchange or stream being served, if any
-	lastWrite    int64     // unix nanos, for heartbeats (SSE only)
+	closeAfter   bool         // the current request asked for Connection: close
+	ex           *exchange    // a modern response being produced, if any
+	target       target       // the legacy exchange or stream being served, if any
+	lastWrite    int64        // unix nanos, for heartbeats (SSE only)
+	session      *httpSession // the last legacy session used here, if on hc's loop
 }
 
 func (s *Server) openHTTP(c gnet.Conn, l *loop) {
@@ -294,10 +295,15 @@ func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op se
 		return
 	}
 	if owner == hc.l {
-		hs := owner.sessions[string(sid)]
-		if hs == nil {
-			hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
-			return
+		// A connection usually carries one session: keep the last one and
+		// skip the loop's session map while it is the same and alive.
+		hs := hc.session
+		if hs == nil || hs.ended || hs.id != string(sid) {
+			if hs = owner.sessions[string(sid)]; hs == nil {
+				hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
+				return
+			}
+			hc.session = hs
 		}
 		hc.busy = true
 		hc.target = target{owner: owner, sid: hs.id} // post sets target.id

@@ -16,11 +16,12 @@ type httpSession struct {
 	l          *loop
 	id         string
 	sess       *router.Session
-	exchanges  map[string]*exchange // by raw request id
-	streams    []*sseStream         // standalone GET streams
-	next       int                  // round robin over streams
-	lastActive int64                // unix nanos, as of the sweep after the last activity
-	touched    bool                 // active since the last sweep (see idle)
+	exchanges  exchangeTable // running POSTs by raw request id
+	streams    []*sseStream  // standalone GET streams
+	next       int           // round robin over streams
+	lastActive int64         // unix nanos, as of the sweep after the last activity
+	touched    bool          // active since the last sweep (see idle)
+	ended      bool          // end ran: the session is gone
 
 	// Replay state (HTTPConfig.ReplayEvents > 0), see replay.go.
 	replays     map[string]*replayStream
@@ -30,7 +31,7 @@ type httpSession struct {
 }
 
 func newHTTPSession(st *httpState, l *loop, id string) *httpSession {
-	hs := &httpSession{st: st, l: l, id: id, exchanges: make(map[string]*exchange), lastActive: time.Now().UnixNano()}
+	hs := &httpSession{st: st, l: l, id: id, lastActive: time.Now().UnixNano()}
 	hs.sess = st.srv.r.NewSession(l.shard, hs)
 	return hs
 }
@@ -45,10 +46,10 @@ func (hs *httpSession) Send(kind router.MsgKind, related, msg []byte) {
 		return
 	}
 	if kind != router.MsgUnrelated && related != nil {
-		if ex := hs.exchanges[string(related)]; ex != nil {
+		if ex := hs.exchanges.get(related); ex != nil {
 			ex.deliver(kind, msg)
 			if kind == router.MsgResponse {
-				delete(hs.exchanges, string(related))
+				hs.exchanges.remove(related)
 				hs.l.putExchange(ex)
 			}
 			return
@@ -82,7 +83,7 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse, closeConn bool)
 		hs.l.putExchange(ex)
 		return
 	}
-	if _, dup := hs.exchanges[string(m.ID)]; dup {
+	if hs.exchanges.get(m.ID) != nil {
 		ex := hs.l.getExchange(hc, false)
 		ex.writeError(400, m.ID, codec.CodeInvalidRequest, "a request with this id is already running on this session")
 		hs.l.putExchange(ex)
@@ -101,7 +102,7 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse, closeConn bool)
 	if string(m.Method) == "initialize" {
 		ex.extra = [][2]string{{"Mcp-Session-Id", hs.id}}
 	}
-	hs.exchanges[ex.key] = ex
+	hs.exchanges.put(ex)
 	ex.posting = true
 	hs.st.srv.r.Handle(hs.sess, m)
 	ex.posting = false
@@ -123,9 +124,9 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse, closeConn bool)
 // stream it carried. Owner loop.
 func (hs *httpSession) abandon(hc *httpConn, id string) {
 	if id != "" {
-		if ex := hs.exchanges[id]; ex != nil && ex.hc == hc {
+		if ex := hs.exchanges.get([]byte(id)); ex != nil && ex.hc == hc {
 			ex.gone = true
-			delete(hs.exchanges, id)
+			hs.exchanges.remove([]byte(id))
 			if ex.rs != nil && ex.rs.ex == ex {
 				ex.rs.ex = nil
 			}
@@ -155,10 +156,8 @@ func (hs *httpSession) terminate(hc *httpConn, closeConn bool) {
 // are ended. Owner loop.
 func (hs *httpSession) end() {
 	hs.sess.Close()
-	for _, ex := range hs.exchanges {
-		ex.gone = true
-	}
-	clear(hs.exchanges)
+	hs.ended = true
+	hs.exchanges.clear(func(ex *exchange) { ex.gone = true })
 	for _, s := range hs.streams {
 		s.close()
 	}
@@ -178,7 +177,7 @@ func (hs *httpSession) idle(now int64, ttl time.Duration) bool {
 		hs.touched = false
 		hs.lastActive = now
 	}
-	return len(hs.exchanges) == 0 && len(hs.streams) == 0 && now-hs.lastActive > int64(ttl)
+	return hs.exchanges.len() == 0 && len(hs.streams) == 0 && now-hs.lastActive > int64(ttl)
 }
 
 // getStreamClose marks a GET stream's connection as not reusable: the
@@ -246,11 +245,11 @@ func (s *sseStream) close() {
 // messages wait in its replay ring for a GET with Last-Event-ID. Only a
 // stream that is replayable and already open can be closed.
 func (hs *httpSession) closeStream(related []byte) {
-	ex := hs.exchanges[string(related)]
+	ex := hs.exchanges.get(related)
 	if ex == nil || ex.rs == nil || !ex.started || ex.done {
 		return
 	}
-	delete(hs.exchanges, string(related))
+	hs.exchanges.remove(related)
 	ex.done = true
 	ex.rs.ex = nil
 	ex.writeTo(http1.AppendLastChunk(nil), true)
