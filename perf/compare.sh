@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # perf/compare.sh — run the same scenarios against densemcp, the floor server and the two
 # peers (official Go SDK, mcp-go), each server pinned to CPU 0 with GOMAXPROCS=1 and the
-# generator pinned to CPU 1, and write perf/RESULTS.md. Loopback only; about 8 minutes.
+# generator pinned to CPU 1, and write perf/RESULTS.md. Loopback only; about 10 minutes.
 #
 # Environment:
 #   DURATION      measured time per scenario (default 5s); WARMUP (default 1s)
-#   ROUNDS        how many times each load scenario runs, servers interleaved (default 3);
+#   ROUNDS        how many times each load scenario runs, servers taking turns (default 3);
 #                 the report gives medians — one run on a shared VM can be off by 50%
 #   DENSEMCP_ARGS how to start bin/densemcp; PORT_TCP/PORT_HTTP are substituted (default:
 #                 "serve --tcp 127.0.0.1:PORT_TCP", plus "--http 127.0.0.1:PORT_HTTP" when
@@ -146,39 +146,59 @@ if [[ -n ${REPORT_ONLY:-} ]]; then
 	COMMAND=$(cat "$ROOT/perf/data/compare-command.txt")
 	ROUNDS=0
 fi
-for round in $(seq "$ROUNDS"); do
+H=127.0.0.1:$PORT_HTTP
+T=127.0.0.1:$PORT_TCP
+
+# measured SERVER: true when the server takes part in this run.
+measured() {
+	[[ $1 != densemcp || $HAVE_DENSEMCP == 1 ]]
+}
+
+# Idle holds once per server, each on a fresh process: its baseline RSS is then not
+# inflated by the heap that earlier load left behind. Memory does not drift like CPU.
+if ((ROUNDS > 0)); then
 	for server in $SERVERS; do
-		if [[ $server == densemcp && $HAVE_DENSEMCP == 0 ]]; then continue; fi
-		echo "== round $round of $ROUNDS" >&2
+		if ! measured "$server" || [[ $server == gosdk-stateless ]]; then continue; fi
 		start_server "$server" || continue
-		H=127.0.0.1:$PORT_HTTP
-		T=127.0.0.1:$PORT_TCP
-		if [[ $server == gosdk-stateless ]]; then
-			bench "$server" "HTTP modern (2026-07-28), one call in flight: C=16 K=1" --target http-modern --addr "$H" -c 16 -k 1
-			stop_server
-			continue
-		fi
-		# Idle holds first, on a fresh process: its baseline RSS is then not inflated by the
-		# heap that earlier load left behind. Memory does not drift like CPU: one round.
-		if ((HAS_TCP && round == 1)); then
+		if ((HAS_TCP)); then
 			bench "$server" "Idle hold: 1000 TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c 1000 --duration 2s
 		fi
-		if ((HAS_HTTP && round == 1)); then
+		if ((HAS_HTTP)); then
 			bench "$server" "Idle hold: 1000 HTTP legacy sessions, each with a GET SSE stream" --shape hold --target http --addr "$H" -c 1000 --duration 2s
 		fi
-		if ((HAS_HTTP)); then
-			bench "$server" "HTTP legacy, one call in flight: C=16 K=1" --target http --addr "$H" -c 16 -k 1
-			bench "$server" "HTTP legacy, pipelined: C=16 K=8" --target http --addr "$H" -c 16 -k 8
-			bench "$server" "HTTP legacy, 256 connections: C=256 K=1" --target http --addr "$H" -c 256 -k 1
-			if [[ $server != gosdk ]]; then
-				bench "$server" "HTTP modern (2026-07-28), one call in flight: C=16 K=1" --target http-modern --addr "$H" -c 16 -k 1
-			fi
-		fi
-		if ((HAS_TCP)); then
-			bench "$server" "TCP NDJSON, one call in flight: C=16 K=1" --target tcp --addr "$T" -c 16 -k 1
-			bench "$server" "TCP NDJSON, pipelined: C=16 K=16" --target tcp --addr "$T" -c 16 -k 16
-		fi
 		stop_server
+	done
+fi
+
+# The load scenarios: "name|transport|bench arguments". Each runs on every server in turn
+# (a fresh process each time) before the next starts, so the runs compared in a round are
+# seconds apart: this VM's speed drifts by tens of percent over minutes.
+SCENARIOS=(
+	"HTTP legacy, one call in flight: C=16 K=1|http|--target http --addr $H -c 16 -k 1"
+	"HTTP legacy, pipelined: C=16 K=8|http|--target http --addr $H -c 16 -k 8"
+	"HTTP legacy, 256 connections: C=256 K=1|http|--target http --addr $H -c 256 -k 1"
+	"HTTP modern (2026-07-28), one call in flight: C=16 K=1|modern|--target http-modern --addr $H -c 16 -k 1"
+	"TCP NDJSON, one call in flight: C=16 K=1|tcp|--target tcp --addr $T -c 16 -k 1"
+	"TCP NDJSON, pipelined: C=16 K=16|tcp|--target tcp --addr $T -c 16 -k 16"
+)
+for round in $(seq "$ROUNDS"); do
+	echo "== round $round of $ROUNDS" >&2
+	for sc in "${SCENARIOS[@]}"; do
+		IFS='|' read -r name transport args <<<"$sc"
+		for server in $SERVERS; do
+			measured "$server" || continue
+			# go-sdk serves 2026-07-28 only in stateless mode, and that mode only that.
+			# The peers speak HTTP only.
+			case $server/$transport in
+			gosdk/modern | gosdk-stateless/http | gosdk-stateless/tcp | gosdk/tcp | mcpgo/tcp) continue ;;
+			esac
+			start_server "$server" || continue
+			if { [[ $transport == tcp ]] && ((HAS_TCP)); } || { [[ $transport != tcp ]] && ((HAS_HTTP)); }; then
+				# shellcheck disable=SC2086
+				bench "$server" "$name" $args
+			fi
+			stop_server
+		done
 	done
 done
 

@@ -114,22 +114,28 @@ if [[ -n ${REPORT_ONLY:-} ]]; then
 	COMMAND=$(cat "$ROOT/perf/data/scale-command.txt")
 	ROUNDS=0
 fi
-for round in $(seq "$ROUNDS"); do
+if ((ROUNDS > 0)); then
 	for server in densemcp floor; do
-		echo "== round $round of $ROUNDS" >&2
 		start_server "$server"
-		if ((round == 1)); then
-			bench "$server" "Idle: $CONNS TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c "$CONNS" --duration 3s
-			bench "$server" "Idle: $CONNS legacy HTTP sessions, each holding a GET SSE stream" --shape hold --target http --addr "$H" -c "$CONNS" --duration 3s
-			# The holds leave 30K sockets closing; start the load on a fresh process.
-			stop_server
+		bench "$server" "Idle: $CONNS TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c "$CONNS" --duration 3s
+		bench "$server" "Idle: $CONNS legacy HTTP sessions, each holding a GET SSE stream" --shape hold --target http --addr "$H" -c "$CONNS" --duration 3s
+		stop_server
+	done
+fi
+# Each open-loop scenario runs on both servers in turn (a fresh process each time) before
+# the next, so the runs compared in a round are seconds apart.
+for round in $(seq "$ROUNDS"); do
+	echo "== round $round of $ROUNDS" >&2
+	for target in tcp http; do
+		for server in densemcp floor; do
 			start_server "$server"
-		fi
-		bench "$server" "Open loop: $CONNS TCP NDJSON connections, $RATE calls/s" --shape open --target tcp --addr "$T" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
-		stop_server
-		start_server "$server"
-		bench "$server" "Open loop: $CONNS legacy HTTP sessions, $RATE calls/s" --shape open --target http --addr "$H" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
-		stop_server
+			if [[ $target == tcp ]]; then
+				bench "$server" "Open loop: $CONNS TCP NDJSON connections, $RATE calls/s" --shape open --target tcp --addr "$T" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+			else
+				bench "$server" "Open loop: $CONNS legacy HTTP sessions, $RATE calls/s" --shape open --target http --addr "$H" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+			fi
+			stop_server
+		done
 	done
 done
 
