@@ -245,7 +245,7 @@ func ratio(a, b float64) string {
 func writeLoad(w io.Writer, rs []record) {
 	floor := find(rs, "floor")
 	if rs[0].Rounds > 1 {
-		fmt.Fprintf(w, "Medians of %d rounds (servers interleaved); CPU/call ÷ floor is the median of the per-round ratios.\n\n", rs[0].Rounds)
+		fmt.Fprintf(w, "Medians of %d rounds (the servers take turns per scenario); CPU/call ÷ floor is the median of the per-round ratios.\n\n", rs[0].Rounds)
 	}
 	fmt.Fprintln(w, "| server | calls/s | p50 µs | p95 µs | p99 µs | p99.9 µs | errors | timeouts | server CPU µs/call | of it user | gen CPU µs/call | of it user | CPU/call ÷ floor | calls/s ÷ floor | server CPU µs/call by round |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
