@@ -285,9 +285,9 @@ func (op *sessionOp) run(hs *httpSession, hc *httpConn, m *codec.Message) {
 	}
 }
 
-// toSession runs fn on the loop that owns session sid, with the message
+// toSession runs op on the loop that owns session sid, with the message
 // (nil for GET/DELETE) copied when it must cross loops; an unknown session
-// gets 404. hc is busy until the exchange that fn starts finishes.
+// gets 404. hc is busy until the exchange that op starts finishes.
 func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op sessionOp) {
 	owner := st.srv.ownerOf(sid)
 	if owner == nil {
