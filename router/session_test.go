@@ -74,3 +74,40 @@ func TestRequestSessionReuse(t *testing.T) {
 		t.Fatalf("a closed listening session: %d members, reusable %v", sh.Members(), s.Reuse(&sink{}))
 	}
 }
+
+// A handler on the worker pool reads its request's _meta from the router's
+// own copy: the loop reuses the buffer the request arrived in as soon as
+// Handle returns.
+func TestPooledRequestMetaOutlivesLoopBuffer(t *testing.T) {
+	r, _, _ := newBenchRouter(t)
+	release := make(chan struct{})
+	seen := make(chan string, 1)
+	err := r.AddTool(Tool{Name: "late"}, func(req *Request, _ []byte) error {
+		<-release
+		seen <- req.TraceParent()
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox := shards.NewInbox(16)
+	sh := r.NewShard(inbox)
+	s := r.NewSession(sh, &sink{})
+	var dec codec.Decoder
+	var m codec.Message
+	buf := []byte(lineInit)
+	handleLine(r, s, &dec, &m, buf)
+	handleLine(r, s, &dec, &m, []byte(lineInitialized))
+	const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	buf = []byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"late","arguments":{},"_meta":{"traceparent":"` + tp + `"}}}`)
+	handleLine(r, s, &dec, &m, buf)
+	// The loop moves on: the bytes the request came in are overwritten.
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	m.Reset()
+	close(release)
+	if got := <-seen; got != tp {
+		t.Fatalf("pooled handler read traceparent %q after the loop reused its buffer, want %q", got, tp)
+	}
+}
