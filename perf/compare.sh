@@ -29,33 +29,9 @@ COMMAND="perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
 SERVERS=${SERVERS:-"densemcp floor gosdk gosdk-stateless mcpgo"}
 PORT_TCP=17471
 PORT_HTTP=17472
-WORK=$(mktemp -d)
-RESULTS=$WORK/results.jsonl
-NOTES=$WORK/notes.md
-: >"$RESULTS"
-: >"$NOTES"
-
-SERVER_PID=""
-stop_server() {
-	if [[ -n $SERVER_PID ]]; then
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-		SERVER_PID=""
-	fi
-}
-cleanup() {
-	stop_server
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-note() { echo "$*" | tee -a "$NOTES" >&2; }
-
-if (($(nproc) < 2)); then
-	echo "compare.sh needs 2 CPUs (server on 0, generator on 1); found $(nproc)" >&2
-	exit 1
-fi
+NAME=compare
+# shellcheck source=perf/lib.sh
+source "$ROOT/perf/lib.sh"
 
 note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started (other work on this machine competes for both CPUs): $(cut -d' ' -f1-3 /proc/loadavg)."
 
@@ -77,15 +53,6 @@ elif [[ -z ${DENSEMCP_ARGS:-} ]]; then
 		note "densemcp: this build has no --http flag yet; only its TCP scenarios are measured."
 	fi
 fi
-
-# wait_port PORT: true once something accepts on 127.0.0.1:PORT (5 s at most).
-wait_port() {
-	for _ in $(seq 50); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
 
 # start_server NAME: starts it pinned to CPU 0; sets SERVER_PID, HAS_TCP, HAS_HTTP.
 start_server() {
@@ -122,30 +89,14 @@ start_server() {
 	fi
 }
 
-# bench SERVER SCENARIO ARGS...: one generator run on CPU 1, appended to the results.
+# bench SERVER SCENARIO ARGS...: a run of the measured length.
 bench() {
 	local server=$1 scenario=$2
 	shift 2
-	local args=(--warmup "$WARMUP" --duration "$DURATION" "$@")
-	echo "== $server: $scenario" >&2
-	local out row
-	if ! out=$(taskset -c 1 "$BIN/bench" "${args[@]}" --server-pid "$SERVER_PID" --json 2>"$WORK/bench.err"); then
-		note "$server / $scenario: bench failed: $(tail -n 2 "$WORK/bench.err" | tr '\n' ' ')"
-		return 0
-	fi
-	while IFS= read -r row; do
-		printf '{"server":"%s","scenario":"%s","command":"densemcp bench %s --server-pid PID --json","row":%s}\n' \
-			"$server" "$scenario" "${args[*]}" "$row" >>"$RESULTS"
-	done <<<"$out"
+	run_bench "$server" "$scenario" --warmup "$WARMUP" --duration "$DURATION" "$@"
 }
 
-if [[ -n ${REPORT_ONLY:-} ]]; then
-	# Rebuild the report from the rows the last run kept, measuring nothing.
-	cp "$ROOT/perf/data/compare.jsonl" "$RESULTS"
-	cp "$ROOT/perf/data/compare-notes.md" "$NOTES"
-	COMMAND=$(cat "$ROOT/perf/data/compare-command.txt")
-	ROUNDS=0
-fi
+restore_rows
 H=127.0.0.1:$PORT_HTTP
 T=127.0.0.1:$PORT_TCP
 
@@ -208,10 +159,7 @@ if [[ -f $OUT ]]; then
 	# The Go benchmark section belongs to perf/gobench.sh: keep it.
 	sed -n -e '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' -e '/<!-- scale:start -->/,/<!-- scale:end -->/p' -e '/<!-- targets:start -->/,/<!-- targets:end -->/p' "$OUT" >"$keep"
 fi
-mkdir -p "$ROOT/perf/data"
-cp "$RESULTS" "$ROOT/perf/data/compare.jsonl"
-cp "$NOTES" "$ROOT/perf/data/compare-notes.md"
-echo "$COMMAND" >"$ROOT/perf/data/compare-command.txt"
+keep_rows
 "$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "$COMMAND" >"$OUT"
 if [[ -s $keep ]]; then
 	{ echo; cat "$keep"; } >>"$OUT"

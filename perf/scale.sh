@@ -26,33 +26,10 @@ ROUNDS=${ROUNDS:-3}
 COMMAND="perf/scale.sh (RATE=$RATE CONNS=$CONNS DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
 PORT_TCP=17481
 PORT_HTTP=17482
-WORK=$(mktemp -d)
-RESULTS=$WORK/results.jsonl
-NOTES=$WORK/notes.md
-: >"$RESULTS"
-: >"$NOTES"
+NAME=scale
+# shellcheck source=perf/lib.sh
+source "$ROOT/perf/lib.sh"
 
-SERVER_PID=""
-stop_server() {
-	if [[ -n $SERVER_PID ]]; then
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-		SERVER_PID=""
-	fi
-}
-cleanup() {
-	stop_server
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-note() { echo "$*" | tee -a "$NOTES" >&2; }
-
-if (($(nproc) < 2)); then
-	echo "scale.sh needs 2 CPUs (server on 0, generator on 1); found $(nproc)" >&2
-	exit 1
-fi
 if (($(ulimit -Hn) < CONNS + 100)); then
 	echo "scale.sh needs $((CONNS + 100)) open files per process; the hard limit is $(ulimit -Hn)" >&2
 	exit 1
@@ -68,14 +45,6 @@ go build -o "$BIN/floor" ./perf/floor
 go build -o "$BIN/report" ./perf/report
 go build -o "$BIN/densemcp" ./cmd/densemcp
 
-wait_port() {
-	for _ in $(seq 50); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	return 1
-}
-
 start_server() {
 	case $1 in
 	densemcp)
@@ -89,36 +58,15 @@ start_server() {
 	wait_port "$PORT_TCP" && wait_port "$PORT_HTTP"
 }
 
-# bench SERVER SCENARIO ARGS...: one generator run on CPU 1, appended to the results.
-bench() {
-	local server=$1 scenario=$2
-	shift 2
-	echo "== $server: $scenario" >&2
-	local out row
-	if ! out=$(taskset -c 1 "$BIN/bench" "$@" --server-pid "$SERVER_PID" --json 2>"$WORK/bench.err"); then
-		note "$server / $scenario: bench failed: $(tail -n 2 "$WORK/bench.err" | tr '\n' ' ')"
-		return 0
-	fi
-	while IFS= read -r row; do
-		printf '{"server":"%s","scenario":"%s","command":"densemcp bench %s --server-pid PID --json","row":%s}\n' \
-			"$server" "$scenario" "$*" "$row" >>"$RESULTS"
-	done <<<"$out"
-}
 
 T=127.0.0.1:$PORT_TCP
 H=127.0.0.1:$PORT_HTTP
-if [[ -n ${REPORT_ONLY:-} ]]; then
-	# Rebuild the report from the rows the last run kept, measuring nothing.
-	cp "$ROOT/perf/data/scale.jsonl" "$RESULTS"
-	cp "$ROOT/perf/data/scale-notes.md" "$NOTES"
-	COMMAND=$(cat "$ROOT/perf/data/scale-command.txt")
-	ROUNDS=0
-fi
+restore_rows
 if ((ROUNDS > 0)); then
 	for server in densemcp floor; do
 		start_server "$server"
-		bench "$server" "Idle: $CONNS TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c "$CONNS" --duration 3s
-		bench "$server" "Idle: $CONNS legacy HTTP sessions, each holding a GET SSE stream" --shape hold --target http --addr "$H" -c "$CONNS" --duration 3s
+		run_bench "$server" "Idle: $CONNS TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c "$CONNS" --duration 3s
+		run_bench "$server" "Idle: $CONNS legacy HTTP sessions, each holding a GET SSE stream" --shape hold --target http --addr "$H" -c "$CONNS" --duration 3s
 		stop_server
 	done
 fi
@@ -130,20 +78,16 @@ for round in $(seq "$ROUNDS"); do
 		for server in densemcp floor; do
 			start_server "$server"
 			if [[ $target == tcp ]]; then
-				bench "$server" "Open loop: $CONNS TCP NDJSON connections, $RATE calls/s" --shape open --target tcp --addr "$T" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+				run_bench "$server" "Open loop: $CONNS TCP NDJSON connections, $RATE calls/s" --shape open --target tcp --addr "$T" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
 			else
-				bench "$server" "Open loop: $CONNS legacy HTTP sessions, $RATE calls/s" --shape open --target http --addr "$H" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
+				run_bench "$server" "Open loop: $CONNS legacy HTTP sessions, $RATE calls/s" --shape open --target http --addr "$H" -c "$CONNS" --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP"
 			fi
 			stop_server
 		done
 	done
 done
 
-# The raw rows stay beside the report, so it can be rebuilt without rerunning.
-mkdir -p "$ROOT/perf/data"
-cp "$RESULTS" "$ROOT/perf/data/scale.jsonl"
-cp "$NOTES" "$ROOT/perf/data/scale-notes.md"
-echo "$COMMAND" >"$ROOT/perf/data/scale-command.txt"
+keep_rows
 section=$WORK/scale.md
 {
 	echo "<!-- scale:start -->"
