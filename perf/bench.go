@@ -59,6 +59,10 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 	}
 	base := time.Now()
 	baseline := takeSample(cfg.ServerPID)
+	io, err := resolveIO(cfg)
+	if err != nil {
+		return nil, err
+	}
 	nw := min(runtime.GOMAXPROCS(0), cfg.Conns)
 	workers := make([]*worker, nw)
 	for i := range workers {
@@ -66,7 +70,7 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 		if i < cfg.Conns%nw {
 			n++
 		}
-		if workers[i], err = newWorker(cfg, nw, n, base); err != nil {
+		if workers[i], err = newWorker(cfg, io, nw, n, base); err != nil {
 			for _, w := range workers[:i] {
 				w.close()
 			}
@@ -117,6 +121,23 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 	samples := sampleWindows(cfg, p, base, workers, progress)
 	done.Wait()
 	return buildRows(cfg, p, workers, samples, baseline, established), nil
+}
+
+// resolveIO picks the measured phase's transport: holds measure nothing and stay on epoll;
+// otherwise io_uring when asked for or (auto) when the kernel gives a ring.
+func resolveIO(cfg *Config) (IOMode, error) {
+	if cfg.IO == IOEpoll || cfg.Shape == ShapeHold {
+		return IOEpoll, nil
+	}
+	r, err := newURing()
+	if err != nil {
+		if cfg.IO == IOURing {
+			return 0, err
+		}
+		return IOEpoll, nil
+	}
+	r.close()
+	return IOURing, nil
 }
 
 func newPlan(cfg *Config, now int64) *plan {

@@ -60,6 +60,39 @@ func (t Target) String() string {
 	panic("BUG: unknown target")
 }
 
+// IOMode is the generator's transport for measured calls.
+type IOMode int
+
+const (
+	// IOAuto uses io_uring where the kernel allows it, else epoll.
+	IOAuto IOMode = iota
+	// IOEpoll is epoll readiness with one read(2) and one write(2) per connection per pass.
+	IOEpoll
+	// IOURing is io_uring: one io_uring_enter per pass for every send and answer.
+	IOURing
+)
+
+func (m IOMode) String() string {
+	switch m {
+	case IOAuto:
+		return "auto"
+	case IOEpoll:
+		return "epoll"
+	case IOURing:
+		return "uring"
+	}
+	panic("BUG: unknown io mode")
+}
+
+func parseIOMode(s string) (IOMode, error) {
+	for _, m := range []IOMode{IOAuto, IOEpoll, IOURing} {
+		if m.String() == s {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: --io %q (want auto, epoll or uring)", ErrBadFlag, s)
+}
+
 // Shape is the load pattern.
 type Shape int
 
@@ -108,6 +141,9 @@ type Config struct {
 	ServerPID int
 	JSON      bool
 	TextSize  int
+	// IO is how the measured phase moves bytes: IOAuto takes io_uring when the kernel gives
+	// a ring and epoll otherwise. Setup (connect, handshakes) and holds always use epoll.
+	IO IOMode
 
 	sockaddr unix.Sockaddr
 }
@@ -121,6 +157,7 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 		target = fs.String("target", "tcp", "protocol: tcp | http | http-modern")
 		shape  = fs.String("shape", "closed", "load shape: closed | open | ramp | hold")
 		steps  = fs.String("ramp-steps", "25,150,250,500,1000,2000,5000,10000,15000", "ramp: calls/s of each step")
+		ioMode = fs.String("io", "auto", "transport of measured calls: auto (io_uring if the kernel allows, else epoll) | epoll | uring")
 	)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:7070", "server address (loopback only)")
 	fs.StringVar(&cfg.Path, "path", "/mcp", "HTTP endpoint path")
@@ -148,6 +185,9 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 		return nil, err
 	}
 	if cfg.RampSteps, err = parseSteps(*steps); err != nil {
+		return nil, err
+	}
+	if cfg.IO, err = parseIOMode(*ioMode); err != nil {
 		return nil, err
 	}
 	if cfg.sockaddr, err = loopbackSockaddr(cfg.Addr); err != nil {

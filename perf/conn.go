@@ -42,6 +42,9 @@ type conn struct {
 	armOut  bool
 	in      []byte
 	out     []byte
+	wbuf    []byte // io_uring: the bytes of the send in flight, untouched until it completes
+	woff    int    // io_uring: how much of wbuf is sent
+	sending bool   // io_uring: a send is in flight
 	scratch []byte // de-chunked HTTP bodies
 	text    []byte // the echo text expected in the answer being checked
 	body    []byte // request body being built (HTTP)
@@ -207,8 +210,18 @@ func (c *conn) expire(now, timeout int64) {
 	c.advanceHead()
 }
 
-// flush writes what is queued; the rest waits for EPOLLOUT.
+// userData names this connection and the kind of operation in an io_uring entry.
+func (c *conn) userData(kind uint64) uint64 {
+	return uint64(c.idx)<<uringUserDataKindBits | kind
+}
+
+// flush writes what is queued; the rest waits for EPOLLOUT (epoll) or for the send in
+// flight to complete (io_uring).
 func (c *conn) flush() {
+	if c.w.ring != nil {
+		c.flushRing()
+		return
+	}
 	for len(c.out) > 0 {
 		n, err := unix.Write(c.fd, c.out)
 		if n > 0 {
@@ -232,7 +245,40 @@ func (c *conn) flush() {
 	}
 }
 
-// read drains one read(2) and handles every complete answer; a partial tail is kept.
+// flushRing hands what is queued to the ring as one send, unless one is in flight: then it
+// waits for that send's completion, and new calls keep queuing in c.out meanwhile.
+func (c *conn) flushRing() {
+	if c.sending || len(c.out) == 0 {
+		return
+	}
+	c.wbuf, c.out = c.out, c.wbuf[:0]
+	c.woff = 0
+	c.sending = true
+	c.w.ring.send(c.fd, c.wbuf, c.userData(uringUserDataKindSend))
+}
+
+// sent handles the completion of a send: the rest of a short send goes again, and what
+// queued meanwhile goes next.
+func (c *conn) sent(res int32) {
+	if c.phase == phaseClosed {
+		return
+	}
+	if res < 0 {
+		c.fail()
+		return
+	}
+	c.woff += int(res)
+	if c.woff < len(c.wbuf) {
+		c.w.ring.send(c.fd, c.wbuf[c.woff:], c.userData(uringUserDataKindSend))
+		return
+	}
+	c.sending = false
+	if len(c.out) > 0 {
+		c.markDirty()
+	}
+}
+
+// read drains one read(2) and handles every complete answer.
 func (c *conn) read() {
 	n, err := unix.Read(c.fd, c.w.rbuf)
 	if n <= 0 {
@@ -242,7 +288,11 @@ func (c *conn) read() {
 		c.fail() // EOF or a socket error
 		return
 	}
-	data := c.w.rbuf[:n]
+	c.received(c.w.rbuf[:n])
+}
+
+// received handles every complete answer in what arrived; a partial tail is kept.
+func (c *conn) received(data []byte) {
 	if len(c.in) > 0 {
 		c.in = append(c.in, data...)
 		data = c.in

@@ -5,8 +5,11 @@ package perf
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"io"
 	"net"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,12 +42,38 @@ func runBench(t *testing.T, cfg Config) Row {
 	return rows[len(rows)-1]
 }
 
+// ioModes is the transports to test: both, or epoll alone where the kernel refuses a ring
+// (a container whose seccomp profile blocks io_uring, say).
+func ioModes(t *testing.T) []IOMode {
+	t.Helper()
+	r, err := newURing()
+	if err != nil {
+		t.Logf("io_uring not tested here: %v", err)
+		return []IOMode{IOEpoll}
+	}
+	r.close()
+	return []IOMode{IOEpoll, IOURing}
+}
+
 func TestEndToEndFloor(t *testing.T) {
+	for _, io := range ioModes(t) {
+		t.Run(io.String(), func(t *testing.T) { testEndToEndFloor(t, io) })
+	}
+}
+
+func testEndToEndFloor(t *testing.T, io IOMode) {
 	s := startFloor(t)
 	f := func(target Target, addr string, shape Shape, conns, depth, rate int) {
 		t.Helper()
 		r := runBench(t, Config{Target: target, Addr: addr, Shape: shape, Conns: conns, Depth: depth,
-			Rate: rate, RampSteps: []int{rate}})
+			Rate: rate, RampSteps: []int{rate}, IO: io})
+		want := io.String()
+		if shape == ShapeHold {
+			want = "epoll" // a hold measures no calls
+		}
+		if r.IO != want {
+			t.Fatalf("%s %s: measured with %q, want %q", target, shape, r.IO, want)
+		}
 		if r.Errors != 0 || r.Timeouts != 0 || r.Shed != 0 || r.SetupFailed != 0 {
 			t.Fatalf("%s %s: errors=%d %v timeouts=%d shed=%d setup failed=%d", target, shape,
 				r.Errors, r.ErrorKinds, r.Timeouts, r.Shed, r.SetupFailed)
@@ -68,26 +97,142 @@ func TestEndToEndFloor(t *testing.T) {
 // TestEndToEndCountsBadAnswers runs against a server that breaks every third answer in a
 // different way, and checks that each kind is counted and good answers still count.
 func TestEndToEndCountsBadAnswers(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := startLineServer(t, nil, serveBadAnswers)
+	for _, io := range ioModes(t) {
+		r := runBench(t, Config{Target: TargetTCP, Addr: addr, Shape: ShapeClosed, Conns: 1, Depth: 1, IO: io})
+		if r.Calls == 0 || r.ErrorKinds["no_echo_text"] == 0 || r.ErrorKinds["rpc_error"] == 0 {
+			t.Fatalf("%s: calls=%d errors=%v", io, r.Calls, r.ErrorKinds)
+		}
+		if r.ErrorKinds["wrong_id"] != 0 || r.Timeouts != 0 {
+			t.Fatalf("%s: unexpected: errors=%v timeouts=%d", io, r.ErrorKinds, r.Timeouts)
+		}
+	}
+}
+
+// startLineServer serves NDJSON on a loopback port, one goroutine per connection;
+// control, when set, runs on the listening socket (to size its buffers).
+func startLineServer(t *testing.T, control func(fd uintptr), serve func(net.Conn)) string {
+	t.Helper()
+	lc := net.ListenConfig{}
+	if control != nil {
+		lc.Control = func(_, _ string, rc syscall.RawConn) error { return rc.Control(control) }
+	}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { _ = ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go serveBadAnswers(c)
+			go serve(c)
 		}
 	}()
-	r := runBench(t, Config{Target: TargetTCP, Addr: ln.Addr().String(), Shape: ShapeClosed, Conns: 1, Depth: 1})
-	if r.Calls == 0 || r.ErrorKinds["no_echo_text"] == 0 || r.ErrorKinds["rpc_error"] == 0 {
-		t.Fatalf("calls=%d errors=%v", r.Calls, r.ErrorKinds)
+	return ln.Addr().String()
+}
+
+// echoAnswer is the correct answer to the call on line, or the initialize answer.
+func echoAnswer(line []byte, id uint64) []byte {
+	out := []byte(`{"jsonrpc":"2.0","id":` + strconv.FormatUint(id, 10))
+	if bytes.Contains(line, []byte(`"initialize"`)) {
+		return append(out, `,"result":{"protocolVersion":"2025-11-25","capabilities":{}}}`+"\n"...)
 	}
-	if r.ErrorKinds["wrong_id"] != 0 || r.Timeouts != 0 {
-		t.Fatalf("unexpected: errors=%v timeouts=%d", r.ErrorKinds, r.Timeouts)
+	i := bytes.Index(line, []byte(`"text":"`))
+	j := bytes.IndexByte(line[i+8:], '"')
+	out = append(out, `,"result":{"content":[{"type":"text","text":"`...)
+	out = append(out, line[i+8:i+8+j]...)
+	return append(out, `"}]}}`+"\n"...)
+}
+
+// TestEndToEndSplitAnswers sends every answer in two writes with a pause between, so
+// answers arrive cut at arbitrary points and the generator must join them.
+func TestEndToEndSplitAnswers(t *testing.T) {
+	addr := startLineServer(t, nil, func(c net.Conn) {
+		defer c.Close()
+		sc := bufio.NewScanner(c)
+		for sc.Scan() {
+			id, ok := answerID(sc.Bytes())
+			if !ok {
+				continue
+			}
+			out := echoAnswer(sc.Bytes(), id)
+			cut := int(id) % len(out)
+			if _, err := c.Write(out[:cut]); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Microsecond)
+			if _, err := c.Write(out[cut:]); err != nil {
+				return
+			}
+		}
+	})
+	for _, io := range ioModes(t) {
+		r := runBench(t, Config{Target: TargetTCP, Addr: addr, Shape: ShapeClosed, Conns: 2, Depth: 2, IO: io})
+		if r.Calls == 0 || r.Errors != 0 || r.Timeouts != 0 {
+			t.Fatalf("%s: calls=%d errors=%v timeouts=%d", io, r.Calls, r.ErrorKinds, r.Timeouts)
+		}
+	}
+}
+
+// TestEndToEndSlowReader loads a server with a 4 KiB receive buffer that pauses between
+// reads, with calls of 48 KiB: sends cannot complete at once and must be finished later
+// (after EPOLLOUT on epoll; on io_uring the kernel parks the send until there is room and
+// completes it late, and new calls queue behind it meanwhile).
+func TestEndToEndSlowReader(t *testing.T) {
+	small := func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) }
+	addr := startLineServer(t, small, func(c net.Conn) {
+		defer c.Close()
+		sc := bufio.NewScanner(&pausingReader{r: c})
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			if id, ok := answerID(sc.Bytes()); ok {
+				if _, err := c.Write(echoAnswer(sc.Bytes(), id)); err != nil {
+					return
+				}
+			}
+		}
+	})
+	for _, io := range ioModes(t) {
+		r := runBench(t, Config{Target: TargetTCP, Addr: addr, Shape: ShapeClosed, Conns: 2, Depth: 4,
+			TextSize: 48 << 10, IO: io})
+		if r.Calls == 0 || r.Errors != 0 || r.Timeouts != 0 {
+			t.Fatalf("%s: calls=%d errors=%v timeouts=%d", io, r.Calls, r.ErrorKinds, r.Timeouts)
+		}
+	}
+}
+
+// pausingReader reads at most 2 KiB at a time with a pause before each read.
+type pausingReader struct{ r io.Reader }
+
+func (p *pausingReader) Read(b []byte) (int, error) {
+	time.Sleep(100 * time.Microsecond)
+	return p.r.Read(b[:min(len(b), 2048)])
+}
+
+// TestEndToEndServerCloses has the server hang up after a few answers on each
+// connection: the calls left in flight count as lost, and the run ends normally.
+func TestEndToEndServerCloses(t *testing.T) {
+	addr := startLineServer(t, nil, func(c net.Conn) {
+		defer c.Close()
+		sc := bufio.NewScanner(c)
+		for n := 0; sc.Scan() && n < 50; {
+			if id, ok := answerID(sc.Bytes()); ok {
+				n++
+				if _, err := c.Write(echoAnswer(sc.Bytes(), id)); err != nil {
+					return
+				}
+			}
+		}
+	})
+	for _, io := range ioModes(t) {
+		r := runBench(t, Config{Target: TargetTCP, Addr: addr, Shape: ShapeClosed, Conns: 3, Depth: 2, IO: io,
+			Warmup: 0})
+		if r.LostConns != 3 || r.ErrorKinds["conn_lost"] == 0 || r.Calls == 0 {
+			t.Fatalf("%s: lost=%d calls=%d errors=%v", io, r.LostConns, r.Calls, r.ErrorKinds)
+		}
 	}
 }
 

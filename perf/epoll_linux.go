@@ -11,7 +11,8 @@ import (
 
 // poller waits on an epoll set with a nanosecond timeout. Open-loop pacing needs better
 // than epoll_wait's milliseconds: epoll_pwait2 (Linux 5.11+) takes a timespec; on older
-// kernels it falls back to milliseconds, rounded up. This is the package's only unsafe use.
+// kernels it falls back to milliseconds, rounded up. This file and uring_linux.go are the
+// package's only unsafe code.
 type poller struct {
 	epfd    int
 	ts      unix.Timespec
@@ -62,5 +63,7 @@ func (p *poller) add(fd int, idx int32, events uint32) error {
 func (p *poller) mod(fd int, idx int32, events uint32) error {
 	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &unix.EpollEvent{Events: events, Fd: int32(fd), Pad: idx})
 }
+
+func (p *poller) del(fd int) { _ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil) }
 
 func (p *poller) close() { _ = unix.Close(p.epfd) }

@@ -18,3 +18,6 @@ var ErrBadFlag = errors.New("bad flag value")
 
 // ErrSetup is returned when connections could not be opened or their sessions initialised.
 var ErrSetup = errors.New("cannot set up connections")
+
+// ErrNoURing is returned when --io uring is asked for and the kernel refuses a ring.
+var ErrNoURing = errors.New("io_uring is not available")

@@ -15,6 +15,7 @@ import (
 type Row struct {
 	Target      string            `json:"target"`
 	Shape       string            `json:"shape"`
+	IO          string            `json:"io"`
 	Step        int               `json:"step"`
 	OfferedRate int               `json:"offered_rate,omitempty"`
 	Conns       int               `json:"conns"`
@@ -50,6 +51,17 @@ type Row struct {
 	RSSPerConnBytes  float64 `json:"rss_per_conn_bytes,omitempty"`
 }
 
+// ioOf names the transport the workers measured with ("mixed" if a ring was refused to some).
+func ioOf(workers []*worker) string {
+	io := workers[0].io
+	for _, w := range workers[1:] {
+		if w.io != io {
+			return "mixed"
+		}
+	}
+	return io.String()
+}
+
 func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseline sample, established int) []Row {
 	var failed, lost int
 	for _, w := range workers {
@@ -63,7 +75,7 @@ func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseli
 			win.merge(&w.windows[i])
 		}
 		secs := time.Duration(p.stepLen).Seconds()
-		r := Row{Target: cfg.Target.String(), Shape: cfg.Shape.String(), Step: i, OfferedRate: p.rates[i],
+		r := Row{Target: cfg.Target.String(), Shape: cfg.Shape.String(), IO: ioOf(workers), Step: i, OfferedRate: p.rates[i],
 			Conns: cfg.Conns, Depth: cfg.Depth, TextSize: cfg.TextSize, Seconds: secs,
 			Calls: win.calls, CallsPerSec: float64(win.calls) / secs, Errors: win.errors(),
 			Timeouts: win.timeouts, Late: win.late, Shed: win.shed,
@@ -122,10 +134,10 @@ func writeTable(w io.Writer, cfg *Config, rows []Row) error {
 		}
 		return tw.Flush()
 	}
-	fmt.Fprintln(tw, "target\tshape\tstep\trate\tc\tk\tcalls\tcalls/s\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\t")
+	fmt.Fprintln(tw, "target\tshape\tio\tstep\trate\tc\tk\tcalls\tcalls/s\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t\n",
-			r.Target, r.Shape, r.Step, r.OfferedRate, r.Conns, r.Depth, r.Calls, r.CallsPerSec, r.Errors,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t\n",
+			r.Target, r.Shape, r.IO, r.Step, r.OfferedRate, r.Conns, r.Depth, r.Calls, r.CallsPerSec, r.Errors,
 			r.Timeouts, r.Shed, r.P50us, r.P95us, r.P99us, r.P999us, r.MaxUs, cpuCell(r.ServerCPUPerCallUs),
 			cpuCell(r.ServerUserPerCallUs), mib(r.ServerRSSBytes), r.GenCPUPerCallUs, r.GenUserPerCallUs)
 	}

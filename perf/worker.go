@@ -5,6 +5,7 @@ package perf
 import (
 	"math"
 	"math/bits"
+	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -33,6 +34,8 @@ type worker struct {
 	nworkers int
 	base     time.Time
 	poll     *poller
+	ring     *uring // the measured phase's transport when io is IOURing, else nil
+	io       IOMode // IOEpoll or IOURing, as resolved for this run
 	conns    []*conn
 	events   []unix.EpollEvent
 	rbuf     []byte
@@ -51,12 +54,12 @@ type worker struct {
 // idlePlan is in force during setup: nothing is measured.
 var idlePlan = &plan{measureStart: math.MaxInt64, measureEnd: math.MaxInt64, stepLen: 1, rates: []int{0}}
 
-func newWorker(cfg *Config, nworkers, nconns int, base time.Time) (*worker, error) {
+func newWorker(cfg *Config, io IOMode, nworkers, nconns int, base time.Time) (*worker, error) {
 	p, err := newPoller()
 	if err != nil {
 		return nil, err
 	}
-	w := &worker{cfg: cfg, nworkers: nworkers, base: base, poll: p, plan: idlePlan,
+	w := &worker{cfg: cfg, io: io, nworkers: nworkers, base: base, poll: p, plan: idlePlan,
 		events: make([]unix.EpollEvent, 512), rbuf: make([]byte, readBufferSize),
 		head: httpHead{host: []byte(cfg.Addr), path: []byte(cfg.Path)}}
 	switch a := cfg.sockaddr.(type) {
@@ -141,6 +144,74 @@ func (w *worker) poll1(wait time.Duration) {
 	w.flushDirty()
 }
 
+// pass waits up to wait for answers and handles them, on the measured phase's transport.
+func (w *worker) pass(wait time.Duration) {
+	if w.ring == nil {
+		w.poll1(wait)
+		return
+	}
+	r := w.ring
+	if err := r.enter(1, wait); err != nil {
+		panic("BUG: io_uring_enter: " + err.Error())
+	}
+	head, tail := r.completions()
+	for i := head; i != tail; i++ {
+		w.complete(r.cqe(i))
+	}
+	r.consumed(tail)
+	w.flushDirty()
+}
+
+// startRing moves the ready connections from epoll to an io_uring for the measured phase.
+// The ring is single-issuer, so the goroutine stays on this thread until it ends. When the
+// kernel refuses a ring now (the run's probe got one), the run stays on epoll and says so.
+func (w *worker) startRing() {
+	runtime.LockOSThread()
+	r, err := newURing()
+	if err != nil {
+		runtime.UnlockOSThread()
+		w.io = IOEpoll
+		return
+	}
+	w.ring = r
+	for _, c := range w.conns {
+		if c.phase == phaseClosed || c.fd < 0 {
+			continue
+		}
+		w.poll.del(c.fd)
+		c.armOut = false
+		r.recv(c.fd, c.userData(uringUserDataKindRecv))
+		if len(c.out) > 0 {
+			c.markDirty()
+		}
+	}
+}
+
+// complete handles one io_uring completion: answers that arrived, or a send that finished.
+func (w *worker) complete(e uringCQE) {
+	c := w.conns[e.userData>>uringUserDataKindBits]
+	if e.userData&uringUserDataKindMask == uringUserDataKindSend {
+		c.sent(e.res)
+		return
+	}
+	if e.flags&uringCQEFBuffer != 0 {
+		bid := uint16(e.flags >> uringCQEBufferShift)
+		if e.res > 0 && c.phase != phaseClosed {
+			c.received(w.ring.buf(bid, int(e.res)))
+		}
+		w.ring.provide(bid)
+	}
+	switch {
+	case c.phase == phaseClosed:
+	case e.res == 0: // EOF
+		c.fail()
+	case e.res < 0 && e.res != -int32(unix.ENOBUFS): // ENOBUFS: every buffer was in use; re-arm
+		c.fail()
+	case e.flags&uringCQEFMore == 0:
+		w.ring.recv(c.fd, c.userData(uringUserDataKindRecv))
+	}
+}
+
 func (w *worker) flushDirty() {
 	for i, c := range w.dirty {
 		c.dirty = false
@@ -156,6 +227,9 @@ func (w *worker) flushDirty() {
 func (w *worker) measure(p *plan, wid int) {
 	w.plan = p
 	w.windows = make([]window, len(p.rates))
+	if w.io == IOURing {
+		w.startRing()
+	}
 	now := w.now()
 	open := w.cfg.Shape == ShapeOpen || w.cfg.Shape == ShapeRamp
 	if open {
@@ -182,7 +256,7 @@ func (w *worker) measure(p *plan, wid int) {
 			}
 		}
 		w.flushDirty()
-		w.poll1(wait)
+		w.pass(wait)
 		if now-lastScan >= int64(scanEvery) {
 			for _, c := range w.conns {
 				c.expire(now, timeout)
@@ -284,4 +358,8 @@ func (w *worker) close() {
 		}
 	}
 	w.poll.close()
+	if w.ring != nil {
+		w.ring.close() // releases the sockets its requests still hold
+		w.ring = nil
+	}
 }
