@@ -89,6 +89,9 @@ func write(w io.Writer, recs []record, cmd string, notes []byte, section string)
 		"server's own work is about its user time minus the floor's. "+
 		"Every answer is verified (id and echo text); errors and timeouts are counted. "+
 		"`gen` is the generator's own CPU per call (getrusage).")
+	if io := transports(recs); io != "" {
+		fmt.Fprintf(w, "The generator moved the measured calls over %s.\n", io)
+	}
 	fmt.Fprintln(w)
 	if len(notes) > 0 {
 		fmt.Fprintf(w, "%s\n\n", bytes.TrimSpace(notes))
@@ -111,6 +114,34 @@ func write(w io.Writer, recs []record, cmd string, notes []byte, section string)
 		}
 		fmt.Fprintf(w, "\nCommand (server address varies): `%s`\n\n", rs[0].Command)
 	}
+}
+
+// transports names the generator transports the load rows were measured with, most used
+// first: "io_uring", or "io_uring (the scenarios that say so: epoll)".
+func transports(recs []record) string {
+	count := map[string]int{}
+	for _, r := range recs {
+		if r.Row.Shape != "hold" && r.Row.IO != "" {
+			count[r.Row.IO]++
+		}
+	}
+	names := map[string]string{"uring": "io_uring", "epoll": "epoll", "mixed": "io_uring and epoll (a ring was refused to some workers)"}
+	var ios []string
+	for io := range count {
+		ios = append(ios, io)
+	}
+	slices.SortFunc(ios, func(a, b string) int { return count[b] - count[a] })
+	switch len(ios) {
+	case 0:
+		return ""
+	case 1:
+		return names[ios[0]]
+	}
+	var rest []string
+	for _, io := range ios[1:] {
+		rest = append(rest, names[io])
+	}
+	return fmt.Sprintf("%s (the scenarios that say so: %s)", names[ios[0]], strings.Join(rest, ", "))
 }
 
 // mergeRounds folds the rounds of each server (compare.sh runs every scenario ROUNDS

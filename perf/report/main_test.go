@@ -44,3 +44,21 @@ func TestMergeRounds(t *testing.T) {
 		t.Fatalf("one-round cell %q", got)
 	}
 }
+
+func TestTransports(t *testing.T) {
+	rec := func(shape, io string) record { return record{Row: perf.Row{Shape: shape, IO: io}} }
+	cases := []struct {
+		recs []record
+		want string
+	}{
+		{nil, ""},
+		{[]record{rec("hold", "epoll"), rec("closed", "")}, ""}, // holds and old rows say nothing
+		{[]record{rec("closed", "uring"), rec("hold", "epoll"), rec("open", "uring")}, "io_uring"},
+		{[]record{rec("closed", "uring"), rec("closed", "epoll"), rec("closed", "uring")}, "io_uring (the scenarios that say so: epoll)"},
+	}
+	for i, c := range cases {
+		if got := transports(c.recs); got != c.want {
+			t.Errorf("case %d: %q, want %q", i, got, c.want)
+		}
+	}
+}
