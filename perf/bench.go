@@ -163,7 +163,9 @@ func sampleWindows(cfg *Config, p *plan, base time.Time, workers []*worker, prog
 		next := min(boundary, last+time.Second)
 		time.Sleep(next - time.Since(base))
 		if time.Since(base) >= boundary {
-			samples = append(samples, takeSample(cfg.ServerPID))
+			s := takeSample(cfg.ServerPID)
+			s.selfIdle = idleTime(workers)
+			samples = append(samples, s)
 			i++
 			continue
 		}
@@ -200,6 +202,14 @@ func liveConns(workers []*worker) int {
 		n += w.live.conns.Load()
 	}
 	return int(n)
+}
+
+func idleTime(workers []*worker) time.Duration {
+	var d int64
+	for _, w := range workers {
+		d += w.live.idle.Load()
+	}
+	return time.Duration(d)
 }
 
 func liveTotals(workers []*worker) (calls, errs, timeouts uint64, inflight int64) {

@@ -126,7 +126,8 @@ fi
 # seconds apart: this VM's speed drifts by tens of percent over minutes.
 SCENARIOS=(
 	"HTTP legacy, one call in flight: C=16 K=1|http|--target http --addr $H -c 16 -k 1"
-	"HTTP legacy, one call in flight, the generator on epoll instead of io_uring: C=16 K=1|http-epoll|--io epoll --target http --addr $H -c 16 -k 1"
+	"HTTP legacy, one call in flight, the generator sleeping on io_uring: C=16 K=1|http-gen|--spin=false --target http --addr $H -c 16 -k 1"
+	"HTTP legacy, one call in flight, the generator sleeping on epoll (as before io_uring): C=16 K=1|http-gen|--io epoll --spin=false --target http --addr $H -c 16 -k 1"
 	"HTTP legacy, pipelined: C=16 K=8|http|--target http --addr $H -c 16 -k 8"
 	"HTTP legacy, 256 connections: C=256 K=1|http|--target http --addr $H -c 256 -k 1"
 	"HTTP modern (2026-07-28), one call in flight: C=16 K=1|modern|--target http-modern --addr $H -c 16 -k 1"
@@ -140,11 +141,11 @@ for round in $(seq "$ROUNDS"); do
 		for server in $SERVERS; do
 			measured "$server" || continue
 			# go-sdk serves 2026-07-28 only in stateless mode, and that mode only that.
-			# The peers speak HTTP only. The generator's epoll run is there to show what its
-			# transport costs it; densemcp and the floor are enough for that.
+			# The peers speak HTTP only. The http-gen runs show what the generator's transport
+			# and sleeping cost it and the server; densemcp and the floor are enough for that.
 			case $server/$transport in
 			gosdk/modern | gosdk-stateless/http | gosdk-stateless/tcp | gosdk/tcp | mcpgo/tcp) continue ;;
-			gosdk*/http-epoll | mcpgo/http-epoll) continue ;;
+			gosdk*/http-gen | mcpgo/http-gen) continue ;;
 			esac
 			start_server "$server" || continue
 			if { [[ $transport == tcp ]] && ((HAS_TCP)); } || { [[ $transport != tcp ]] && ((HAS_HTTP)); }; then

@@ -144,6 +144,12 @@ type Config struct {
 	// IO is how the measured phase moves bytes: IOAuto takes io_uring when the kernel gives
 	// a ring and epoll otherwise. Setup (connect, handshakes) and holds always use epoll.
 	IO IOMode
+	// Spin has the generator poll for answers without ever sleeping in the measured phase.
+	// A sleeping generator makes the server pay to wake it on every answer (an IPI and a
+	// context switch, several µs on this VM), which a server with remote clients never
+	// pays, and which a slower server pays more often (its generator idles more). Spinning
+	// costs the generator its whole core, so its CPU per call excludes the empty polls.
+	Spin bool
 
 	sockaddr unix.Sockaddr
 }
@@ -171,6 +177,7 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: report its CPU per call and RSS from /proc")
 	fs.BoolVar(&cfg.JSON, "json", false, "print results as JSON lines instead of a table")
 	fs.IntVar(&cfg.TextSize, "text", 16, "bytes of the echo text")
+	fs.BoolVar(&cfg.Spin, "spin", true, "poll for answers without sleeping (the server never pays to wake the generator); the generator's CPU per call then excludes empty polls")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -57,22 +57,33 @@ func ioModes(t *testing.T) []IOMode {
 
 func TestEndToEndFloor(t *testing.T) {
 	for _, io := range ioModes(t) {
-		t.Run(io.String(), func(t *testing.T) { testEndToEndFloor(t, io) })
+		for _, spin := range []bool{false, true} {
+			name := io.String() + "/sleeping"
+			if spin {
+				name = io.String() + "/spinning"
+			}
+			t.Run(name, func(t *testing.T) { testEndToEndFloor(t, io, spin) })
+		}
 	}
 }
 
-func testEndToEndFloor(t *testing.T, io IOMode) {
+func testEndToEndFloor(t *testing.T, io IOMode, spin bool) {
 	s := startFloor(t)
 	f := func(target Target, addr string, shape Shape, conns, depth, rate int) {
 		t.Helper()
 		r := runBench(t, Config{Target: target, Addr: addr, Shape: shape, Conns: conns, Depth: depth,
-			Rate: rate, RampSteps: []int{rate}, IO: io})
+			Rate: rate, RampSteps: []int{rate}, IO: io, Spin: spin})
 		want := io.String()
 		if shape == ShapeHold {
 			want = "epoll" // a hold measures no calls
 		}
 		if r.IO != want {
 			t.Fatalf("%s %s: measured with %q, want %q", target, shape, r.IO, want)
+		}
+		// A spinning generator finds nothing in some polls and counts their time as idle;
+		// a sleeping one (or a hold) counts none.
+		if wantSpin := spin && shape != ShapeHold; r.Spin != wantSpin || (r.GenIdlePerCallUs > 0) != wantSpin {
+			t.Fatalf("%s %s: spin=%v idle per call %.3f µs, want spin=%v", target, shape, r.Spin, r.GenIdlePerCallUs, wantSpin)
 		}
 		if r.Errors != 0 || r.Timeouts != 0 || r.Shed != 0 || r.SetupFailed != 0 {
 			t.Fatalf("%s %s: errors=%d %v timeouts=%d shed=%d setup failed=%d", target, shape,

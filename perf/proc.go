@@ -91,7 +91,8 @@ type sample struct {
 	serverUser, serverSys time.Duration
 	serverRSS             int64
 	selfUser, selfSys     time.Duration
-	ok                    bool // the server's /proc entries were readable
+	selfIdle              time.Duration // spinning: the generator's polls that found nothing
+	ok                    bool          // the server's /proc entries were readable
 }
 
 func takeSample(pid int) sample {

@@ -43,6 +43,10 @@ type Row struct {
 	ServerRSSBytes      int64   `json:"server_rss_bytes,omitempty"`
 	GenCPUPerCallUs     float64 `json:"gen_cpu_us_per_call"`
 	GenUserPerCallUs    float64 `json:"gen_user_us_per_call"`
+	// GenIdlePerCallUs is the time a spinning generator spent in polls that found nothing,
+	// per call: part of its CPU, but idle, so not in GenCPUPerCallUs.
+	GenIdlePerCallUs float64 `json:"gen_idle_us_per_call"`
+	Spin             bool    `json:"spin"`
 
 	Established      int     `json:"established"`
 	SetupFailed      int     `json:"setup_failed"`
@@ -75,7 +79,7 @@ func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseli
 			win.merge(&w.windows[i])
 		}
 		secs := time.Duration(p.stepLen).Seconds()
-		r := Row{Target: cfg.Target.String(), Shape: cfg.Shape.String(), IO: ioOf(workers), Step: i, OfferedRate: p.rates[i],
+		r := Row{Target: cfg.Target.String(), Shape: cfg.Shape.String(), IO: ioOf(workers), Spin: cfg.Spin && cfg.Shape != ShapeHold, Step: i, OfferedRate: p.rates[i],
 			Conns: cfg.Conns, Depth: cfg.Depth, TextSize: cfg.TextSize, Seconds: secs,
 			Calls: win.calls, CallsPerSec: float64(win.calls) / secs, Errors: win.errors(),
 			Timeouts: win.timeouts, Late: win.late, Shed: win.shed,
@@ -95,7 +99,9 @@ func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseli
 		a, b := samples[i], samples[i+1]
 		if win.calls > 0 {
 			perCall := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(win.calls) }
-			r.GenCPUPerCallUs = perCall(b.selfUser + b.selfSys - a.selfUser - a.selfSys)
+			// A spinning generator's empty polls are its idle time, not a cost of the calls.
+			r.GenCPUPerCallUs = perCall(max(0, b.selfUser+b.selfSys-a.selfUser-a.selfSys-(b.selfIdle-a.selfIdle)))
+			r.GenIdlePerCallUs = perCall(b.selfIdle - a.selfIdle)
 			r.GenUserPerCallUs = perCall(b.selfUser - a.selfUser)
 			if a.ok && b.ok {
 				r.ServerCPUPerCallUs = perCall(b.serverUser + b.serverSys - a.serverUser - a.serverSys)
@@ -134,12 +140,12 @@ func writeTable(w io.Writer, cfg *Config, rows []Row) error {
 		}
 		return tw.Flush()
 	}
-	fmt.Fprintln(tw, "target\tshape\tio\tstep\trate\tc\tk\tcalls\tcalls/s\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\t")
+	fmt.Fprintln(tw, "target\tshape\tio\tstep\trate\tc\tk\tcalls\tcalls/s\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\tgen idle\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t%.2f\t\n",
 			r.Target, r.Shape, r.IO, r.Step, r.OfferedRate, r.Conns, r.Depth, r.Calls, r.CallsPerSec, r.Errors,
 			r.Timeouts, r.Shed, r.P50us, r.P95us, r.P99us, r.P999us, r.MaxUs, cpuCell(r.ServerCPUPerCallUs),
-			cpuCell(r.ServerUserPerCallUs), mib(r.ServerRSSBytes), r.GenCPUPerCallUs, r.GenUserPerCallUs)
+			cpuCell(r.ServerUserPerCallUs), mib(r.ServerRSSBytes), r.GenCPUPerCallUs, r.GenUserPerCallUs, r.GenIdlePerCallUs)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

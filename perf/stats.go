@@ -72,7 +72,8 @@ type liveCounters struct {
 	timeouts atomic.Uint64
 	inflight atomic.Int64
 	conns    atomic.Int64
-	_        [24]byte
+	idle     atomic.Int64 // ns spent in polls that found nothing (spinning)
+	_        [16]byte
 }
 
 // plan is the timeline all workers follow, in nanoseconds since the run's base time.

@@ -118,8 +118,8 @@ func (w *worker) setup() {
 	}
 }
 
-// poll1 waits once and handles the events.
-func (w *worker) poll1(wait time.Duration) {
+// poll1 waits once, handles the events and returns how many there were.
+func (w *worker) poll1(wait time.Duration) int {
 	n, err := w.poll.wait(w.events, wait)
 	if err != nil {
 		panic("BUG: epoll wait: " + err.Error())
@@ -142,16 +142,36 @@ func (w *worker) poll1(wait time.Duration) {
 		}
 	}
 	w.flushDirty()
+	return n
 }
 
 // pass waits up to wait for answers and handles them, on the measured phase's transport.
+// Spinning, it does not wait, and the time of a pass that found nothing is counted as idle.
 func (w *worker) pass(wait time.Duration) {
-	if w.ring == nil {
-		w.poll1(wait)
-		return
+	var t0 int64
+	if w.cfg.Spin {
+		wait, t0 = 0, w.now()
 	}
+	var n int
+	if w.ring == nil {
+		n = w.poll1(wait)
+	} else {
+		n = w.ringPass(wait)
+	}
+	if w.cfg.Spin && n == 0 {
+		w.live.idle.Add(w.now() - t0)
+	}
+}
+
+// ringPass submits what is queued, waits up to wait for a completion (not at all when wait
+// is 0), handles every completion and returns how many there were.
+func (w *worker) ringPass(wait time.Duration) int {
 	r := w.ring
-	if err := r.enter(1, wait); err != nil {
+	minComplete := uint32(1)
+	if wait <= 0 {
+		minComplete = 0
+	}
+	if err := r.enter(minComplete, wait); err != nil {
 		panic("BUG: io_uring_enter: " + err.Error())
 	}
 	head, tail := r.completions()
@@ -160,6 +180,7 @@ func (w *worker) pass(wait time.Duration) {
 	}
 	r.consumed(tail)
 	w.flushDirty()
+	return int(tail - head)
 }
 
 // startRing moves the ready connections from epoll to an io_uring for the measured phase.

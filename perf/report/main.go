@@ -88,9 +88,12 @@ func write(w io.Writer, recs []record, cmd string, notes []byte, section string)
 		"entry and exit (the floor, which does no work, shows ~3 µs of it per call at one call in flight), so a "+
 		"server's own work is about its user time minus the floor's. "+
 		"Every answer is verified (id and echo text); errors and timeouts are counted. "+
-		"`gen` is the generator's own CPU per call (getrusage).")
+		"`gen` is the generator's own CPU per call (getrusage). "+
+		"A spinning generator polls for answers without ever sleeping, so the server never pays to wake it "+
+		"(an IPI and a context switch on every answer, which a server with remote clients does not pay and "+
+		"which a slower server would pay more often); its `gen` CPU leaves out the polls that found nothing.")
 	if io := transports(recs); io != "" {
-		fmt.Fprintf(w, "The generator moved the measured calls over %s.\n", io)
+		fmt.Fprintf(w, "The generator's measured calls: %s.\n", io)
 	}
 	fmt.Fprintln(w)
 	if len(notes) > 0 {
@@ -116,32 +119,37 @@ func write(w io.Writer, recs []record, cmd string, notes []byte, section string)
 	}
 }
 
-// transports names the generator transports the load rows were measured with, most used
-// first: "io_uring", or "io_uring (the scenarios that say so: epoll)".
+// transports names how the generator moved the load rows' calls, the most used way first:
+// "io_uring, spinning", or with the scenarios that say otherwise in brackets.
 func transports(recs []record) string {
 	count := map[string]int{}
+	var labels []string
 	for _, r := range recs {
-		if r.Row.Shape != "hold" && r.Row.IO != "" {
-			count[r.Row.IO]++
+		if r.Row.Shape == "hold" || r.Row.IO == "" {
+			continue
 		}
+		l := transportLabel(r.Row)
+		if count[l] == 0 {
+			labels = append(labels, l)
+		}
+		count[l]++
 	}
-	names := map[string]string{"uring": "io_uring", "epoll": "epoll", "mixed": "io_uring and epoll (a ring was refused to some workers)"}
-	var ios []string
-	for io := range count {
-		ios = append(ios, io)
-	}
-	slices.SortFunc(ios, func(a, b string) int { return count[b] - count[a] })
-	switch len(ios) {
-	case 0:
+	if len(labels) == 0 {
 		return ""
-	case 1:
-		return names[ios[0]]
 	}
-	var rest []string
-	for _, io := range ios[1:] {
-		rest = append(rest, names[io])
+	slices.SortStableFunc(labels, func(a, b string) int { return count[b] - count[a] })
+	if len(labels) == 1 {
+		return labels[0]
 	}
-	return fmt.Sprintf("%s (the scenarios that say so: %s)", names[ios[0]], strings.Join(rest, ", "))
+	return fmt.Sprintf("%s (the scenarios that say so: %s)", labels[0], strings.Join(labels[1:], "; "))
+}
+
+func transportLabel(r perf.Row) string {
+	io := map[string]string{"uring": "io_uring", "epoll": "epoll", "mixed": "io_uring and epoll (a ring was refused to some workers)"}[r.IO]
+	if r.Spin {
+		return io + ", spinning"
+	}
+	return io + ", sleeping until answers come"
 }
 
 // mergeRounds folds the rounds of each server (compare.sh runs every scenario ROUNDS

@@ -46,15 +46,18 @@ func TestMergeRounds(t *testing.T) {
 }
 
 func TestTransports(t *testing.T) {
-	rec := func(shape, io string) record { return record{Row: perf.Row{Shape: shape, IO: io}} }
+	rec := func(shape, io string) record { return record{Row: perf.Row{Shape: shape, IO: io, Spin: shape != "hold"}} }
+	sleeping := rec("closed", "epoll")
+	sleeping.Row.Spin = false
 	cases := []struct {
 		recs []record
 		want string
 	}{
 		{nil, ""},
 		{[]record{rec("hold", "epoll"), rec("closed", "")}, ""}, // holds and old rows say nothing
-		{[]record{rec("closed", "uring"), rec("hold", "epoll"), rec("open", "uring")}, "io_uring"},
-		{[]record{rec("closed", "uring"), rec("closed", "epoll"), rec("closed", "uring")}, "io_uring (the scenarios that say so: epoll)"},
+		{[]record{rec("closed", "uring"), rec("hold", "epoll"), rec("open", "uring")}, "io_uring, spinning"},
+		{[]record{sleeping, rec("closed", "uring"), rec("closed", "epoll"), rec("closed", "uring")},
+			"io_uring, spinning (the scenarios that say so: epoll, sleeping until answers come; epoll, spinning)"},
 	}
 	for i, c := range cases {
 		if got := transports(c.recs); got != c.want {
