@@ -46,7 +46,9 @@ func TestMergeRounds(t *testing.T) {
 }
 
 func TestTransports(t *testing.T) {
-	rec := func(shape, io string) record { return record{Row: perf.Row{Shape: shape, IO: io, Spin: shape != "hold"}} }
+	rec := func(shape, io string) record {
+		return record{Row: perf.Row{Shape: shape, IO: io, Spin: shape != "hold"}}
+	}
 	sleeping := rec("closed", "epoll")
 	sleeping.Row.Spin = false
 	cases := []struct {
