@@ -134,9 +134,10 @@ type Config struct {
 	Duration  time.Duration
 	Warmup    time.Duration
 	Timeout   time.Duration
-	// Tick is the open loop's pacing granularity: the generator sleeps at least this long
-	// between sends (unless answers wake it) and then sends every call whose intended time
-	// has come. Latency still counts from each call's intended time, so a late send shows.
+	// Tick is the open loop's pacing granularity when the generator sleeps (Spin off): it
+	// sleeps at least this long between sends (unless answers wake it) and then sends every
+	// call whose intended time has come. Spinning, it sends what is due on every poll.
+	// Latency counts from each call's intended time either way, so a late send shows.
 	Tick      time.Duration
 	ServerPID int
 	JSON      bool
@@ -173,7 +174,7 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time (ramp: per step; hold: holding time)")
 	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured time before measuring")
 	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Second, "a call unanswered this long counts as a timeout")
-	fs.DurationVar(&cfg.Tick, "tick", DefaultTick, "open loop: pacing granularity (sends due within a tick leave together; latency counts from each intended time)")
+	fs.DurationVar(&cfg.Tick, "tick", DefaultTick, "open loop, not spinning: pacing granularity (sends due within a tick leave together; latency counts from each intended time)")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "server process id: report its CPU per call and RSS from /proc")
 	fs.BoolVar(&cfg.JSON, "json", false, "print results as JSON lines instead of a table")
 	fs.IntVar(&cfg.TextSize, "text", 16, "bytes of the echo text")
