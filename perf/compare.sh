@@ -47,7 +47,11 @@ if ! go build -o "$BIN/densemcp" ./cmd/densemcp 2>"$WORK/densemcp-build.log"; th
 	note "densemcp: not measured — \`go build ./cmd/densemcp\` failed: $(head -c 300 "$WORK/densemcp-build.log" | tr '\n' ' ')"
 elif [[ -z ${DENSEMCP_ARGS:-} ]]; then
 	DENSEMCP_ARGS="serve --tcp 127.0.0.1:PORT_TCP"
-	if "$BIN/densemcp" serve -h 2>&1 | grep -q -- '-http'; then
+	# Read the whole help before matching: with pipefail, `grep -q` quitting at the first
+	# match can kill the writer with SIGPIPE and fail the pipeline (a run lost densemcp's
+	# HTTP scenarios that way).
+	help=$("$BIN/densemcp" serve -h 2>&1 || true)
+	if [[ $help == *-http* ]]; then
 		DENSEMCP_ARGS+=" --http 127.0.0.1:PORT_HTTP"
 	else
 		note "densemcp: this build has no --http flag yet; only its TCP scenarios are measured."
