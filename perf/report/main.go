@@ -91,7 +91,7 @@ func write(w io.Writer, recs []record, cmd string, notes []byte, section string)
 		"`gen` is the generator's own CPU per call (getrusage). "+
 		"A spinning generator polls for answers without ever sleeping, so the server never pays to wake it "+
 		"(an IPI and a context switch on every answer, which a server with remote clients does not pay and "+
-		"which a slower server would pay more often); its `gen` CPU leaves out the polls that found nothing.")
+		"which a slower server would pay more often); its `gen` CPU leaves out the polls that found nothing (its `of it user` still holds their small user share).")
 	if io := transports(recs); io != "" {
 		fmt.Fprintf(w, "The generator's measured calls: %s.\n", io)
 	}
