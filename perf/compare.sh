@@ -35,11 +35,7 @@ source "$ROOT/perf/lib.sh"
 
 note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started (other work on this machine competes for both CPUs): $(cut -d' ' -f1-3 /proc/loadavg)."
 
-echo "== building" >&2
-mkdir -p "$BIN"
-go build -o "$BIN/bench" ./perf/bench
-go build -o "$BIN/floor" ./perf/floor
-go build -o "$BIN/report" ./perf/report
+build_tools
 (cd perf/peers && GOWORK=off go build -o "$BIN/peer-gosdk" ./gosdk && GOWORK=off go build -o "$BIN/peer-mcpgo" ./mcpgo)
 HAVE_DENSEMCP=1
 if ! go build -o "$BIN/densemcp" ./cmd/densemcp 2>"$WORK/densemcp-build.log"; then

@@ -31,6 +31,15 @@ if (($(nproc) < 2)); then
 	exit 1
 fi
 
+# build_tools: the generator, the floor server and the report writer, into $BIN.
+build_tools() {
+	echo "== building" >&2
+	mkdir -p "$BIN"
+	go build -o "$BIN/bench" ./perf/bench
+	go build -o "$BIN/floor" ./perf/floor
+	go build -o "$BIN/report" ./perf/report
+}
+
 # wait_port PORT: true once something accepts on 127.0.0.1:PORT (5 s at most).
 wait_port() {
 	for _ in $(seq 50); do

@@ -38,11 +38,7 @@ ulimit -n "$(ulimit -Hn)"
 
 note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
 
-echo "== building" >&2
-mkdir -p "$BIN"
-go build -o "$BIN/bench" ./perf/bench
-go build -o "$BIN/floor" ./perf/floor
-go build -o "$BIN/report" ./perf/report
+build_tools
 go build -o "$BIN/densemcp" ./cmd/densemcp
 
 start_server() {
