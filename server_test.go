@@ -28,7 +28,7 @@ func newTestServer(t *testing.T, opts *densemcp.Options, setup func(s *densemcp.
 	err := densemcp.AddTool(s, &densemcp.Tool{Name: "echo", Description: "echo", Inline: true},
 		func(req *densemcp.Request, in echoIn) (echoOut, error) {
 			req.Result.AddText(in.Text)
-			return echoOut{Text: in.Text}, nil
+			return echoOut(in), nil
 		})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+export GOTOOLCHAIN=go1.27.3 # the toolchain go.mod names
 cache=${CONFORMANCE_CACHE:-$root/.ci/.cache}
 mkdir -p "$cache"
 

@@ -1,5 +1,3 @@
-//go:build goexperiment.jsonv2
-
 package codec
 
 import (
@@ -16,7 +14,7 @@ import (
 // no lone surrogates, unique names after unescaping) like our scanner does.
 // Run with
 //
-//	GOEXPERIMENT=jsonv2 go test -fuzz=FuzzDecodeJSONv2 -fuzztime=60s ./codec/
+//	go test -fuzz=FuzzDecodeJSONv2 -fuzztime=60s ./codec/
 
 func FuzzDecodeJSONv2(f *testing.F) {
 	for _, s := range decodeSeeds {

@@ -6,6 +6,7 @@
 # between the go-bench markers (the rest of the file is left as it is).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=go1.27.3 # the toolchain go.mod names
 OUT=${OUT:-perf/RESULTS.md}
 COUNT=${COUNT:-5}
 raw=$(mktemp)

@@ -3,6 +3,9 @@
 # each run keeps in perf/data so REPORT_ONLY=1 can rebuild a report without measuring.
 # Sourced, not run. The caller sets ROOT, BIN, NAME (compare | scale), PORT_TCP and PORT_HTTP.
 
+# The toolchain go.mod names (go1.27.3); the go command fetches it from the module proxy.
+export GOTOOLCHAIN=go1.27.3
+
 WORK=$(mktemp -d)
 RESULTS=$WORK/results.jsonl
 NOTES=$WORK/notes.md

@@ -56,6 +56,7 @@ func registerConformance(s *densemcp.Server) error {
 		return req.Result.AddResource(densemcp.TextContents("test://mixed-content-resource", "application/json", `{"test":"data","value":123}`))
 	})
 	tool("test_error_handling", "Always fails with a tool error", true, func(req *densemcp.Request, _ []byte) error {
+		//lint:ignore ST1005 the conformance suite expects this exact text
 		return errors.New("This tool intentionally returns an error for testing")
 	})
 	tool("test_tool_with_logging", "Sends three log messages while it runs", false, func(req *densemcp.Request, _ []byte) error {

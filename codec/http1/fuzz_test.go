@@ -85,7 +85,7 @@ func FuzzParseVsNetHTTP(f *testing.F) {
 		p := Parser{Limits{MaxHeaderBytes: 1 << 10, MaxBodyBytes: 1 << 10}}
 		var req Request
 		n, err := p.Parse(data, &req)
-		if n2, err2, req2 := parseBytewise(&p, data); n2 != n || err2 != err || !bytes.Equal(req2.Body(), req.Body()) {
+		if n2, req2, err2 := parseBytewise(&p, data); n2 != n || err2 != err || !bytes.Equal(req2.Body(), req.Body()) {
 			t.Fatalf("whole: %d, %v, body %q; bytewise: %d, %v, body %q", n, err, req.Body(), n2, err2, req2.Body())
 		}
 

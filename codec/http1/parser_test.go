@@ -113,14 +113,14 @@ func checkRequest(t *testing.T, req *Request, method, path, query, body string) 
 
 // parseBytewise feeds in one byte at a time and returns the first answer
 // that is not "need more".
-func parseBytewise(p *Parser, in []byte) (int, error, *Request) {
+func parseBytewise(p *Parser, in []byte) (int, *Request, error) {
 	var req Request
 	for i := 0; i <= len(in); i++ {
 		if n, err := p.Parse(in[:i], &req); n > 0 || err != nil {
-			return n, err, &req
+			return n, &req, err
 		}
 	}
-	return 0, nil, &req
+	return 0, &req, nil
 }
 
 func TestParseErrors(t *testing.T) {
@@ -132,7 +132,7 @@ func TestParseErrors(t *testing.T) {
 			t.Fatalf("Parse(%q) = %d, %v; want %v", in, n, err, want)
 		}
 		// The same answer when the bytes trickle in.
-		if n, err, _ := parseBytewise(&p, []byte(in)); err != want || n != 0 {
+		if n, _, err := parseBytewise(&p, []byte(in)); err != want || n != 0 {
 			t.Fatalf("bytewise Parse(%q) = %d, %v; want %v", in, n, err, want)
 		}
 	}
@@ -261,7 +261,7 @@ func TestParseAccepts(t *testing.T) {
 		if req.KeepAlive() != w.keepAlive || req.ExpectContinue() != w.expect || !req.HeaderComplete() {
 			t.Fatalf("Parse(%q): keepAlive=%v expect=%v; want %v %v", in, req.KeepAlive(), req.ExpectContinue(), w.keepAlive, w.expect)
 		}
-		if n, err, req2 := parseBytewise(&p, []byte(in)); n != len(in) || err != nil || !bytes.Equal(req2.Body(), req.Body()) {
+		if n, req2, err := parseBytewise(&p, []byte(in)); n != len(in) || err != nil || !bytes.Equal(req2.Body(), req.Body()) {
 			t.Fatalf("bytewise Parse(%q) = %d, %v, body %q", in, n, err, req2.Body())
 		}
 	}

@@ -16,12 +16,13 @@ type inferArgs struct {
 }
 
 type inferRich struct {
-	Name    string            `json:"name" jsonschema:"who to greet"`
-	Age     *int              `json:"age,omitempty"`
-	Small   uint8             `json:"small"`
-	Labels  map[string]string `json:"labels,omitzero"`
-	Hidden  string            `json:"-"`
-	Nested  inferArgs         `json:"nested"`
+	Name   string            `json:"name" jsonschema:"who to greet"`
+	Age    *int              `json:"age,omitempty"`
+	Small  uint8             `json:"small"`
+	Labels map[string]string `json:"labels,omitzero"`
+	Hidden string            `json:"-"`
+	Nested inferArgs         `json:"nested"`
+	//lint:ignore U1000 an unexported field, present to show inference skips it
 	private int
 }
 
