@@ -73,7 +73,6 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	maxSessions := fs.Int("max-sessions", engine.DefaultMaxSessions, "most live legacy HTTP sessions")
 	replay := fs.Int("replay-events", 0, "events kept per SSE stream for Last-Event-ID replay (0: off)")
 	fixtures := fs.String("fixtures", "", "register a fixture set instead of the echo tool: conformance")
-	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on `ADDR` (a side listener, never the MCP port)")
 	loops := fs.Int("loops", 0, "event loops, one shard each (default GOMAXPROCS)")
 	maxLine := fs.Int("max-message-bytes", engine.DefaultMaxLineBytes, "largest accepted message in bytes")
 	maxOut := fs.Int("max-outbound-bytes", engine.DefaultMaxOutboundBytes, "answers queued for one slow client before it is disconnected")
@@ -81,6 +80,11 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	handlerTimeout := fs.Duration("handler-timeout", router.DefaultHandlerTimeout, "a blocking handler's context is cancelled after this long")
 	maxConns := fs.Int("max-connections", engine.DefaultMaxConnections, "open connections over all transports; more are closed at once")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	for _, e := range serveExtensions {
+		if e.flags != nil {
+			e.flags(fs)
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -102,7 +106,7 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	s := densemcp.NewServer(densemcp.Implementation{Name: "densemcp", Version: version}, &densemcp.Options{
+	opts := &densemcp.Options{
 		Workers:        *workers,
 		HandlerTimeout: *handlerTimeout,
 		Engine: engine.Config{Loops: *loops, MaxLineBytes: *maxLine, MaxOutboundBytes: *maxOut, MaxConnections: *maxConns,
@@ -116,7 +120,17 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				ReplayEvents:   *replay,
 			}},
 		Logger: log,
-	})
+	}
+	for _, e := range serveExtensions {
+		if e.apply == nil {
+			continue
+		}
+		if err := e.apply(opts, log); err != nil {
+			fmt.Fprintf(stderr, "densemcp: %s: %v\n", e.name, err)
+			return 2
+		}
+	}
+	s := densemcp.NewServer(densemcp.Implementation{Name: "densemcp", Version: version}, opts)
 	var err error
 	switch *fixtures {
 	case "":
@@ -131,15 +145,22 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.Error("cannot register tools", "err", err)
 		return 1
 	}
-	if *pprofAddr != "" {
-		if err := servePprof(*pprofAddr, log); err != nil {
-			log.Error("cannot serve pprof", "addr", *pprofAddr, "err", err)
-			return 1
-		}
-	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	for _, e := range serveExtensions {
+		if e.start == nil {
+			continue
+		}
+		stopExt, err := e.start(ctx, s, log)
+		if err != nil {
+			log.Error("cannot start "+e.name, "err", err)
+			return 1
+		}
+		if stopExt != nil {
+			defer stopExt()
+		}
+	}
 	if *stdio {
 		log.Info("serving MCP on stdio")
 		err = s.ServeStdio(ctx, stdin, stdout)

@@ -1,19 +1,39 @@
 package main
 
 import (
+	"context"
+	"flag"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/densemcp/densemcp"
 )
+
+func init() {
+	var addr string
+	registerServeExtension(serveExtension{
+		name: "pprof",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&addr, "pprof", "", "serve net/http/pprof on `ADDR` (a side listener, never the MCP port)")
+		},
+		start: func(_ context.Context, _ *densemcp.Server, log *slog.Logger) (func(), error) {
+			if addr == "" {
+				return nil, nil
+			}
+			return servePprof(addr, log)
+		},
+	})
+}
 
 // servePprof exposes net/http/pprof on its own listener: profiles are never
 // reachable on the MCP port.
-func servePprof(addr string, log *slog.Logger) error {
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -28,5 +48,5 @@ func servePprof(addr string, log *slog.Logger) error {
 		}
 	}()
 	log.Info("pprof listening", "addr", ln.Addr().String())
-	return nil
+	return func() { _ = srv.Close() }, nil
 }
