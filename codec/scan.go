@@ -10,7 +10,7 @@ import (
 // Why a hand-written scanner instead of sonic for the envelope: sonic accepts
 // invalid UTF-8 and control characters in strings, lets duplicate keys through
 // (its Searcher keeps the first, its Unmarshal the last) and folds key case by
-// default (notes/gnet-sonic.md §3a, §3e). A router that reads "method" one way
+// default. A router that reads "method" one way
 // and a handler that reads it another is an authorization bug, so every byte
 // of a message passes this one strict validator first; it records the
 // envelope's spans in the same pass, so strictness costs no second pass.

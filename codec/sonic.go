@@ -10,8 +10,8 @@ import (
 
 // sonic does the reflective work: results into JSON, params into structs.
 // Both run on bytes the strict scanner has already seen or on values the
-// server built, so sonic's leniency (notes/gnet-sonic.md §3e) cannot reach
-// routing decisions. On platforms without sonic's JIT (not amd64/arm64, or a
+// server built, so sonic's leniency (it accepts invalid UTF-8, duplicate
+// keys and case-folded names) cannot reach routing decisions. On platforms without sonic's JIT (not amd64/arm64, or a
 // Go release it does not know) sonic silently falls back to encoding/json,
 // which escapes HTML; output stays valid JSON but is byte-different.
 
@@ -69,7 +69,8 @@ func Unmarshal(data []byte, v any) error {
 // Pretouch compiles sonic's encoder and decoder for the given types ahead of
 // time. Call it at start-up with every params and result type: it removes
 // the first request's JIT latency and keeps the first decodes of a type from
-// racing inside sonic's compiler (notes/gnet-sonic.md §3b, §3e).
+// racing inside sonic's JIT compiler (upstream has had crashes on concurrent
+// first decodes of a type).
 func Pretouch(types ...reflect.Type) error {
 	return sonic.PretouchMany(types)
 }
