@@ -432,7 +432,7 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 		hc.finish()
 		return
 	}
-	if code, msg := checkModernHeaders(req, m, &hc.l.unq); code != 0 {
+	if code, msg := checkModernHeaders(req, m, hc.l); code != 0 {
 		hc.writeJSONError(400, m.ID, code, msg, nil)
 		return
 	}
@@ -451,9 +451,10 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 }
 
 // checkModernHeaders checks the modern era's request headers against the
-// body (400 with HeaderMismatch on disagreement).
-// scratch holds unquoted values (the loop's buffer, reused).
-func checkModernHeaders(req *http1.Request, m *codec.Message, scratch *[]byte) (int, string) {
+// body (400 with HeaderMismatch on disagreement), the Mcp-Param-* headers
+// of a tools/call too (paramheaders.go). l.unq holds unquoted values.
+func checkModernHeaders(req *http1.Request, m *codec.Message, l *loop) (int, string) {
+	scratch := &l.unq
 	method := req.Header("Mcp-Method")
 	if method == nil {
 		return codec.CodeHeaderMismatch, "missing Mcp-Method header"
@@ -467,13 +468,17 @@ func checkModernHeaders(req *http1.Request, m *codec.Message, scratch *[]byte) (
 		field = "name"
 	case "resources/read":
 		field = "uri"
+	case "tasks/get", "tasks/update", "tasks/cancel":
+		field = "taskId" // SEP-2663: Mcp-Name carries the task id
 	}
-	// One walk over params for both _meta and the named member.
-	var meta, named []byte
+	// One walk over params for _meta, the named member and the arguments.
+	var meta, named, args []byte
 	codec.ObjectEach(m.Params, func(k, v []byte) bool {
 		switch string(k) {
 		case "_meta":
 			meta = v
+		case "arguments":
+			args = v
 		case field:
 			if field != "" {
 				named = v
@@ -505,6 +510,11 @@ func checkModernHeaders(req *http1.Request, m *codec.Message, scratch *[]byte) (
 	*scratch = body[:0]
 	if err != nil || !bytes.Equal(decodeHeaderValue(name), body) {
 		return codec.CodeHeaderMismatch, "Mcp-Name header does not match the body's " + field
+	}
+	if field == "name" && string(m.Method) == "tools/call" {
+		if hp := l.srv.r.ToolHeaderParams(l.shard, body); hp != nil {
+			return checkParamHeaders(req, hp, args)
+		}
 	}
 	return 0, ""
 }

@@ -65,6 +65,7 @@ type toolEntry struct {
 	input    *schema.Schema
 	output   *schema.Schema
 	handler  ToolHandler
+	headers  []HeaderParam // x-mcp-header parameters (toolheaders.go)
 }
 
 // validToolName follows the spec's naming guidance (SEP-986): 1-128 of
@@ -101,6 +102,9 @@ func (r *Router) AddTool(t Tool, h ToolHandler, replace bool) error {
 	}
 	if !isObjectSchema(t.InputSchema) {
 		return fmt.Errorf("tool %q: inputSchema must have \"type\": \"object\"", t.Name)
+	}
+	if e.headers, err = headerParamsOf(t.InputSchema); err != nil {
+		return fmt.Errorf("tool %q: %w", t.Name, err)
 	}
 	if len(t.OutputSchema) > 0 {
 		if e.output, err = schema.Compile(t.OutputSchema); err != nil {

@@ -154,6 +154,26 @@ func registerConformance(s *densemcp.Server) error {
 			`"additionalProperties":false}`)},
 		text("JSON Schema 2020-12 arguments accepted")))
 
+	// SEP-2243: parameters a modern client mirrors into Mcp-Param-* headers,
+	// which the server checks against the body.
+	add(s.AddRawTool(&densemcp.Tool{Name: "test_custom_headers", Description: "Mirrors region, priority and verbose into Mcp-Param headers", Inline: true,
+		InputSchema: json.RawMessage(`{"type":"object","properties":{` +
+			`"region":{"type":"string","description":"Region to run in","x-mcp-header":"Region"},` +
+			`"priority":{"type":"integer","description":"Priority","x-mcp-header":"Priority"},` +
+			`"verbose":{"type":"boolean","description":"Verbose output","x-mcp-header":"Verbose"},` +
+			`"query":{"type":"string","description":"Not mirrored"}},"required":["region","priority","query"]}`)},
+		func(req *densemcp.Request, args []byte) error {
+			var in struct {
+				Region   string `json:"region"`
+				Priority int64  `json:"priority"`
+			}
+			if err := json.Unmarshal(args, &in); err != nil {
+				return err
+			}
+			req.Result.AddText(fmt.Sprintf("region=%s priority=%d", in.Region, in.Priority))
+			return nil
+		}))
+
 	registerModernFixtures(s, tool, add)
 	registerFixtureResources(s, add)
 	registerFixturePrompts(s, add)
