@@ -18,6 +18,7 @@ import (
 	"github.com/densemcp/densemcp"
 	"github.com/densemcp/densemcp/engine"
 	"github.com/densemcp/densemcp/perf"
+	"github.com/densemcp/densemcp/perf/fixtures"
 	"github.com/densemcp/densemcp/router"
 )
 
@@ -72,7 +73,7 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sessionTTL := fs.Duration("session-ttl", engine.DefaultSessionIdleTTL, "idle time after which a legacy HTTP session is evicted")
 	maxSessions := fs.Int("max-sessions", engine.DefaultMaxSessions, "most live legacy HTTP sessions")
 	replay := fs.Int("replay-events", 0, "events kept per SSE stream for Last-Event-ID replay (0: off)")
-	fixtures := fs.String("fixtures", "", "register a fixture set instead of the echo tool: conformance")
+	fixtureSet := fs.String("fixtures", "", "register a fixture set instead of the echo tool: conformance, or load (echo and work)")
 	loops := fs.Int("loops", 0, "event loops, one shard each (default GOMAXPROCS)")
 	maxLine := fs.Int("max-message-bytes", engine.DefaultMaxLineBytes, "largest accepted message in bytes")
 	maxOut := fs.Int("max-outbound-bytes", engine.DefaultMaxOutboundBytes, "answers queued for one slow client before it is disconnected")
@@ -132,13 +133,15 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	s := densemcp.NewServer(densemcp.Implementation{Name: "densemcp", Version: version}, opts)
 	var err error
-	switch *fixtures {
+	switch *fixtureSet {
 	case "":
-		err = registerEcho(s)
+		err = fixtures.AddEcho(s)
 	case "conformance":
 		err = registerConformance(s)
+	case fixtures.SetLoad:
+		err = fixtures.AddLoad(s)
 	default:
-		fmt.Fprintf(stderr, "densemcp: unknown fixture set %q (known: conformance)\n", *fixtures)
+		fmt.Fprintf(stderr, "densemcp: unknown fixture set %q (known: conformance, load)\n", *fixtureSet)
 		return 2
 	}
 	if err != nil {
