@@ -45,7 +45,8 @@ func Main(args []string) int {
 }
 
 // Run executes one bench run described by cfg, printing a progress line every second to
-// progress (nil for none), and returns one row per measured window.
+// progress (nil for none), and returns one row per measured window (overload: the capacity
+// run's row first, when it was measured).
 func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 	var err error
 	if cfg.sockaddr, err = loopbackSockaddr(cfg.Addr); err != nil {
@@ -57,6 +58,56 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
+	if cfg.Shape == ShapeOverload {
+		return runOverload(cfg, progress)
+	}
+	return runOnce(cfg, progress)
+}
+
+// runOverload measures capacity unless it is given, then offers each multiple of it.
+func runOverload(cfg *Config, progress io.Writer) ([]Row, error) {
+	var rows []Row
+	capacity := cfg.Capacity
+	if capacity == 0 {
+		probe := *cfg
+		probe.Shape, probe.Duration = ShapeClosed, cfg.CapacityTime
+		fmt.Fprintf(progress, "bench: measuring capacity: closed loop, %d connections × %d in flight, %v\n",
+			cfg.Conns, cfg.Depth, cfg.CapacityTime)
+		r, err := runOnce(&probe, progress)
+		if err != nil {
+			return nil, err
+		}
+		r[0].Shape = "capacity"
+		capacity = int(r[0].CallsPerSec)
+		if capacity < 1 {
+			return nil, fmt.Errorf("%w: the capacity run answered no call well (%d errors %v, %d refused, %d timeouts)",
+				ErrNoCapacity, r[0].Errors, r[0].ErrorKinds, r[0].Refused, r[0].Timeouts)
+		}
+		r[0].Capacity = float64(capacity)
+		rows = append(rows, r[0])
+		fmt.Fprintf(progress, "bench: capacity %d calls/s\n", capacity)
+	}
+	steps := *cfg
+	steps.RampSteps = make([]int, len(cfg.Multiples))
+	for i, m := range cfg.Multiples {
+		steps.RampSteps[i] = multipleRate(capacity, m)
+		if steps.RampSteps[i] > MaxRate {
+			return nil, fmt.Errorf("%w: capacity %d × %g = %d calls/s (at most %d)", ErrOutOfBounds, capacity, m, steps.RampSteps[i], MaxRate)
+		}
+	}
+	r, err := runOnce(&steps, progress)
+	if err != nil {
+		return nil, err
+	}
+	for i := range r {
+		r[i].Capacity, r[i].Multiple = float64(capacity), cfg.Multiples[i]
+	}
+	return append(rows, r...), nil
+}
+
+// runOnce is one run: setup, a warmup, the measured windows and a drain.
+func runOnce(cfg *Config, progress io.Writer) ([]Row, error) {
+	var err error
 	base := time.Now()
 	baseline := takeSample(cfg.ServerPID)
 	io, err := resolveIO(cfg)
@@ -145,7 +196,7 @@ func newPlan(cfg *Config, now int64) *plan {
 	switch cfg.Shape {
 	case ShapeOpen:
 		p.rates = []int{cfg.Rate}
-	case ShapeRamp:
+	case ShapeRamp, ShapeOverload:
 		p.rates = cfg.RampSteps
 	}
 	p.measureEnd = p.measureStart + p.stepLen*int64(len(p.rates))
@@ -170,11 +221,11 @@ func sampleWindows(cfg *Config, p *plan, base time.Time, workers []*worker, prog
 			continue
 		}
 		now := time.Since(base)
-		calls, errs, tos, inflight := liveTotals(workers)
+		calls, refused, errs, tos, inflight := liveTotals(workers)
 		rate := float64(calls-lastCalls) / (now - last).Seconds()
-		fmt.Fprintf(progress, "bench %5.1fs: %s %s conns=%d calls=%d (%.0f/s) errors=%d timeouts=%d in-flight=%d\n",
+		fmt.Fprintf(progress, "bench %5.1fs: %s %s conns=%d calls=%d (%.0f/s) refused=%d errors=%d timeouts=%d in-flight=%d\n",
 			(now - time.Duration(p.measureStart)).Seconds(), cfg.Target, cfg.Shape, liveConns(workers),
-			calls, rate, errs, tos, inflight)
+			calls, rate, refused, errs, tos, inflight)
 		last, lastCalls = now, calls
 	}
 	return samples
@@ -212,9 +263,10 @@ func idleTime(workers []*worker) time.Duration {
 	return time.Duration(d)
 }
 
-func liveTotals(workers []*worker) (calls, errs, timeouts uint64, inflight int64) {
+func liveTotals(workers []*worker) (calls, refused, errs, timeouts uint64, inflight int64) {
 	for _, w := range workers {
 		calls += w.live.calls.Load()
+		refused += w.live.refused.Load()
 		errs += w.live.errors.Load()
 		timeouts += w.live.timeouts.Load()
 		inflight += w.live.inflight.Load()

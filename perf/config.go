@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,13 @@ const (
 	DefaultTick = 250 * time.Microsecond
 	// maxSlotMemory bounds the memory of the per-connection in-flight tables in open loop.
 	maxSlotMemory = 256 << 20
+	// FastRefusal is the time within which a refusal counts as fast (RefusedFast): the
+	// bound overload tests hold a server's refusals to.
+	FastRefusal = 10 * time.Millisecond
+	// MaxMultiple bounds an overload window's multiple of capacity.
+	MaxMultiple = 100
+	// MaxArgsSize bounds --args.
+	MaxArgsSize = 1 << 20
 )
 
 // Target is the protocol the generator speaks.
@@ -105,6 +113,10 @@ const (
 	ShapeRamp
 	// ShapeHold opens C idle connections (sessions) and reports server memory per connection.
 	ShapeHold
+	// ShapeOverload measures capacity (closed loop, C connections × K in flight, unless
+	// Capacity is given) and then offers open-loop load at each of Multiples of it, at most
+	// K calls in flight per connection.
+	ShapeOverload
 )
 
 func (s Shape) String() string {
@@ -117,6 +129,8 @@ func (s Shape) String() string {
 		return "ramp"
 	case ShapeHold:
 		return "hold"
+	case ShapeOverload:
+		return "overload"
 	}
 	panic("BUG: unknown shape")
 }
@@ -152,7 +166,23 @@ type Config struct {
 	// costs the generator its whole core, so its CPU per call excludes the empty polls.
 	Spin bool
 
+	// Tool is the tool every call names (empty: echo); Args, when not empty, is its arguments object sent
+	// verbatim (compacted). With neither set the calls are echo calls whose text carries the
+	// call id, and each answer must echo it; otherwise an answer is good when it carries
+	// the call's id and a result that is not a tool error (isError).
+	Tool string
+	Args string
+
+	// Overload shape: Capacity is the server's capacity in calls/s (0: measure it first with
+	// a closed-loop run of CapacityTime on the same connections, K in flight each);
+	// Multiples are the offered rates as multiples of it, one measured window each.
+	Capacity     int
+	CapacityTime time.Duration
+	Multiples    []float64
+
 	sockaddr unix.Sockaddr
+	// call is the request body around the id, built once from Tool and Args.
+	call callTemplate
 }
 
 // parseConfig reads the bench flags; usage and errors go to stderr.
@@ -179,6 +209,11 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&cfg.JSON, "json", false, "print results as JSON lines instead of a table")
 	fs.IntVar(&cfg.TextSize, "text", 16, "bytes of the echo text")
 	fs.BoolVar(&cfg.Spin, "spin", true, "poll for answers without sleeping (the server never pays to wake the generator); the generator's CPU per call then excludes empty polls")
+	fs.StringVar(&cfg.Tool, "tool", "echo", "the tool every call names")
+	fs.StringVar(&cfg.Args, "args", "", `the tool's arguments, a JSON object sent as is (e.g. '{"cpuMicros":200}'); empty: echo calls whose text the answer must carry`)
+	fs.IntVar(&cfg.Capacity, "capacity", 0, "overload: the server's capacity in calls/s (0: measure it with a closed-loop run first)")
+	fs.DurationVar(&cfg.CapacityTime, "capacity-time", 3*time.Second, "overload: measured time of the capacity run")
+	multiples := fs.String("multiples", "0.5,1,2,4", "overload: offered rates as multiples of the capacity, one window each")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -198,6 +233,9 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 	if cfg.IO, err = parseIOMode(*ioMode); err != nil {
 		return nil, err
 	}
+	if cfg.Multiples, err = parseMultiples(*multiples); err != nil {
+		return nil, err
+	}
 	if cfg.sockaddr, err = loopbackSockaddr(cfg.Addr); err != nil {
 		return nil, err
 	}
@@ -214,12 +252,12 @@ func parseTarget(s string) (Target, error) {
 }
 
 func parseShape(s string) (Shape, error) {
-	for _, sh := range []Shape{ShapeClosed, ShapeOpen, ShapeRamp, ShapeHold} {
+	for _, sh := range []Shape{ShapeClosed, ShapeOpen, ShapeRamp, ShapeHold, ShapeOverload} {
 		if sh.String() == s {
 			return sh, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: --shape %q (want closed, open, ramp or hold)", ErrBadFlag, s)
+	return 0, fmt.Errorf("%w: --shape %q (want closed, open, ramp, hold or overload)", ErrBadFlag, s)
 }
 
 func parseSteps(s string) ([]int, error) {
@@ -234,10 +272,29 @@ func parseSteps(s string) ([]int, error) {
 	return out, nil
 }
 
-// runTime is warmup plus all measured time.
+func parseMultiples(s string) ([]float64, error) {
+	var out []float64
+	for f := range strings.SplitSeq(s, ",") {
+		m, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(m > 0) || m > MaxMultiple {
+			return nil, fmt.Errorf("%w: --multiples entry %q (a number in (0, %d])", ErrBadFlag, f, MaxMultiple)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// runTime is warmup plus all measured time (overload: the capacity run's too).
 func (c *Config) runTime() time.Duration {
-	if c.Shape == ShapeRamp {
+	switch c.Shape {
+	case ShapeRamp:
 		return c.Warmup + c.Duration*time.Duration(len(c.RampSteps))
+	case ShapeOverload:
+		t := c.Warmup + c.Duration*time.Duration(len(c.Multiples))
+		if c.Capacity == 0 {
+			t += c.Warmup + c.CapacityTime
+		}
+		return t
 	}
 	return c.Warmup + c.Duration
 }
@@ -260,18 +317,42 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: --rate %d (1..%d)", ErrOutOfBounds, c.Rate, MaxRate)
 	case !strings.HasPrefix(c.Path, "/"):
 		return fmt.Errorf("%w: --path %q must start with /", ErrBadFlag, c.Path)
+	case c.Capacity < 0 || c.Capacity > MaxRate:
+		return fmt.Errorf("%w: --capacity %d (0..%d)", ErrOutOfBounds, c.Capacity, MaxRate)
+	case c.Shape == ShapeOverload && c.Capacity == 0 && c.CapacityTime <= 0:
+		return fmt.Errorf("%w: --capacity-time %v", ErrOutOfBounds, c.CapacityTime)
+	case c.Shape == ShapeOverload && len(c.Multiples) == 0:
+		return fmt.Errorf("%w: --multiples is empty", ErrBadFlag)
+	}
+	if err := c.buildCall(); err != nil {
+		return err
 	}
 	for _, r := range c.RampSteps {
 		if r > MaxRate {
 			return fmt.Errorf("%w: ramp step %d (at most %d)", ErrOutOfBounds, r, MaxRate)
 		}
 	}
+	if c.Shape == ShapeOverload && c.Capacity > 0 {
+		for _, m := range c.Multiples {
+			if r := multipleRate(c.Capacity, m); r > MaxRate {
+				return fmt.Errorf("%w: --capacity %d × %g = %d calls/s (at most %d)", ErrOutOfBounds, c.Capacity, m, r, MaxRate)
+			}
+		}
+	}
 	return nil
 }
 
+// multipleRate is the offered rate of one overload window: m times capacity, at least 1.
+func multipleRate(capacity int, m float64) int {
+	return max(1, int(math.Round(float64(capacity)*m)))
+}
+
+// open reports whether the shape paces calls at a rate rather than keeping K in flight.
+func (s Shape) open() bool { return s == ShapeOpen || s == ShapeRamp || s == ShapeOverload }
+
 // peakRate is the highest offered rate of an open-loop run.
 func (c *Config) peakRate() int {
-	if c.Shape == ShapeRamp {
+	if c.Shape == ShapeRamp || c.Shape == ShapeOverload {
 		return maxOf(c.RampSteps)
 	}
 	return c.Rate

@@ -32,5 +32,17 @@ func TestParseConfig(t *testing.T) {
 	f("--addr 127.0.0.1:9 --shape burst", ErrBadFlag)
 	f("--addr 127.0.0.1:9 --ramp-steps 1,x", ErrBadFlag)
 	f("--addr 10.1.2.3:9", ErrNotLoopback)
+	f("--addr 127.0.0.1:9 --shape overload -c 256 -k 64 --tool work --args {\"cpuMicros\":200}", nil)
+	f("--addr 127.0.0.1:9 --shape overload --multiples 0.5,1,2,4 --capacity 5000", nil)
+	f("--addr 127.0.0.1:9 --shape overload --multiples 0.5,x", ErrBadFlag)
+	f("--addr 127.0.0.1:9 --shape overload --multiples 0", ErrBadFlag)
+	f("--addr 127.0.0.1:9 --shape overload --multiples 101", ErrBadFlag)
+	f("--addr 127.0.0.1:9 --shape overload --capacity 5000000 --multiples 2", ErrOutOfBounds)
+	f("--addr 127.0.0.1:9 --shape overload --capacity -1", ErrOutOfBounds)
+	// Warmups and the capacity run count against the run's bound: 4 × 2m15s + 1m + 2 × 1s.
+	f("--addr 127.0.0.1:9 --shape overload --duration 2m15s --capacity-time 1m", ErrOutOfBounds)
+	f("--addr 127.0.0.1:9 --shape overload --duration 2m --capacity 100", nil)
+	f("--addr 127.0.0.1:9 --tool work --args [1]", ErrBadFlag)
+	f("--addr 127.0.0.1:9 --tool bad\nname", ErrBadFlag)
 	f("--addr db.internal:9", ErrNotLoopback)
 }

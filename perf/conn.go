@@ -101,7 +101,7 @@ func (c *conn) connected() {
 		c.out = append(c.out, initializeBody+"\n"...)
 		c.phase = phaseInitialize
 	case TargetHTTP:
-		c.out = c.w.head.appendPost(c.out, []byte(initializeBody), nil, nil, false)
+		c.out = c.w.head.appendPost(c.out, []byte(initializeBody), nil, nil, nil, false)
 		c.phase = phaseInitialize
 	case TargetHTTPModern:
 		c.setUp()
@@ -164,14 +164,15 @@ func (c *conn) send(at int64) {
 	c.slots[id&c.mask] = slot{id: id, at: at, pending: true}
 	c.pending++
 	c.w.live.inflight.Add(1)
+	c.w.countSent(at)
 	cfg := c.w.cfg
 	if cfg.Target == TargetTCP {
-		c.out = appendCallBody(c.out, id, cfg.TextSize, false)
+		c.out = cfg.call.appendCall(c.out, id, cfg.TextSize, false)
 		c.out = append(c.out, '\n')
 	} else {
 		modern := cfg.Target == TargetHTTPModern
-		c.body = appendCallBody(c.body[:0], id, cfg.TextSize, modern)
-		c.out = c.w.head.appendPost(c.out, c.body, c.session, c.version, modern)
+		c.body = cfg.call.appendCall(c.body[:0], id, cfg.TextSize, modern)
+		c.out = c.w.head.appendPost(c.out, c.body, c.session, c.version, cfg.call.tool, modern)
 	}
 	c.markDirty()
 }
@@ -392,7 +393,7 @@ func (c *conn) response(r *response) {
 		if len(c.version) == 0 {
 			c.version = append(c.version, legacyVersion...)
 		}
-		c.out = c.w.head.appendPost(c.out, []byte(initializedBody), c.session, c.version, false)
+		c.out = c.w.head.appendPost(c.out, []byte(initializedBody), c.session, c.version, nil, false)
 		c.phase = phaseInitialized
 		c.markDirty()
 	case phaseInitialized:
@@ -417,7 +418,7 @@ func (c *conn) response(r *response) {
 		id := c.respNext
 		c.respNext++
 		if r.status != 200 {
-			c.answerStatus(id)
+			c.answerStatus(id, r)
 			return
 		}
 		c.answer(id, r.body)
@@ -441,28 +442,45 @@ func (c *conn) claim(id uint64, now int64) *slot {
 	return s
 }
 
-// answer verifies the answer of call id and records its latency from the intended time.
+// answer verifies the answer of call id and records its latency from the intended time:
+// a good answer as a call, a refusal as a refusal, anything else as an error.
 func (c *conn) answer(id uint64, body []byte) {
 	now := c.w.now()
 	s := c.claim(id, now)
 	if s == nil {
 		return
 	}
-	c.text = appendText(c.text[:0], id, c.w.cfg.TextSize)
-	if v := checkAnswer(body, id, c.text); v != verdictOK {
-		c.w.countErr(s.at, errKindOf(v))
-	} else {
+	var text []byte
+	if c.w.cfg.call.echo {
+		c.text = appendText(c.text[:0], id, c.w.cfg.TextSize)
+		text = c.text
+	}
+	switch v, retryMs := checkAnswer(body, id, text); v {
+	case verdictOK:
 		c.w.countCall(s.at, now-s.at)
+	case verdictRefused:
+		c.w.countRefused(s.at, now-s.at, retryMs, false)
+	default:
+		c.w.countErr(s.at, errKindOf(v))
 	}
 	c.advanceHead()
 	c.topUpIfClosed(now)
 }
 
-// answerStatus counts a call whose HTTP response was not 200.
-func (c *conn) answerStatus(id uint64) {
+// answerStatus counts a call whose HTTP response was not 200: 503 and 429 with Retry-After
+// are refusals, without it errors of their own kind; any other status an HTTP error.
+func (c *conn) answerStatus(id uint64, r *response) {
 	now := c.w.now()
 	if s := c.claim(id, now); s != nil {
-		c.w.countErr(s.at, errHTTPStatus)
+		switch {
+		case (r.status == 503 || r.status == 429) && len(r.retryAfter) > 0:
+			secs, _ := jsonInt(r.retryAfter) // an HTTP date reads as unknown (0)
+			c.w.countRefused(s.at, now-s.at, max(secs, 0)*1000, r.status == 429)
+		case r.status == 503 || r.status == 429:
+			c.w.countErr(s.at, errBadRefusal)
+		default:
+			c.w.countErr(s.at, errHTTPStatus)
+		}
 	}
 	c.advanceHead()
 	c.topUpIfClosed(now)

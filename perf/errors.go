@@ -21,3 +21,7 @@ var ErrSetup = errors.New("cannot set up connections")
 
 // ErrNoURing is returned when --io uring is asked for and the kernel refuses a ring.
 var ErrNoURing = errors.New("io_uring is not available")
+
+// ErrNoCapacity is returned when an overload run's capacity run answered no call well, so
+// there is nothing to take multiples of.
+var ErrNoCapacity = errors.New("no capacity measured")

@@ -83,6 +83,20 @@ func (h *Histogram) Merge(o *Histogram) {
 	}
 }
 
+// CountAtMost returns how many recorded values are at most v, give or take the width of
+// v's bucket (values in v's bucket count as at most v).
+func (h *Histogram) CountAtMost(v int64) uint64 {
+	if v < 0 {
+		return 0
+	}
+	last := histIndex(v)
+	var n uint64
+	for i := 0; i <= last; i++ {
+		n += h.counts[i]
+	}
+	return n
+}
+
 // Reset forgets every value.
 func (h *Histogram) Reset() { *h = Histogram{} }
 

@@ -23,10 +23,11 @@ var (
 // response is one framed HTTP/1.1 response. Its slices point into the input (or into the
 // de-chunking scratch) and die when the caller consumes the input.
 type response struct {
-	status  int
-	body    []byte
-	session []byte
-	chunked bool
+	status     int
+	body       []byte
+	session    []byte
+	retryAfter []byte // the Retry-After value, as sent
+	chunked    bool
 }
 
 var (
@@ -34,6 +35,7 @@ var (
 	hdrContentLength  = []byte("Content-Length")
 	hdrTransferEncode = []byte("Transfer-Encoding")
 	hdrSessionID      = []byte("Mcp-Session-Id")
+	hdrRetryAfter     = []byte("Retry-After")
 	tokChunked        = []byte("chunked")
 )
 
@@ -86,6 +88,8 @@ func parseResponse(b []byte, scratch *[]byte, headOnly bool) (n int, r response,
 			r.chunked = bytes.Contains(value, tokChunked)
 		case bytes.EqualFold(name, hdrSessionID):
 			r.session = value
+		case bytes.EqualFold(name, hdrRetryAfter):
+			r.retryAfter = value
 		}
 	}
 	switch {

@@ -15,6 +15,7 @@ import (
 type Row struct {
 	Target      string            `json:"target"`
 	Shape       string            `json:"shape"`
+	Tool        string            `json:"tool,omitempty"`
 	IO          string            `json:"io"`
 	Step        int               `json:"step"`
 	OfferedRate int               `json:"offered_rate,omitempty"`
@@ -29,6 +30,28 @@ type Row struct {
 	Timeouts    uint64            `json:"timeouts"`
 	Late        uint64            `json:"late"`
 	Shed        uint64            `json:"shed"`
+	// Sent counts the calls sent in the window. Calls (and CallsPerSec, the goodput) count
+	// only the accepted calls answered well; the latency percentiles are theirs alone.
+	Sent uint64 `json:"sent"`
+	// Refused counts refusals: HTTP 503 or 429 with Retry-After, or a JSON-RPC error in
+	// -32099..-32000 with data.retryAfterMs. Refused429 is the 429s among them. RefusalRate
+	// is Refused ÷ Sent. The Refusal* latencies are the time to the refusal from the
+	// intended send time; RefusedFast counts refusals within FastRefusal, and NotServed the
+	// calls sent but not answered well (refused, errors, timeouts).
+	Refused         uint64  `json:"refused"`
+	Refused429      uint64  `json:"refused_429,omitempty"`
+	RefusedPerSec   float64 `json:"refused_per_sec"`
+	RefusalRate     float64 `json:"refusal_rate"`
+	RefusalP50us    float64 `json:"refusal_p50_us,omitempty"`
+	RefusalP99us    float64 `json:"refusal_p99_us,omitempty"`
+	RefusalMaxUs    float64 `json:"refusal_max_us,omitempty"`
+	RefusedFast     uint64  `json:"refused_fast"`
+	NotServed       uint64  `json:"not_served"`
+	RetryAfterMsMax int64   `json:"retry_after_ms_max,omitempty"`
+	// Capacity (calls/s) and Multiple: an overload run's capacity and this window's offered
+	// rate as a multiple of it (the capacity run's own row has Shape "capacity").
+	Capacity float64 `json:"capacity,omitempty"`
+	Multiple float64 `json:"multiple,omitempty"`
 	P50us       float64           `json:"p50_us"`
 	P95us       float64           `json:"p95_us"`
 	P99us       float64           `json:"p99_us"`
@@ -82,12 +105,19 @@ func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseli
 		r := Row{Target: cfg.Target.String(), Shape: cfg.Shape.String(), IO: ioOf(workers), Spin: cfg.Spin && cfg.Shape != ShapeHold, Step: i, OfferedRate: p.rates[i],
 			Conns: cfg.Conns, Depth: cfg.Depth, TextSize: cfg.TextSize, Seconds: secs,
 			Calls: win.calls, CallsPerSec: float64(win.calls) / secs, Errors: win.errors(),
-			Timeouts: win.timeouts, Late: win.late, Shed: win.shed,
+			Timeouts: win.timeouts, Late: win.late, Shed: win.shed, Tool: cfg.Tool,
+			Sent: win.sent, Refused: win.refused, Refused429: win.refused429, RefusedPerSec: float64(win.refused) / secs,
+			RefusalP50us: us(win.refHist.Quantile(0.50)), RefusalP99us: us(win.refHist.Quantile(0.99)),
+			RefusalMaxUs: us(win.refHist.Max()), RefusedFast: win.refHist.CountAtMost(int64(FastRefusal)),
+			NotServed: win.sent - min(win.sent, win.calls), RetryAfterMsMax: win.retryMsMax,
 			P50us: us(win.hist.Quantile(0.50)), P95us: us(win.hist.Quantile(0.95)),
 			P99us: us(win.hist.Quantile(0.99)), P999us: us(win.hist.Quantile(0.999)),
 			MaxUs: us(win.hist.Max()), MeanUs: win.hist.Mean() / 1e3,
 			ServerCPUPerCallUs: -1, ServerUserPerCallUs: -1, GenCPUPerCallUs: -1, GenUserPerCallUs: -1,
 			Established: established, SetupFailed: failed, LostConns: lost}
+		if win.sent > 0 {
+			r.RefusalRate = float64(win.refused) / float64(win.sent)
+		}
 		for k, n := range win.errs {
 			if n > 0 {
 				if r.ErrorKinds == nil {
@@ -140,10 +170,11 @@ func writeTable(w io.Writer, cfg *Config, rows []Row) error {
 		}
 		return tw.Flush()
 	}
-	fmt.Fprintln(tw, "target\tshape\tio\tstep\trate\tc\tk\tcalls\tcalls/s\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\tgen idle\t")
+	fmt.Fprintln(tw, "target\tshape\tio\tstep\t× cap\trate\tc\tk\tcalls\tcalls/s\trefused\trefused/s\trefusal p99 µs\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\tgen idle\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t%.2f\t\n",
-			r.Target, r.Shape, r.IO, r.Step, r.OfferedRate, r.Conns, r.Depth, r.Calls, r.CallsPerSec, r.Errors,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%.0f\t%d\t%.0f\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t%.2f\t\n",
+			r.Target, r.Shape, r.IO, r.Step, multipleCell(r.Multiple), r.OfferedRate, r.Conns, r.Depth, r.Calls, r.CallsPerSec,
+			r.Refused, r.RefusedPerSec, r.RefusalP99us, r.Errors,
 			r.Timeouts, r.Shed, r.P50us, r.P95us, r.P99us, r.P999us, r.MaxUs, cpuCell(r.ServerCPUPerCallUs),
 			cpuCell(r.ServerUserPerCallUs), mib(r.ServerRSSBytes), r.GenCPUPerCallUs, r.GenUserPerCallUs, r.GenIdlePerCallUs)
 	}
@@ -160,6 +191,13 @@ func writeTable(w io.Writer, cfg *Config, rows []Row) error {
 			rows[0].Established, rows[0].SetupFailed, rows[0].LostConns)
 	}
 	return nil
+}
+
+func multipleCell(m float64) string {
+	if m == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%g", m)
 }
 
 func cpuCell(v float64) string {

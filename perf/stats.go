@@ -13,10 +13,13 @@ const (
 	errHTTPStatus
 	errFraming
 	errConnLost
+	errToolError
+	errBadRefusal
 	numErrKinds
 )
 
-var errKindNames = [numErrKinds]string{"no_id", "wrong_id", "rpc_error", "no_echo_text", "http_status", "framing", "conn_lost"}
+var errKindNames = [numErrKinds]string{"no_id", "wrong_id", "rpc_error", "no_echo_text", "http_status", "framing", "conn_lost",
+	"tool_error", "refusal_without_retry_after"}
 
 // errKindOf maps a failed verdict to its error kind.
 func errKindOf(v verdict) errKind {
@@ -29,6 +32,10 @@ func errKindOf(v verdict) errKind {
 		return errRPC
 	case verdictNoText:
 		return errNoText
+	case verdictToolError:
+		return errToolError
+	case verdictBadRefusal:
+		return errBadRefusal
 	}
 	panic("BUG: errKindOf(verdictOK)")
 }
@@ -39,10 +46,18 @@ func errKindOf(v verdict) errKind {
 type window struct {
 	hist     Histogram
 	calls    uint64
+	sent     uint64
 	timeouts uint64
 	late     uint64
 	shed     uint64
 	errs     [numErrKinds]uint64
+	// Refusals (HTTP 503 or 429 with Retry-After, or a JSON-RPC error in the server range
+	// with data.retryAfterMs): how many, how many were 429, and the time to each refusal
+	// from the call's intended send time.
+	refused    uint64
+	refused429 uint64
+	refHist    Histogram
+	retryMsMax int64
 }
 
 func (w *window) errors() uint64 {
@@ -59,6 +74,11 @@ func (w *window) merge(o *window) {
 	w.timeouts += o.timeouts
 	w.late += o.late
 	w.shed += o.shed
+	w.sent += o.sent
+	w.refused += o.refused
+	w.refused429 += o.refused429
+	w.refHist.Merge(&o.refHist)
+	w.retryMsMax = max(w.retryMsMax, o.retryMsMax)
 	for i, e := range o.errs {
 		w.errs[i] += e
 	}
@@ -68,12 +88,13 @@ func (w *window) merge(o *window) {
 // the atomic adds are uncontended.
 type liveCounters struct {
 	calls    atomic.Uint64
+	refused  atomic.Uint64
 	errors   atomic.Uint64
 	timeouts atomic.Uint64
 	inflight atomic.Int64
 	conns    atomic.Int64
 	idle     atomic.Int64 // ns spent in polls that found nothing (spinning)
-	_        [16]byte
+	_        [8]byte      // one 64-byte line per worker
 }
 
 // plan is the timeline all workers follow, in nanoseconds since the run's base time.

@@ -82,9 +82,12 @@ func newWorker(cfg *Config, io IOMode, nworkers, nconns int, base time.Time) (*w
 // the timeout frees it, within maxSlotMemory for all connections.
 func slotsPerConn(cfg *Config) int {
 	want := 4 * cfg.Depth
-	if cfg.Shape == ShapeOpen || cfg.Shape == ShapeRamp {
+	if cfg.Shape.open() {
 		want = int(float64(cfg.peakRate()) * cfg.Timeout.Seconds() / float64(cfg.Conns))
 		want = min(want, maxSlotMemory/24/cfg.Conns)
+	}
+	if cfg.Shape == ShapeOverload {
+		want = max(want, 2*cfg.Depth) // K in flight, and room for ids answered out of order
 	}
 	want = max(want, 16)
 	return 1 << bits.Len(uint(want-1))
@@ -252,7 +255,7 @@ func (w *worker) measure(p *plan, wid int) {
 		w.startRing()
 	}
 	now := w.now()
-	open := w.cfg.Shape == ShapeOpen || w.cfg.Shape == ShapeRamp
+	open := w.cfg.Shape.open()
 	if open {
 		// Stagger the workers within one interval so their sends interleave.
 		w.nextSend = now + int64(w.interval(now))*int64(wid)/int64(w.nworkers)
@@ -309,14 +312,19 @@ func (w *worker) pace(now int64) {
 	}
 }
 
-// pick returns the next ready connection with a free slot, round robin.
+// pick returns the next ready connection with a free slot, round robin; in the overload
+// shape also with fewer than K calls in flight.
 func (w *worker) pick() *conn {
+	limit := len(w.conns[0].slots)
+	if w.cfg.Shape == ShapeOverload {
+		limit = w.cfg.Depth
+	}
 	for range w.conns {
 		c := w.conns[w.rr]
 		if w.rr++; w.rr == len(w.conns) {
 			w.rr = 0
 		}
-		if c.phase == phaseReady && !c.full() {
+		if c.phase == phaseReady && !c.full() && c.pending < limit {
 			return c
 		}
 	}
@@ -337,6 +345,26 @@ func (w *worker) countCall(at, latency int64) {
 	if i := w.plan.windowAt(at); i >= 0 {
 		w.windows[i].calls++
 		w.windows[i].hist.Record(latency)
+	}
+}
+
+func (w *worker) countSent(at int64) {
+	if i := w.plan.windowAt(at); i >= 0 {
+		w.windows[i].sent++
+	}
+}
+
+// countRefused counts a call the server refused after latency, saying retry after retryMs.
+func (w *worker) countRefused(at, latency, retryMs int64, tooMany bool) {
+	w.live.refused.Add(1)
+	if i := w.plan.windowAt(at); i >= 0 {
+		win := &w.windows[i]
+		win.refused++
+		if tooMany {
+			win.refused429++
+		}
+		win.refHist.Record(latency)
+		win.retryMsMax = max(win.retryMsMax, retryMs)
 	}
 }
 
