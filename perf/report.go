@@ -52,12 +52,12 @@ type Row struct {
 	// rate as a multiple of it (the capacity run's own row has Shape "capacity").
 	Capacity float64 `json:"capacity,omitempty"`
 	Multiple float64 `json:"multiple,omitempty"`
-	P50us       float64           `json:"p50_us"`
-	P95us       float64           `json:"p95_us"`
-	P99us       float64           `json:"p99_us"`
-	P999us      float64           `json:"p999_us"`
-	MaxUs       float64           `json:"max_us"`
-	MeanUs      float64           `json:"mean_us"`
+	P50us    float64 `json:"p50_us"`
+	P95us    float64 `json:"p95_us"`
+	P99us    float64 `json:"p99_us"`
+	P999us   float64 `json:"p999_us"`
+	MaxUs    float64 `json:"max_us"`
+	MeanUs   float64 `json:"mean_us"`
 
 	// CPU per call, user plus system; the *User fields are the user-space share alone
 	// (-1: not measured).
