@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale clean
+.PHONY: build test vet lint bench fuzz perf scale clean linger
 
 build:
 	$(GO) build -o bin/densemcp ./cmd/densemcp
@@ -37,6 +37,12 @@ perf: build
 # The 15,000-connection section of perf/RESULTS.md (densemcp and the floor).
 scale:
 	bash perf/scale.sh
+
+# Lingering close, the full run: 5 MB and 50 MB bodies over the 4 MiB limit,
+# 200 times each from a client that writes its whole body before reading and
+# from net/http; every one must read its 413 (make test runs a few).
+linger:
+	DENSEMCP_LINGER_RUNS=200 $(GO) test -count=1 -run TestOversizedBodyReads413 -v ./engine/
 
 clean:
 	rm -rf bin

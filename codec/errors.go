@@ -21,6 +21,10 @@ const (
 	// CodeServerBusy: the bounded worker pool is full; data carries
 	// retryAfterMs. Implementation-defined server error range.
 	CodeServerBusy = -32000
+	// CodeRequestTimeout: a message or a session handshake did not arrive
+	// in time; the connection is closed (the TypeScript SDK's
+	// RequestTimeout code).
+	CodeRequestTimeout = -32001
 	// CodeResourceNotFound: legacy-era resources/read of an unknown URI.
 	CodeResourceNotFound = -32002
 	// CodeHeaderMismatch: modern era, HTTP Mcp-* headers disagree with the body.

@@ -45,17 +45,23 @@ type httpConn struct {
 	target       target       // the legacy exchange or stream being served, if any
 	lastWrite    int64        // unix nanos, for heartbeats (SSE only)
 	session      *httpSession // the last legacy session used here, if on hc's loop
+	served       bool         // a request was read: the next wait is keep-alive idle
+	polite       bool         // close by lingering (linger.go), for reason
+	reason       CloseReason
+	progress     // for the timeouts (timeouts.go)
 }
 
 func (s *Server) openHTTP(c gnet.Conn, l *loop) {
 	hc := &httpConn{c: c, l: l}
 	c.SetContext(hc)
+	l.watch(hc)
 }
 
 func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 	st := s.http
 	c := hc.c
 	hc.inTraffic = true
+	hc.touched = true
 	for !hc.busy && !hc.closing {
 		buf, _ := c.Peek(-1)
 		if len(buf) == 0 {
@@ -72,6 +78,7 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 				status = e.Status
 			}
 			_, _ = c.Discard(-1)
+			hc.closePolitely(CloseBadRequest)
 			hc.writeSimple(status, err.Error(), true)
 			hc.closing = true
 			break
@@ -86,6 +93,7 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 		// The Request holds its own copies of the head and body.
 		_, _ = c.Discard(n)
 		hc.sentContinue = false
+		hc.served = true
 		hc.closeAfter = !hc.req.KeepAlive()
 		st.serve(hc, hc.req)
 		hc.l.putRequest(hc.req)
@@ -98,6 +106,9 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 		hc.closing = true
 	}
 	if hc.closing {
+		if hc.polite {
+			return s.lingerHTTP(hc)
+		}
 		return gnet.Close
 	}
 	return gnet.None
@@ -538,7 +549,11 @@ func (hc *httpConn) finish() {
 	if hc.closeAfter {
 		hc.closing = true
 		if !hc.inTraffic {
-			_ = hc.c.Close()
+			if hc.polite {
+				hc.l.srv.lingerHTTP(hc)
+			} else {
+				_ = hc.c.Close()
+			}
 		}
 		return
 	}

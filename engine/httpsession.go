@@ -20,6 +20,7 @@ type httpSession struct {
 	streams    []*sseStream  // standalone GET streams
 	next       int           // round robin over streams
 	lastActive int64         // unix nanos, as of the sweep after the last activity
+	created    int64         // unix nanos, for Timeouts.Init
 	touched    bool          // active since the last sweep (see idle)
 	ended      bool          // end ran: the session is gone
 
@@ -31,7 +32,8 @@ type httpSession struct {
 }
 
 func newHTTPSession(st *httpState, l *loop, id string) *httpSession {
-	hs := &httpSession{st: st, l: l, id: id, lastActive: time.Now().UnixNano()}
+	now := time.Now().UnixNano()
+	hs := &httpSession{st: st, l: l, id: id, lastActive: now, created: now}
 	hs.sess = st.srv.r.NewSession(l.shard, hs)
 	return hs
 }

@@ -33,6 +33,12 @@ type Config struct {
 	MaxConnections   int
 	// HTTP configures the Streamable HTTP transport.
 	HTTP HTTPConfig
+
+	// Hardening: what a client that stalls or misbehaves can hold.
+	// Timeouts bound how long (timeouts.go); Linger how a connection
+	// ended after an error answer is closed (linger.go).
+	Timeouts Timeouts
+	Linger   Linger
 }
 
 func (c *Config) setDefaults() {
@@ -51,4 +57,6 @@ func (c *Config) setDefaults() {
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = DefaultMaxConnections
 	}
+	c.Timeouts.setDefaults()
+	c.Linger.setDefaults()
 }

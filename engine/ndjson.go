@@ -16,6 +16,7 @@ type conn struct {
 	// inTraffic is set while OnTraffic runs: answers join the loop's batch.
 	inTraffic bool
 	closing   bool
+	progress  // for the timeouts (timeouts.go)
 }
 
 // OnOpen creates the session on the connection's loop.
@@ -38,6 +39,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	cn := &conn{c: c, l: l}
 	cn.session = s.r.NewSession(l.shard, cn)
 	c.SetContext(cn)
+	l.watch(cn)
 	s.Stats.Opened.Add(1)
 	return nil, gnet.None
 }
@@ -47,11 +49,18 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	if c.Context() != nil {
 		s.Stats.Open.Add(-1)
 	}
-	if hc, ok := c.Context().(*httpConn); ok {
-		if !hc.closing {
+	switch x := c.Context().(type) {
+	case *httpConn:
+		if !x.closing {
 			s.Stats.Closed[ClosePeer].Add(1)
 		}
-		s.closeHTTP(hc)
+		s.closeHTTP(x)
+		x.l.unwatch(x)
+		c.SetContext(nil)
+		return gnet.None
+	case *lingerConn:
+		x.closed = true
+		s.lingerDone(x)
 		c.SetContext(nil)
 		return gnet.None
 	}
@@ -59,6 +68,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	if !ok {
 		return gnet.None
 	}
+	cn.l.unwatch(cn)
 	cn.session.Close()
 	if !cn.closing {
 		s.Stats.Closed[ClosePeer].Add(1)
@@ -72,12 +82,16 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	cn, ok := c.Context().(*conn)
 	if !ok {
-		if hc, ok := c.Context().(*httpConn); ok {
-			return s.trafficHTTP(hc)
+		switch x := c.Context().(type) {
+		case *httpConn:
+			return s.trafficHTTP(x)
+		case *lingerConn:
+			return x.traffic()
 		}
 		return gnet.Close
 	}
 	l := cn.l
+	cn.touched = true
 	buf, _ := c.Peek(-1)
 	consumed := 0
 	cn.inTraffic = true
@@ -126,6 +140,12 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if cn.closing {
 		if reason == ClosePeer {
 			reason = CloseSlowConsumer
+		}
+		if reason == CloseLineTooLong {
+			// The rest of the line may still be arriving: linger so
+			// the client reads the error.
+			cn.closePolitely(reason)
+			return gnet.None
 		}
 		s.Stats.Closed[reason].Add(1)
 		s.log.Debug("closing connection", "reason", reason.String())

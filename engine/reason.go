@@ -19,6 +19,14 @@ const (
 	CloseShutdown
 	// CloseMaxConnections: the connection limit was reached.
 	CloseMaxConnections
+	// CloseBadRequest: an HTTP request could not be framed (400, 413,
+	// 431); the answer was sent and the connection closed politely.
+	CloseBadRequest
+	// CloseTimeout: a request head, body or message, or a session
+	// handshake, did not arrive in time (408 or -32001, polite close).
+	CloseTimeout
+	// CloseIdle: the connection was idle past its idle timeout.
+	CloseIdle
 	numCloseReasons
 )
 
@@ -36,6 +44,12 @@ func (r CloseReason) String() string {
 		return "shutdown"
 	case CloseMaxConnections:
 		return "max_connections"
+	case CloseBadRequest:
+		return "bad_request"
+	case CloseTimeout:
+		return "timeout"
+	case CloseIdle:
+		return "idle"
 	}
 	return "unknown"
 }
@@ -46,6 +60,9 @@ type Stats struct {
 	// Open is the number of connections open now.
 	Open   atomic.Int64
 	Closed [numCloseReasons]atomic.Uint64
+	// Lingered counts connections closed politely (linger.go), whatever
+	// their reason.
+	Lingered atomic.Uint64
 }
 
 // ClosedBy returns how many connections were closed for reason r.

@@ -35,7 +35,8 @@ type Server struct {
 	execs  []*loopExec
 	slots  []atomic.Pointer[loop] // loop of each shard index, once bound
 
-	draining atomic.Bool // set by Stop: refuse new connections
+	draining  atomic.Bool   // set by Stop: refuse new connections
+	tickEvery time.Duration // the sweep's interval, see tickFor
 
 	httpAddr string
 	http     *httpState // nil when HTTP is not served
@@ -57,7 +58,8 @@ func New(r *router.Router, cfg Config, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{r: r, cfg: cfg, log: log, loops: make(map[gnet.EventLoop]*loop), started: make(chan struct{})}
+	s := &Server{r: r, cfg: cfg, log: log, loops: make(map[gnet.EventLoop]*loop), started: make(chan struct{}),
+		tickEvery: tickFor(cfg.Timeouts, cfg.Linger)}
 	s.execs = make([]*loopExec, cfg.Loops)
 	s.slots = make([]atomic.Pointer[loop], cfg.Loops)
 	s.shards = make([]*shards.Shard, cfg.Loops)
@@ -104,13 +106,11 @@ func (s *Server) Serve(tcpAddr, httpAddr string) error {
 // OnTick runs on gnet's ticker goroutine; it posts the periodic work
 // (SSE heartbeats, idle session expiry) to each loop, where the state is.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
-	if s.http != nil {
-		s.http.tick()
-	}
-	return tickInterval, gnet.None
+	s.tick()
+	return s.tickEvery, gnet.None
 }
 
-// tickInterval is how often periodic work runs.
+// tickInterval is how often periodic work runs (at most; see tickFor).
 const tickInterval = time.Second
 
 // OnBoot records the engine so Stop can end it.
@@ -232,6 +232,9 @@ type loop struct {
 	freeEx     []*exchange // finished legacy POST exchanges, see getExchange
 	freeModern []*exchange // finished modern POST exchanges with their sessions
 	unq        []byte      // scratch for unquoted header checks
+
+	// watched are the loop's connections, visited by sweep (timeouts.go).
+	watched []watched
 }
 
 // maxFreeRequests bounds the loop's pool of parse states.

@@ -1,28 +1,15 @@
 package engine
 
-import (
-	"time"
-
-	"github.com/densemcp/densemcp/codec/http1"
-)
-
-// tick posts the periodic HTTP work to every bound loop.
-func (st *httpState) tick() {
-	for i := range st.srv.slots {
-		l := st.srv.slots[i].Load()
-		if l == nil {
-			continue
-		}
-		_ = l.shard.Post(func() { st.tickLoop(l) })
-	}
-}
+import "github.com/densemcp/densemcp/codec/http1"
 
 // tickLoop expires idle legacy sessions and sends heartbeats on idle SSE
-// streams of loop l. Loop goroutine.
-func (st *httpState) tickLoop(l *loop) {
-	now := time.Now().UnixNano()
+// streams of loop l. Loop goroutine, from loop.sweep.
+func (st *httpState) tickLoop(l *loop, now int64) {
+	init := st.srv.cfg.Timeouts.Init
 	for _, hs := range l.sessions {
-		if hs.idle(now, st.cfg.SessionIdleTTL) {
+		// A session whose handshake never completes is ended after
+		// Timeouts.Init, so half-open sessions cannot fill MaxSessions.
+		if hs.idle(now, st.cfg.SessionIdleTTL) || (!hs.sess.Initialized() && expired(init, hs.created, now)) {
 			hs.end()
 		}
 	}

@@ -243,3 +243,15 @@ type call struct {
 	cancel    context.CancelFunc
 	cancelled bool
 }
+
+// Initialized reports whether a legacy session completed its handshake
+// (notifications/initialized arrived). Shard goroutine only.
+func (s *Session) Initialized() bool { return s.initialized }
+
+// Active reports whether something is running on the session: a request
+// on the worker pool, a server→client request awaiting its answer, or an
+// open listen stream. Transports do not time such a session out as idle.
+// Shard goroutine only.
+func (s *Session) Active() bool {
+	return len(s.inflight) > 0 || len(s.pending) > 0 || len(s.listens) > 0
+}

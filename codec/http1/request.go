@@ -134,6 +134,15 @@ func (r *Request) VisitHeaders(fn func(name, value []byte) bool) {
 // Body is the body, de-chunked.
 func (r *Request) Body() []byte { return r.body }
 
+// BodyReceived is how many bytes of the body (as sent, chunk framing
+// included) have arrived so far.
+func (r *Request) BodyReceived() int {
+	if r.headLen == 0 {
+		return 0
+	}
+	return max(r.seen-r.headLen, 0)
+}
+
 // KeepAlive reports whether the connection may carry another request:
 // HTTP/1.1 unless Connection has "close"; HTTP/1.0 only with "keep-alive"
 // and without "close".
