@@ -39,6 +39,14 @@ type Config struct {
 	// ended after an error answer is closed (linger.go).
 	Timeouts Timeouts
 	Linger   Linger
+	// ReusePort binds the listeners with SO_REUSEPORT (one per loop,
+	// the kernel spreads connections) instead of exclusively. Another
+	// server may then share the port: meant for zero-downtime restarts,
+	// where the new process starts before the old one drains. Legacy HTTP
+	// sessions live in the process that created them, so while two share
+	// the port a session's requests that reach the other one get 404 and
+	// the client must initialize again.
+	ReusePort bool
 }
 
 func (c *Config) setDefaults() {

@@ -38,8 +38,10 @@ type Server struct {
 	draining  atomic.Bool   // set by Stop: refuse new connections
 	tickEvery time.Duration // the sweep's interval, see tickFor
 
-	httpAddr string
-	http     *httpState // nil when HTTP is not served
+	httpAddr  string
+	tcpAddr   string
+	http      *httpState // nil when HTTP is not served
+	startOnce sync.Once  // the first tick marks the server started
 
 	mu      sync.Mutex // guards loops and eng during binding/start/stop
 	loops   map[gnet.EventLoop]*loop
@@ -77,6 +79,10 @@ func (s *Server) ServeTCP(addr string) error { return s.Serve(addr, "") }
 // Serve listens for NDJSON on tcpAddr and Streamable HTTP on httpAddr
 // (either may be empty) on the same loops, until Stop. It blocks.
 func (s *Server) Serve(tcpAddr, httpAddr string) error {
+	if err := CheckListen(tcpAddr, httpAddr, s.cfg.ReusePort); err != nil {
+		return err
+	}
+	s.tcpAddr = tcpAddr
 	var addrs []string
 	if tcpAddr != "" {
 		addrs = append(addrs, "tcp://"+tcpAddr)
@@ -86,26 +92,40 @@ func (s *Server) Serve(tcpAddr, httpAddr string) error {
 		s.httpAddr = httpAddr
 		s.http = newHTTPState(s, httpAddr)
 	}
-	if len(addrs) == 0 {
-		return errors.New("engine: no address to serve")
-	}
 	opts := []gnet.Option{
 		gnet.WithNumEventLoop(s.cfg.Loops),
-		// Linux: one SO_REUSEPORT listener per loop, the kernel spreads
-		// connections, no accepting main reactor.
-		gnet.WithReusePort(true),
+		// One listener per address and an accepting reactor that hands
+		// connections to the loop with the fewest, so the bind is
+		// exclusive: a second server on the port fails instead of
+		// silently sharing it. With ReusePort (Linux): one SO_REUSEPORT
+		// listener per loop and the kernel spreads connections.
+		gnet.WithReusePort(s.cfg.ReusePort),
+		gnet.WithLoadBalancing(gnet.LeastConnections),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithLogLevel(logging.ErrorLevel),
 		gnet.WithTCPKeepAlive(time.Minute),
 		gnet.WithTicker(true),
 		gnet.WithLogger(quietLogger{}),
 	}
-	return gnet.Rotate(s, addrs, opts...)
+	if err := gnet.Rotate(s, addrs, opts...); err != nil {
+		// gnet's own bind errors can be unhelpful (with keep-alive on, a
+		// failed bind is reported as "setsockopt: bad file descriptor"):
+		// if the address was taken since the check, say so.
+		if cerr := CheckListen(tcpAddr, httpAddr, s.cfg.ReusePort); cerr != nil {
+			return cerr
+		}
+		return fmt.Errorf("engine: cannot serve: %w", err)
+	}
+	return nil
 }
 
 // OnTick runs on gnet's ticker goroutine; it posts the periodic work
 // (SSE heartbeats, idle session expiry) to each loop, where the state is.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
+	// gnet starts the ticker once every listener is bound and every loop
+	// runs (with ReusePort, loops bind their listeners after OnBoot), so
+	// the first tick is when the server is really serving.
+	s.startOnce.Do(s.markStarted)
 	s.tick()
 	return s.tickEvery, gnet.None
 }
@@ -119,11 +139,27 @@ func (s *Server) OnBoot(eng gnet.Engine) gnet.Action {
 	s.eng = eng
 	s.booted = true
 	s.mu.Unlock()
-	close(s.started)
 	return gnet.None
 }
 
-// WaitStarted blocks until the listener is up or ctx ends.
+// markStarted logs that the server serves and releases WaitStarted.
+func (s *Server) markStarted() {
+	args := []any{"loops", s.cfg.Loops}
+	if s.httpAddr != "" {
+		args = append(args, "http", s.httpAddr, "endpoint", s.http.cfg.Endpoint)
+	}
+	if s.tcpAddr != "" {
+		args = append(args, "tcp", s.tcpAddr)
+	}
+	if s.cfg.ReusePort {
+		args = append(args, "reuse_port", true)
+	}
+	s.log.Info("serving MCP", args...)
+	close(s.started)
+}
+
+// WaitStarted blocks until every listener is bound and the loops run, or
+// ctx ends.
 func (s *Server) WaitStarted(ctx context.Context) error {
 	select {
 	case <-s.started:

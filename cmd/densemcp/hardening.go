@@ -13,6 +13,7 @@ import (
 func init() {
 	var t engine.Timeouts
 	var lg engine.Linger
+	var reusePort bool
 	registerServeExtension(serveExtension{
 		name: "hardening",
 		flags: func(fs *flag.FlagSet) {
@@ -24,10 +25,12 @@ func init() {
 			fs.DurationVar(&t.Init, "init-timeout", engine.DefaultInitTimeout, "a legacy session must complete initialize within this; negative: off")
 			fs.DurationVar(&lg.Time, "linger-time", engine.DefaultLingerTime, "after an answer that ends a connection, read and discard for at most this long before closing")
 			fs.IntVar(&lg.Bytes, "linger-bytes", engine.DefaultLingerBytes, "after an answer that ends a connection, discard at most this many bytes before closing")
+			fs.BoolVar(&reusePort, "reuse-port", false, "bind with SO_REUSEPORT so a new server can start on the port before the old one stops (legacy HTTP sessions then get 404 on the other process); default: exclusive bind")
 		},
 		apply: func(o *densemcp.Options, _ *slog.Logger) error {
 			o.Engine.Timeouts = t
 			o.Engine.Linger = lg
+			o.Engine.ReusePort = reusePort
 			return nil
 		},
 	})

@@ -131,6 +131,13 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if !*stdio {
+		// A bad or taken address is reported before anything starts.
+		if err := engine.CheckListen(*tcp, *httpAddr, opts.Engine.ReusePort); err != nil {
+			fmt.Fprintf(stderr, "densemcp: %v\n", err)
+			return 1
+		}
+	}
 	s := densemcp.NewServer(densemcp.Implementation{Name: "densemcp", Version: version}, opts)
 	var err error
 	switch *fixtureSet {
@@ -168,7 +175,7 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		log.Info("serving MCP on stdio")
 		err = s.ServeStdio(ctx, stdin, stdout)
 	} else {
-		log.Info("serving MCP", "http", *httpAddr, "endpoint", *endpoint, "tcp", *tcp)
+		// The engine logs "serving MCP" once every listener is bound.
 		err = s.Serve(ctx, *tcp, *httpAddr)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
