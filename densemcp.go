@@ -56,6 +56,17 @@ type Options struct {
 	// (on the session's event loop: it must not block; a handler that needs
 	// the new roots calls Request.ListRoots).
 	RootsListChanged func(s *Session)
+
+	// Tasks (tools with Execution.TaskSupport; see README "Tasks").
+	// TaskTTL: how long a task and its result are kept after creation
+	// (default router.DefaultTaskTTL, 30 min). MaxTasks: live tasks at most,
+	// all loops together (default router.DefaultMaxTasks, 100,000; past it
+	// the oldest finished task of the loop is dropped, or a new one refused
+	// with -32000). TaskPollInterval: the polling interval suggested to
+	// clients (default router.DefaultTaskPollInterval, 500 ms).
+	TaskTTL          time.Duration
+	MaxTasks         int
+	TaskPollInterval time.Duration
 }
 
 // Session is one MCP session as hooks see it.
@@ -82,6 +93,9 @@ func NewServer(info Implementation, opts *Options) *Server {
 		Pool:             pool.New(o.Workers),
 		HandlerTimeout:   o.HandlerTimeout,
 		RootsListChanged: o.RootsListChanged,
+		TaskTTL:          o.TaskTTL,
+		MaxTasks:         o.MaxTasks,
+		TaskPollInterval: o.TaskPollInterval,
 	})
 	return &Server{r: r, opts: o}
 }

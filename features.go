@@ -27,6 +27,17 @@ type (
 	RPCError            = router.RPCError
 	CapabilityError     = router.CapabilityError
 	ClientError         = router.ClientError
+	ToolExecution       = router.ToolExecution
+	TaskSupport         = router.TaskSupport
+)
+
+// Task support of a tool (Tool.Execution.TaskSupport), and the tasks
+// extension's identifier.
+const (
+	ExtTasks      = router.ExtTasks
+	TaskForbidden = router.TaskForbidden
+	TaskOptional  = router.TaskOptional
+	TaskRequired  = router.TaskRequired
 )
 
 // Log levels for Request.Log (RFC 5424 severities, as MCP names them).
@@ -52,6 +63,8 @@ var (
 	ErrWouldBlock = router.ErrWouldBlock
 	// ErrClientTimeout: the client did not answer a legacy request in time.
 	ErrClientTimeout = router.ErrClientTimeout
+	// ErrNoTask: Request.StartTask in a call that cannot become a task.
+	ErrNoTask = router.ErrNoTask
 )
 
 // TextContents returns text resource contents.

@@ -176,6 +176,9 @@ func (q *Request) ask(key string, kind int, method, capability string, params, o
 	if q.session.era == EraModern {
 		return q.askModern(key, kind, method, capability, params, out)
 	}
+	if q.task != nil && !q.onLoop {
+		return q.askInTask(method, capability, params, out)
+	}
 	if !q.hasCapability(capability) {
 		return &CapabilityError{Capability: capability}
 	}

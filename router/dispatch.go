@@ -29,6 +29,8 @@ type target struct {
 	vars     map[string]string // template variables; completion context
 	complete CompleteFunc
 	prefix   string // completion: the value typed so far
+	// deferTask: the handler may turn the call into a task (StartTask).
+	deferTask bool
 }
 
 // dispatch runs t for request q, inline on the loop or on the worker pool,
@@ -178,10 +180,16 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte) {
 	rq := request{s: s, id: id, method: append([]byte(nil), q.method...), params: params} // _meta is found again in the copied params
 	req.begin(&rq, ctx, false)
 	req.responses = ownResp
+	if t.deferTask {
+		req.deferred = &deferredTask{e: t.tool, c: c}
+	}
 	era := s.era
 
 	task := func() {
 		r.execute(req, &t, ownArgs)
+		if req.task != nil { // it became a task: the outcome is the task's
+			r.finishTaskRun(req, &t, nil)
+		}
 		out := bytebufferpool.Get()
 		buf := codec.AppendResultHead(out.B[:0], id)
 		buf, code, msg, data := r.render(buf, era, req, &t)

@@ -59,6 +59,18 @@ func (r *Router) startListen(q *request) {
 			return
 		}
 	}
+	var taskIDs []string
+	if ids, ok := codec.ObjectField(f, "taskIds"); ok {
+		if !q.tasksDeclared() {
+			s.replyError(q.id, codec.CodeMissingClientCapability, "Missing required client capability: "+ExtTasks,
+				[]byte(`{"requiredCapabilities":{"extensions":{"`+ExtTasks+`":{}}}}`))
+			return
+		}
+		if taskIDs, ok = r.listenTasks(s, l, ids); !ok {
+			s.replyError(q.id, codec.CodeInvalidParams, "subscriptions/listen: taskIds must be at most 1024 strings", nil)
+			return
+		}
+	}
 	if s.listens == nil {
 		s.listens = make(map[string]*listen)
 	}
@@ -97,6 +109,19 @@ func (r *Router) startListen(q *request) {
 			}
 			i++
 			p = codec.AppendString(p, u)
+		}
+		p = append(p, ']')
+	}
+	if taskIDs != nil {
+		if n > 0 || l.uris != nil {
+			p = append(p, ',')
+		}
+		p = append(p, `"taskIds":[`...)
+		for i, id := range taskIDs {
+			if i > 0 {
+				p = append(p, ',')
+			}
+			p = codec.AppendString(p, id)
 		}
 		p = append(p, ']')
 	}

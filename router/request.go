@@ -33,6 +33,10 @@ type Request struct {
 	inputRequests []inputRequest
 	inputSeq      [3]int // per kind: elicitation, sampling, roots
 
+	// Tasks: the task the handler runs as, or the right to start one.
+	task     *taskRun
+	deferred *deferredTask
+
 	// Outcome.
 	err          error
 	contents     []ResourceContents
@@ -101,6 +105,7 @@ func (q *Request) begin(rq *request, ctx context.Context, onLoop bool) {
 	q.params = rq.params
 	q.inputRequests = q.inputRequests[:0]
 	q.inputSeq = [3]int{}
+	q.task, q.deferred = nil, nil
 	q.err = nil
 	q.contents = nil
 	q.promptResult = nil

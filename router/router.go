@@ -65,6 +65,14 @@ type Options struct {
 	// RootsListChanged, if set, is called (on the session's shard; it must
 	// not block) when a legacy client sends notifications/roots/list_changed.
 	RootsListChanged func(s *Session)
+
+	// Tasks (tasks.go). TaskTTL: how long a task and its result are kept
+	// after creation (DefaultTaskTTL if 0). MaxTasks: live tasks at most
+	// (DefaultMaxTasks if 0). TaskPollInterval: the poll interval suggested
+	// to clients (DefaultTaskPollInterval if 0).
+	TaskTTL          time.Duration
+	MaxTasks         int
+	TaskPollInterval time.Duration
 }
 
 // Router routes the messages of every session of one server.
@@ -81,6 +89,8 @@ type Router struct {
 	// loads it: an atomic load is a plain MOV on amd64, no lock, no
 	// contention; publish swaps in a new immutable snapshot) and its inline Request.
 	local atomic.Pointer[[]*shardState]
+
+	taskLive atomic.Int64 // tasks over all shards, for MaxTasks
 }
 
 // New returns a router for a server described by info.
@@ -102,6 +112,15 @@ func New(info Implementation, opts Options) *Router {
 		if _, err := rand.Read(opts.StateKey); err != nil {
 			panic("BUG: crypto/rand failed: " + err.Error())
 		}
+	}
+	if opts.TaskTTL <= 0 {
+		opts.TaskTTL = DefaultTaskTTL
+	}
+	if opts.MaxTasks <= 0 {
+		opts.MaxTasks = DefaultMaxTasks
+	}
+	if opts.TaskPollInterval <= 0 {
+		opts.TaskPollInterval = DefaultTaskPollInterval
 	}
 	if opts.ListTTLMs == 0 {
 		opts.ListTTLMs = DefaultListTTLMs
@@ -131,7 +150,7 @@ func (r *Router) NewShard(exec shards.Executor) *shards.Shard {
 	defer r.mu.Unlock()
 	sh := shards.New(len(r.shards), exec)
 	r.shards = append(r.shards, sh)
-	p := new(shardState)
+	p := &shardState{shard: sh}
 	p.cat.Store(r.registry.snapshot())
 	// Copy-on-write table: readers load the table pointer, then the slot;
 	// neither ever sees a slice being grown.
@@ -156,6 +175,8 @@ func (r *Router) catalogOf(sh *shards.Shard) *catalog { return (*r.local.Load())
 type shardState struct {
 	cat    atomic.Pointer[catalog]
 	inline Request // shard goroutine only
+	shard  *shards.Shard
+	tasks  taskShard // shard goroutine only (tasks.go)
 }
 
 // inlineRequest returns shard sh's reusable Request for inline handlers.
@@ -276,7 +297,7 @@ func (r *Router) handleLegacy(s *Session, m *codec.Message) {
 	case "resources/unsubscribe":
 		r.subscribe(&req, false)
 	default:
-		if !r.handleBoth(&req) {
+		if !r.handleBoth(&req) && !r.handleLegacyTasks(&req) {
 			s.replyMethodNotFound(m.ID, m.Method)
 		}
 	}
@@ -319,7 +340,7 @@ func (r *Router) handleModern(s *Session, m *codec.Message) {
 	case "subscriptions/listen":
 		r.startListen(&req)
 	default:
-		if !r.handleBoth(&req) {
+		if !r.handleBoth(&req) && !r.handleModernTasks(&req) {
 			s.replyMethodNotFound(m.ID, m.Method)
 		}
 	}
@@ -345,6 +366,7 @@ type request struct {
 	// arguments (paramsScanned): the multi round-trip members.
 	paramsScanned                bool
 	requestState, inputResponses []byte
+	taskParam                    []byte // tools/call's legacy "task" member
 }
 
 // scanMeta walks _meta once (finding it first if no one has) and keeps the

@@ -36,7 +36,10 @@ type Tool struct {
 	OutputSchema json.RawMessage  `json:"outputSchema,omitempty"`
 	Annotations  *ToolAnnotations `json:"annotations,omitempty"`
 	Icons        []Icon           `json:"icons,omitempty"`
-	Meta         map[string]any   `json:"_meta,omitempty"`
+	// Execution says whether the tool may run as a task (tasks.go):
+	// TaskSupport "optional" or "required"; nil means forbidden.
+	Execution *ToolExecution `json:"execution,omitempty"`
+	Meta      map[string]any `json:"_meta,omitempty"`
 
 	// Inline says the handler never blocks: it runs on the event loop,
 	// with no hop to the worker pool. Leave false for anything that does
@@ -50,6 +53,11 @@ type Tool struct {
 	// "elicitation", "sampling", "roots"); a call from a client that did not
 	// declare one gets -32021 (modern) or an invalid-request error (legacy).
 	Requires []string `json:"-"`
+	// DeferTask: a call of a task-supporting tool runs as an ordinary call
+	// (answering input_required rounds first, if the handler asks) until
+	// the handler calls Request.StartTask. Without it the task starts
+	// before the handler runs.
+	DeferTask bool `json:"-"`
 }
 
 // ToolHandler runs a tool. args is the raw, already validated arguments
@@ -203,6 +211,8 @@ func (r *Router) callTool(q *request) {
 			q.requestState = v
 		case "inputResponses":
 			q.inputResponses = v
+		case "task":
+			q.taskParam = v
 		}
 		return true
 	})
@@ -237,7 +247,16 @@ func (r *Router) callTool(q *request) {
 			return
 		}
 	}
-	r.dispatch(q, target{kind: targetTool, tool: e, inline: e.tool.Inline}, args)
+	mode, ok := r.taskModeOf(q, e, q.taskParam)
+	switch {
+	case !ok:
+		return
+	case mode == taskNow:
+		r.startTaskNow(q, e)
+		return
+	}
+	deferTask := mode == taskDeferred
+	r.dispatch(q, target{kind: targetTool, tool: e, inline: e.tool.Inline && !deferTask, deferTask: deferTask}, args)
 }
 
 var emptyObject = []byte(`{}`)

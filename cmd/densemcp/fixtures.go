@@ -175,6 +175,7 @@ func registerConformance(s *densemcp.Server) error {
 		}))
 
 	registerModernFixtures(s, tool, add)
+	registerTaskFixtures(s, add)
 	registerFixtureResources(s, add)
 	registerFixturePrompts(s, add)
 	return errors.Join(errs...)

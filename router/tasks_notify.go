@@ -1,0 +1,90 @@
+package router
+
+import (
+	"github.com/densemcp/densemcp/codec"
+)
+
+// Task status notifications: notifications/tasks/status to the owner of a
+// legacy task; notifications/tasks (the DetailedTask, SEP-2663) on every
+// modern subscriptions/listen stream that asked for the task's id.
+
+// maxTaskSubs bounds the listen streams one task tells.
+const maxTaskSubs = 64
+
+// notifyTask tells t's listeners of its current state. Owner shard st.
+func (r *Router) notifyTask(st *shardState, t *task) {
+	if t.legacy {
+		if s := t.owner; s != nil && !s.closed && s.initialized {
+			p := append([]byte{'{'}, r.appendTaskFields(nil, t, true)...)
+			p = append(p, '}')
+			buf := codec.AppendNotification(st.shard.Scratch[:0], "notifications/tasks/status", p)
+			s.out.Send(MsgUnrelated, nil, buf)
+			st.shard.Scratch = buf[:0]
+		}
+	}
+	if len(t.subs) == 0 {
+		return
+	}
+	detail := r.appendTaskFields(nil, t, false)
+	detail = appendDetail(detail, t)
+	for _, sub := range t.subs {
+		p := []byte{'{'}
+		p = appendSubscriptionMeta(p, sub.listen)
+		p = append(p, ',')
+		p = append(p, detail...)
+		p = append(p, '}')
+		msg := codec.AppendNotification(nil, "notifications/tasks", p)
+		s, listenID := sub.s, sub.listen
+		send := func() {
+			if _, open := s.listens[string(listenID)]; open && !s.closed {
+				s.out.Send(MsgRelated, listenID, msg)
+			}
+		}
+		if s.shard == st.shard {
+			send()
+		} else {
+			_ = s.shard.Post(send)
+		}
+	}
+}
+
+// listenTasks subscribes listen stream l of session s to the tasks named
+// in ids (a JSON array of strings) and returns the ids it agreed to: every
+// id this server could have issued (an unknown one simply never changes).
+// Each subscription is made on the task's owner shard. The caller checked
+// that the request declared the tasks extension.
+func (r *Router) listenTasks(s *Session, l *listen, ids []byte) ([]string, bool) {
+	var agreed []string
+	bad := false
+	codec.ArrayEach(ids, func(v []byte) bool {
+		id, err := codec.Unquote(nil, v)
+		if !codec.IsString(v) || err != nil || len(agreed) >= MaxListenURIs {
+			bad = true
+			return false
+		}
+		if r.taskOwner(id) != nil {
+			agreed = append(agreed, string(id))
+		}
+		return true
+	})
+	if bad {
+		return nil, false
+	}
+	for _, id := range agreed {
+		st := r.taskOwner([]byte(id))
+		key, listenID := id, l.id
+		subscribe := func() {
+			t := st.tasks.byID[key]
+			if t == nil || len(t.subs) >= maxTaskSubs {
+				return
+			}
+			t.subs = append(t.subs, taskSub{s: s, listen: listenID})
+		}
+		if st.shard == s.shard {
+			subscribe()
+		} else {
+			_ = st.shard.Post(subscribe)
+		}
+	}
+	return agreed, true
+}
