@@ -67,6 +67,13 @@ type Options struct {
 	TaskTTL          time.Duration
 	MaxTasks         int
 	TaskPollInterval time.Duration
+
+	// Skills (see README "Skills"). SkillsDir: a directory of skills
+	// (each subdirectory holding a SKILL.md) served while the server runs
+	// (default none). SkillsPollInterval: how often it is looked at again
+	// for changes (default DefaultSkillsPollInterval, 2 s; negative: never).
+	SkillsDir          string
+	SkillsPollInterval time.Duration
 }
 
 // Session is one MCP session as hooks see it.
@@ -124,6 +131,9 @@ func (s *Server) ServeHTTP(ctx context.Context, addr string) error { return s.Se
 // Serve serves NDJSON on tcpAddr and Streamable HTTP on httpAddr (either
 // may be empty) on the same event loops, until ctx is done.
 func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
+	if err := s.startSkills(ctx); err != nil {
+		return err
+	}
 	e := engine.New(s.r, s.opts.Engine, s.opts.Logger)
 	errc := make(chan error, 1)
 	go func() { errc <- e.Serve(tcpAddr, httpAddr) }()
@@ -143,5 +153,8 @@ func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
 // ServeStdio serves one session on in/out (usually os.Stdin/os.Stdout)
 // until in ends or ctx is done.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	if err := s.startSkills(ctx); err != nil {
+		return err
+	}
 	return engine.NewStdio(s.r, s.opts.Engine).Serve(ctx, in, out)
 }

@@ -12,6 +12,8 @@ type registry struct {
 	prompts   map[string]*promptEntry
 	resources map[string]*resourceEntry
 	templates []*templateEntry // registration order: first match wins
+	skills    map[string]*skillEntry
+	skillDirs map[string][]dirChild // rebuilt when skills change (skills.go)
 }
 
 // catalog is an immutable snapshot of the registry. Each shard holds its
@@ -24,6 +26,9 @@ type catalog struct {
 	resources  []*resourceEntry // sorted by URI
 	resourceBy map[string]*resourceEntry
 	templates  []*templateEntry
+	skills     []*skillEntry // sorted by SKILL.md URI
+	skillBy    map[string]*skillEntry
+	skillDirs  map[string][]dirChild
 }
 
 type promptEntry struct {
@@ -73,6 +78,7 @@ func (g *registry) snapshot() *catalog {
 		c.resourceBy[uri] = e
 	}
 	sort.Slice(c.resources, func(i, j int) bool { return c.resources[i].res.URI < c.resources[j].res.URI })
+	g.snapshotSkills(c)
 	return c
 }
 

@@ -44,7 +44,7 @@ func (r *Router) initialize(s *Session, m *codec.Message) {
 	buf = append(buf, `{"protocolVersion":"`...)
 	buf = append(buf, s.version...)
 	buf = append(buf, `","capabilities":`...)
-	buf = r.appendCapabilities(buf, s.era, s.version)
+	buf = r.appendCapabilities(buf, r.catalogOf(s.shard), s.era, s.version)
 	buf = append(buf, `,"serverInfo":`...)
 	buf = append(buf, r.infoJSON...)
 	if r.opts.Instructions != "" {
@@ -56,9 +56,9 @@ func (r *Router) initialize(s *Session, m *codec.Message) {
 }
 
 // appendCapabilities writes the server capabilities object of an era.
-func (r *Router) appendCapabilities(dst []byte, era Era, version string) []byte {
+func (r *Router) appendCapabilities(dst []byte, cat *catalog, era Era, version string) []byte {
 	dst = append(dst, `{"tools":{"listChanged":true},"resources":{"subscribe":true,"listChanged":true},"prompts":{"listChanged":true},"logging":{},"completions":{}`...)
-	dst = r.appendExtraCapabilities(dst, era, version)
+	dst = r.appendExtraCapabilities(dst, cat, era, version)
 	return append(dst, '}')
 }
 
@@ -68,7 +68,7 @@ func (r *Router) discover(q *request) {
 	buf = append(buf, `{"supportedVersions":`...)
 	buf = append(buf, supportedModernJSON...)
 	buf = append(buf, `,"capabilities":`...)
-	buf = r.appendCapabilities(buf, EraModern, "")
+	buf = r.appendCapabilities(buf, r.catalogOf(q.s.shard), EraModern, "")
 	if r.opts.Instructions != "" {
 		buf = append(buf, `,"instructions":`...)
 		buf = codec.AppendString(buf, r.opts.Instructions)

@@ -297,7 +297,7 @@ func (r *Router) handleLegacy(s *Session, m *codec.Message) {
 	case "resources/unsubscribe":
 		r.subscribe(&req, false)
 	default:
-		if !r.handleBoth(&req) && !r.handleLegacyTasks(&req) {
+		if !r.handleBoth(&req) && !r.handleLegacyTasks(&req) && !r.handleSkills(&req) {
 			s.replyMethodNotFound(m.ID, m.Method)
 		}
 	}
@@ -340,7 +340,7 @@ func (r *Router) handleModern(s *Session, m *codec.Message) {
 	case "subscriptions/listen":
 		r.startListen(&req)
 	default:
-		if !r.handleBoth(&req) && !r.handleModernTasks(&req) {
+		if !r.handleBoth(&req) && !r.handleModernTasks(&req) && !r.handleSkills(&req) {
 			s.replyMethodNotFound(m.ID, m.Method)
 		}
 	}

@@ -176,6 +176,7 @@ func registerConformance(s *densemcp.Server) error {
 
 	registerModernFixtures(s, tool, add)
 	registerTaskFixtures(s, add)
+	add(registerConformanceSkills(s))
 	registerFixtureResources(s, add)
 	registerFixturePrompts(s, add)
 	return errors.Join(errs...)
