@@ -1,6 +1,7 @@
 // Command gosdk is the official-Go-SDK peer for densemcp's benchmarks: a Streamable HTTP
-// server at /mcp with one tool, echo, whose input, output schema and structured output are
-// the same as densemcp's built-in echo. It binds to loopback only.
+// server at /mcp with the tools of densemcp's `--fixtures load`: echo, whose input, output
+// schema and structured output are the same as densemcp's built-in echo, and work, which
+// burns and waits as densemcp's does. It binds to loopback only.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/densemcp/densemcp/perf/peers/work"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -32,6 +34,18 @@ func echo(_ context.Context, _ *mcp.CallToolRequest, in echoIn) (*mcp.CallToolRe
 	return res, echoOut{Text: in.Text}, nil
 }
 
+func workTool(ctx context.Context, _ *mcp.CallToolRequest, in work.Args) (*mcp.CallToolResult, work.Out, error) {
+	out, texts, err := work.Do(ctx, in)
+	if err != nil {
+		return nil, work.Out{}, err
+	}
+	res := &mcp.CallToolResult{}
+	for _, t := range texts {
+		res.Content = append(res.Content, &mcp.TextContent{Text: t})
+	}
+	return res, out, nil
+}
+
 func main() {
 	addr := flag.String("http", "127.0.0.1:8082", "loopback address for Streamable HTTP at /mcp")
 	stateless := flag.Bool("stateless", false, "serve without sessions (no Mcp-Session-Id, GET returns 405)")
@@ -43,6 +57,7 @@ func main() {
 
 	srv := mcp.NewServer(&mcp.Implementation{Name: "gosdk-echo-peer", Version: "1.0.0"}, nil)
 	mcp.AddTool(srv, &mcp.Tool{Name: "echo", Description: "Echo the given text."}, echo)
+	mcp.AddTool(srv, &mcp.Tool{Name: "work", Description: work.Description}, workTool)
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
 		&mcp.StreamableHTTPOptions{Stateless: *stateless, JSONResponse: *jsonResponse})
 	mux := http.NewServeMux()

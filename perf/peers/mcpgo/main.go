@@ -1,6 +1,7 @@
 // Command mcpgo is the mark3labs/mcp-go peer for densemcp's benchmarks: a Streamable HTTP
-// server at /mcp with one tool, echo, whose input, output schema and structured output are
-// the same as densemcp's built-in echo. It binds to loopback only.
+// server at /mcp with the tools of densemcp's `--fixtures load`: echo, whose input, output
+// schema and structured output are the same as densemcp's built-in echo, and work, which
+// burns and waits as densemcp's does. It binds to loopback only.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/densemcp/densemcp/perf/peers/work"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -31,6 +33,22 @@ func echo(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, erro
 	return mcp.NewToolResultStructured(echoOut{Text: text}, text), nil
 }
 
+func workTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	var in work.Args
+	if err := req.BindArguments(&in); err != nil {
+		return mcp.NewToolResultError(err.Error()), nil
+	}
+	out, texts, err := work.Do(ctx, in)
+	if err != nil {
+		return mcp.NewToolResultError(err.Error()), nil
+	}
+	res := mcp.NewToolResultStructured(out, texts[0])
+	for _, t := range texts[1:] {
+		res.Content = append(res.Content, mcp.NewTextContent(t))
+	}
+	return res, nil
+}
+
 func main() {
 	addr := flag.String("http", "127.0.0.1:8083", "loopback address for Streamable HTTP at /mcp")
 	stateless := flag.Bool("stateless", false, "serve without sessions")
@@ -45,6 +63,12 @@ func main() {
 		mcp.WithString("text", mcp.Required(), mcp.Description("the text to echo back")),
 		mcp.WithOutputSchema[echoOut]())
 	s.AddTool(tool, echo)
+	s.AddTool(mcp.NewTool("work",
+		mcp.WithDescription(work.Description),
+		mcp.WithNumber("cpuMicros", mcp.Description("CPU time to burn, in microseconds")),
+		mcp.WithNumber("waitMillis", mcp.Description("time to wait (after burning), in milliseconds")),
+		mcp.WithNumber("resultBytes", mcp.Description("size of a text block added to the result")),
+		mcp.WithOutputSchema[work.Out]()), workTool)
 
 	var opts []server.StreamableHTTPOption
 	if *stateless {
