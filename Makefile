@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale clean linger
+.PHONY: build test vet lint bench fuzz perf scale overload clean linger
 
 build:
 	$(GO) build -o bin/densemcp ./cmd/densemcp
@@ -43,6 +43,11 @@ scale:
 # from net/http; every one must read its 413 (make test runs a few).
 linger:
 	DENSEMCP_LINGER_RUNS=200 $(GO) test -count=1 -run TestOversizedBodyReads413 -v ./engine/
+
+# The overload section of perf/RESULTS.md: densemcp and the SDK peers at 0.5x to 4x their
+# capacity, with work and with echo (about 12 minutes; DURATION=1s for a quick look).
+overload:
+	bash perf/overload.sh
 
 clean:
 	rm -rf bin

@@ -41,6 +41,13 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "densemcp bench:", err)
 		return 1
 	}
+	if cfg.Plot != "" {
+		if err := PlotRows(cfg.Plot, rows); err != nil {
+			fmt.Fprintln(os.Stderr, "densemcp bench: --plot:", err)
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, "densemcp bench: wrote", cfg.Plot)
+	}
 	return 0
 }
 
@@ -169,9 +176,13 @@ func runOnce(cfg *Config, progress io.Writer) ([]Row, error) {
 	for range workers {
 		start <- p
 	}
-	samples := sampleWindows(cfg, p, base, workers, progress)
+	samples, points := sampleWindows(cfg, p, base, workers, progress)
 	done.Wait()
-	return buildRows(cfg, p, workers, samples, baseline, established), nil
+	rows := buildRows(cfg, p, workers, samples, baseline, established)
+	for _, wp := range points {
+		rows[wp.win].Series = append(rows[wp.win].Series, wp.pt)
+	}
+	return rows, nil
 }
 
 // resolveIO picks the measured phase's transport: holds measure nothing and stay on epoll;
@@ -204,11 +215,13 @@ func newPlan(cfg *Config, now int64) *plan {
 	return p
 }
 
-// sampleWindows reads the clocks at every window boundary and prints progress each second
-// until the measured span ends.
-func sampleWindows(cfg *Config, p *plan, base time.Time, workers []*worker, progress io.Writer) []sample {
+// sampleWindows reads the clocks at every window boundary, and each second prints progress
+// and takes a point of the time series, until the measured span ends.
+func sampleWindows(cfg *Config, p *plan, base time.Time, workers []*worker, progress io.Writer) ([]sample, []windowPoint) {
 	samples := make([]sample, 0, len(p.rates)+1)
-	last, lastCalls := time.Since(base), uint64(0)
+	var points []windowPoint
+	last := time.Since(base)
+	var lastCalls, lastRefused, lastErrs uint64
 	for i := 0; i <= len(p.rates); {
 		boundary := time.Duration(p.measureStart + int64(i)*p.stepLen)
 		next := min(boundary, last+time.Second)
@@ -222,13 +235,41 @@ func sampleWindows(cfg *Config, p *plan, base time.Time, workers []*worker, prog
 		}
 		now := time.Since(base)
 		calls, refused, errs, tos, inflight := liveTotals(workers)
-		rate := float64(calls-lastCalls) / (now - last).Seconds()
+		dt := (now - last).Seconds()
+		rate := float64(calls-lastCalls) / dt
 		fmt.Fprintf(progress, "bench %5.1fs: %s %s conns=%d calls=%d (%.0f/s) refused=%d errors=%d timeouts=%d in-flight=%d\n",
 			(now - time.Duration(p.measureStart)).Seconds(), cfg.Target, cfg.Shape, liveConns(workers),
 			calls, rate, refused, errs, tos, inflight)
-		last, lastCalls = now, calls
+		if win := p.windowAt(int64(now)); win >= 0 {
+			pt := Point{T: (now - time.Duration(p.measureStart)).Seconds(), CallsPerSec: rate,
+				RefusedPerSec: float64(refused-lastRefused) / dt, ErrorsPerSec: float64(errs-lastErrs) / dt,
+				Conns: liveConns(workers)}
+			serverPoint(cfg, &pt)
+			points = append(points, windowPoint{win, pt})
+		}
+		last, lastCalls, lastRefused, lastErrs = now, calls, refused, errs
 	}
-	return samples
+	return samples, points
+}
+
+// windowPoint is a point of the time series and the window it fell in.
+type windowPoint struct {
+	win int
+	pt  Point
+}
+
+// serverPoint adds what the server holds now to pt: RSS, open descriptors (holds only:
+// counting 15K descriptors a second costs the generator's core), goroutines.
+func serverPoint(cfg *Config, pt *Point) {
+	if cfg.ServerPID > 0 {
+		pt.RSSBytes, _ = procRSS(cfg.ServerPID)
+		if cfg.Shape == ShapeHold {
+			pt.FDs, _ = procFDs(cfg.ServerPID)
+		}
+	}
+	if cfg.probe != nil {
+		pt.Goroutines, _ = cfg.probe.count()
+	}
 }
 
 // waitReporting waits for wg, printing status() every second.

@@ -14,6 +14,9 @@
 #                 go-sdk serves 2026-07-28 only in stateless mode, so gosdk-stateless runs
 #                 the modern scenario alone)
 #   OUT           where to write the report (default: perf/RESULTS.md)
+#   RAMP          offered rates of the HTTP ramp run once per server (densemcp, floor), each
+#                 for RAMP_STEP (default 10000,…,100000 calls/s, 2s each); its charts and the
+#                 idle holds' RSS over time go to perf/charts/, linked from the report
 #   REPORT_ONLY   set: measure nothing, rebuild the report from perf/data/compare.jsonl (the
 #                 rows every run keeps there)
 set -euo pipefail
@@ -27,6 +30,10 @@ WARMUP=${WARMUP:-1s}
 ROUNDS=${ROUNDS:-3}
 COMMAND="perf/compare.sh (DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
 SERVERS=${SERVERS:-"densemcp floor gosdk gosdk-stateless mcpgo"}
+RAMP=${RAMP:-10000,20000,40000,60000,80000,100000}
+RAMP_STEP=${RAMP_STEP:-2s}
+CHARTS=perf/charts # relative: it shows in the commands the report quotes
+mkdir -p "$CHARTS"
 PORT_TCP=17471
 PORT_HTTP=17472
 NAME=compare
@@ -111,11 +118,26 @@ if ((ROUNDS > 0)); then
 	for server in $SERVERS; do
 		if ! measured "$server" || [[ $server == gosdk-stateless ]]; then continue; fi
 		start_server "$server" || continue
+		plot=()
+		if [[ $server == densemcp || $server == floor ]]; then
+			plot=(--plot "$CHARTS/hold-http-$server.svg")
+		fi
 		if ((HAS_TCP)); then
 			bench "$server" "Idle hold: 1000 TCP NDJSON sessions" --shape hold --target tcp --addr "$T" -c 1000 --duration 2s
 		fi
 		if ((HAS_HTTP)); then
-			bench "$server" "Idle hold: 1000 HTTP legacy sessions, each with a GET SSE stream" --shape hold --target http --addr "$H" -c 1000 --duration 2s
+			bench "$server" "Idle hold: 1000 HTTP legacy sessions, each with a GET SSE stream" --shape hold --target http --addr "$H" -c 1000 --duration 2s "${plot[@]}"
+		fi
+		stop_server
+	done
+	# A ramp per server (densemcp and the floor), once: throughput and latency per offered
+	# rate, drawn as a chart beside RESULTS.md.
+	for server in densemcp floor; do
+		measured "$server" || continue
+		start_server "$server" || continue
+		if ((HAS_HTTP)); then
+			run_bench "$server" "HTTP legacy, open-loop ramp: C=64, $RAMP calls/s" --shape ramp --ramp-steps "$RAMP" \
+				--target http --addr "$H" -c 64 --warmup "$WARMUP" --duration "$RAMP_STEP" --plot "$CHARTS/ramp-http-$server.svg"
 		fi
 		stop_server
 	done
@@ -161,10 +183,15 @@ keep=$WORK/gobench.md
 : >"$keep"
 if [[ -f $OUT ]]; then
 	# The Go benchmark section belongs to perf/gobench.sh: keep it.
-	sed -n -e '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' -e '/<!-- scale:start -->/,/<!-- scale:end -->/p' -e '/<!-- targets:start -->/,/<!-- targets:end -->/p' "$OUT" >"$keep"
+	# So do the sections of the other measuring scripts.
+	sed -n -e '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' -e '/<!-- scale:start -->/,/<!-- scale:end -->/p' \
+		-e '/<!-- overload:start -->/,/<!-- overload:end -->/p' -e '/<!-- soak:start -->/,/<!-- soak:end -->/p' \
+		-e '/<!-- cores:start -->/,/<!-- cores:end -->/p' -e '/<!-- targets:start -->/,/<!-- targets:end -->/p' "$OUT" >"$keep"
 fi
 keep_rows
 "$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "$COMMAND" >"$OUT"
+charts_section "Charts: ramps (throughput and latency per offered rate) and idle holds (RSS over time)" \
+	"Drawn by \`densemcp bench --plot\` during the ramp and hold runs above." 'ramp-*.svg' 'hold-*.svg' >>"$OUT"
 if [[ -s $keep ]]; then
 	{ echo; cat "$keep"; } >>"$OUT"
 fi

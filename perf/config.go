@@ -180,7 +180,16 @@ type Config struct {
 	CapacityTime time.Duration
 	Multiples    []float64
 
+	// Metrics (a Prometheus text URL with go_goroutines) or Pprof (a net/http/pprof
+	// address) is where the server's goroutine count is read for the time series; empty:
+	// not read. Both must be on loopback.
+	Metrics string
+	Pprof   string
+	// Plot is a chart file (.svg or .png) that Main draws the rows into; empty: none.
+	Plot string
+
 	sockaddr unix.Sockaddr
+	probe    *goroutineProbe
 	// call is the request body around the id, built once from Tool and Args.
 	call callTemplate
 }
@@ -213,6 +222,9 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&cfg.Args, "args", "", `the tool's arguments, a JSON object sent as is (e.g. '{"cpuMicros":200}'); empty: echo calls whose text the answer must carry`)
 	fs.IntVar(&cfg.Capacity, "capacity", 0, "overload: the server's capacity in calls/s (0: measure it with a closed-loop run first)")
 	fs.DurationVar(&cfg.CapacityTime, "capacity-time", 3*time.Second, "overload: measured time of the capacity run")
+	fs.StringVar(&cfg.Plot, "plot", "", "draw the run into `FILE` (.svg or .png): per step for ramp and overload, over time otherwise")
+	fs.StringVar(&cfg.Metrics, "metrics", "", "the server's Prometheus metrics `URL` (http://127.0.0.1:PORT/metrics): goroutines in the time series")
+	fs.StringVar(&cfg.Pprof, "pprof", "", "the server's pprof `ADDR`: goroutines in the time series (when --metrics is not given)")
 	multiples := fs.String("multiples", "0.5,1,2,4", "overload: offered rates as multiples of the capacity, one window each")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -317,6 +329,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: --rate %d (1..%d)", ErrOutOfBounds, c.Rate, MaxRate)
 	case !strings.HasPrefix(c.Path, "/"):
 		return fmt.Errorf("%w: --path %q must start with /", ErrBadFlag, c.Path)
+	case c.Plot != "" && !plotExt(c.Plot):
+		return fmt.Errorf("%w: --plot %q must end in .svg or .png", ErrBadFlag, c.Plot)
 	case c.Capacity < 0 || c.Capacity > MaxRate:
 		return fmt.Errorf("%w: --capacity %d (0..%d)", ErrOutOfBounds, c.Capacity, MaxRate)
 	case c.Shape == ShapeOverload && c.Capacity == 0 && c.CapacityTime <= 0:
@@ -325,6 +339,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: --multiples is empty", ErrBadFlag)
 	}
 	if err := c.buildCall(); err != nil {
+		return err
+	}
+	var err error
+	if c.probe, err = newGoroutineProbe(c.Metrics, c.Pprof); err != nil {
 		return err
 	}
 	for _, r := range c.RampSteps {

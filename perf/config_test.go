@@ -44,5 +44,8 @@ func TestParseConfig(t *testing.T) {
 	f("--addr 127.0.0.1:9 --shape overload --duration 2m --capacity 100", nil)
 	f("--addr 127.0.0.1:9 --tool work --args [1]", ErrBadFlag)
 	f("--addr 127.0.0.1:9 --tool bad\nname", ErrBadFlag)
+	f("--addr 127.0.0.1:9 --plot out.svg", nil)
+	f("--addr 127.0.0.1:9 --plot out.pdf", ErrBadFlag)
+	f("--addr 127.0.0.1:9 --pprof 10.0.0.1:6060", ErrNotLoopback)
 	f("--addr db.internal:9", ErrNotLoopback)
 }

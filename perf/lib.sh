@@ -52,6 +52,12 @@ wait_port() {
 	return 1
 }
 
+# json_escape S: S with backslashes and double quotes escaped, for a JSON string.
+json_escape() {
+	local s=${1//\\/\\\\}
+	printf '%s' "${s//\"/\\\"}"
+}
+
 # run_bench SERVER SCENARIO ARGS...: one generator run on CPU 1 against SERVER_PID,
 # appended to the results with the command that produced it.
 run_bench() {
@@ -63,9 +69,10 @@ run_bench() {
 		note "$server / $scenario: bench failed: $(tail -n 2 "$WORK/bench.err" | tr '\n' ' ')"
 		return 0
 	fi
+	local cmd="$*"
 	while IFS= read -r row; do
 		printf '{"server":"%s","scenario":"%s","command":"densemcp bench %s --server-pid PID --json","row":%s}\n' \
-			"$server" "$scenario" "$*" "$row" >>"$RESULTS"
+			"$(json_escape "$server")" "$(json_escape "$scenario")" "$(json_escape "$cmd")" "$row" >>"$RESULTS"
 	done <<<"$out"
 }
 
@@ -86,4 +93,43 @@ keep_rows() {
 	cp "$RESULTS" "$ROOT/perf/data/$NAME.jsonl"
 	cp "$NOTES" "$ROOT/perf/data/$NAME-notes.md"
 	echo "$COMMAND" >"$ROOT/perf/data/$NAME-command.txt"
+}
+
+# charts_section TITLE CAPTION PATTERN...: a section that shows the charts in perf/charts
+# matching the patterns (each make target draws its own there), linked relative to
+# perf/RESULTS.md; nothing when there is none.
+charts_section() {
+	local title=$1 caption=$2 f
+	shift 2
+	local files=()
+	shopt -s nullglob
+	for f in "$@"; do
+		files+=("$ROOT"/perf/charts/$f)
+	done
+	shopt -u nullglob
+	((${#files[@]})) || return 0
+	echo "## $title"
+	echo
+	for f in "${files[@]}"; do
+		echo "![${f##*/}](charts/${f##*/})"
+		echo
+	done
+	echo "$caption"
+	echo
+}
+
+# replace_section NAME FILE: put FILE (which begins with <!-- NAME:start --> and ends with
+# <!-- NAME:end -->) in place of that section of $OUT, or at its end when it has none.
+replace_section() {
+	local name=$1 section=$2
+	if [[ -f $OUT ]] && grep -q "<!-- $name:start -->" "$OUT"; then
+		awk -v f="$section" -v start="<!-- $name:start -->" -v end="<!-- $name:end -->" '
+			$0 == start { while ((getline line < f) > 0) print line; skip = 1; next }
+			$0 == end { skip = 0; next }
+			!skip { print }' "$OUT" >"$WORK/out.md"
+		cp "$WORK/out.md" "$OUT"
+	else
+		{ [[ -f $OUT ]] && cat "$OUT" && echo; cat "$section"; } >"$WORK/out.md"
+		cp "$WORK/out.md" "$OUT"
+	fi
 }

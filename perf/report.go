@@ -76,6 +76,9 @@ type Row struct {
 	LostConns        int     `json:"lost_conns"`
 	BaselineRSSBytes int64   `json:"baseline_rss_bytes,omitempty"`
 	RSSPerConnBytes  float64 `json:"rss_per_conn_bytes,omitempty"`
+
+	// Series is the window's time series, a point about every second.
+	Series []Point `json:"series,omitempty"`
 }
 
 // ioOf names the transport the workers measured with ("mixed" if a ring was refused to some).

@@ -37,6 +37,9 @@ func main() {
 	cmd := flag.String("command", "perf/compare.sh", "the command that produced the results")
 	notes := flag.String("notes", "", "a file whose text is appended (servers skipped, etc.)")
 	section := flag.String("section", "", "write a section with this title (## title, ### scenarios) instead of the whole file")
+	overload := flag.Bool("overload", false, "write the overload section (perf/overload.sh's rows)")
+	charts := flag.String("charts", "", "draw the section's charts into this directory")
+	chartLink := flag.String("chart-link", "charts", "the charts directory as the report links it")
 	flag.Parse()
 	recs, err := readRecords(*in)
 	if err != nil {
@@ -47,7 +50,16 @@ func main() {
 	if *notes != "" {
 		extra, _ = os.ReadFile(*notes)
 	}
-	write(os.Stdout, recs, *cmd, extra, *section)
+	switch {
+	case *overload:
+		err = writeOverload(os.Stdout, recs, *cmd, extra, *charts, *chartLink)
+	default:
+		write(os.Stdout, recs, *cmd, extra, *section)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
 }
 
 func readRecords(path string) ([]record, error) {
@@ -108,6 +120,12 @@ func write(w io.Writer, recs []record, cmd string, notes []byte, section string)
 		by[r.Scenario] = append(by[r.Scenario], r)
 	}
 	for _, sc := range order {
+		if by[sc][0].Row.Shape == "ramp" {
+			fmt.Fprintf(w, "%s %s\n\n", h, sc)
+			writeSteps(w, by[sc])
+			fmt.Fprintf(w, "\nCommand (server address varies): `%s`\n\n", by[sc][0].Command)
+			continue
+		}
 		rs := mergeRounds(by[sc])
 		fmt.Fprintf(w, "%s %s\n\n", h, sc)
 		if rs[0].Row.Shape == "hold" {
@@ -309,6 +327,17 @@ func writeLoad(w io.Writer, rs []record) {
 		if len(parts) > 0 {
 			fmt.Fprintf(w, "\ndensemcp %s.\n", strings.Join(parts, "; "))
 		}
+	}
+}
+
+// writeSteps prints a ramp: one line per server and step, in the order they ran.
+func writeSteps(w io.Writer, rs []record) {
+	fmt.Fprintln(w, "| server | offered calls/s | calls/s | p50 µs | p99 µs | errors | timeouts | refused | server CPU µs/call |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, r := range rs {
+		x := r.Row
+		fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f | %d | %d | %d | %s |\n", r.Server, x.OfferedRate, x.CallsPerSec,
+			x.P50us, x.P99us, x.Errors, x.Timeouts, x.Refused, userCell(x.ServerCPUPerCallUs))
 	}
 }
 

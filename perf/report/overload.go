@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/densemcp/densemcp/perf"
+	"github.com/densemcp/densemcp/perf/chart"
+)
+
+// writeOverload writes the overload section (perf/overload.sh): per scenario a table of every
+// server's windows at multiples of its capacity, a sentence per server saying from the
+// numbers what it does past capacity, and a chart drawn into chartsDir.
+func writeOverload(w io.Writer, recs []record, cmd string, notes []byte, chartsDir, chartLink string) error {
+	fmt.Fprintf(w, "## Overload: past capacity\n\n")
+	fmt.Fprintf(w, "Report written %s. Command: `%s`.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), cmd)
+	fmt.Fprintf(w, "Machine: %d CPUs (%s), kernel %s, %s %s/%s.\n\n", runtime.NumCPU(), cpuModel(), kernel(),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintln(w, "Each server runs pinned to CPU 0 with GOMAXPROCS=1, the generator on CPU 1. For each server, "+
+		"`densemcp bench --shape overload` first measures its capacity: the goodput of a closed-loop run on the "+
+		"scenario's connections and calls in flight. It then offers multiples of that capacity open loop, at most "+
+		"the scenario's calls in flight per connection; a call due when every connection has its calls in flight "+
+		"is not sent and counts as shed (a client's own queue). Goodput counts the accepted calls answered well, "+
+		"and the latency columns are theirs, from each call's intended send time. A refusal is an HTTP 503 or 429 "+
+		"with Retry-After, or a JSON-RPC error in -32099..-32000 whose data carries retryAfterMs. \"Within 10 ms\" "+
+		"is the share of the calls not served (refused, failed or timed out) that got a refusal within 10 ms. "+
+		"densemcp serves `--fixtures load`; the go-sdk and mcp-go peers (perf/peers) serve the same echo and work tools.")
+	fmt.Fprintln(w)
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "%s\n\n", bytes.TrimSpace(notes))
+	}
+	var order []string
+	by := map[string][]record{}
+	for _, r := range recs {
+		if _, ok := by[r.Scenario]; !ok {
+			order = append(order, r.Scenario)
+		}
+		by[r.Scenario] = append(by[r.Scenario], r)
+	}
+	for _, sc := range order {
+		fmt.Fprintf(w, "### %s\n\n", sc)
+		servers, rows := groupByServer(by[sc])
+		fmt.Fprintln(w, "| server | capacity calls/s | offered × capacity | offered calls/s | goodput calls/s | goodput ÷ capacity | p50 ms | p99 ms | p99 ÷ p99 at the lowest load | refused % of sent | within 10 ms | refusal p99 ms | shed | errors | timeouts | server RSS MiB |")
+		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		for _, s := range servers {
+			steps := rows[s]
+			for _, x := range steps {
+				fmt.Fprintf(w, "| %s | %.0f | %g | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %.1f |\n",
+					s, x.Capacity, x.Multiple, x.OfferedRate, x.CallsPerSec, share(x.CallsPerSec, x.Capacity),
+					ms(x.P50us), ms(x.P99us), ratio(x.P99us, steps[0].P99us), pct(x.RefusalRate), fastShare(x),
+					ms(x.RefusalP99us), x.Shed, x.Errors, x.Timeouts, float64(x.ServerRSSBytes)/(1<<20))
+			}
+		}
+		fmt.Fprintln(w)
+		for _, s := range servers {
+			fmt.Fprintf(w, "- %s\n", verdictSentence(s, rows[s]))
+		}
+		fmt.Fprintf(w, "\nCommand (server address varies): `%s`\n\n", by[sc][0].Command)
+		if chartsDir != "" {
+			name := "overload-" + slug(sc) + ".svg"
+			if err := chart.Write(filepath.Join(chartsDir, name), sc, overloadPanels(servers, rows)); err != nil {
+				return fmt.Errorf("chart of %q: %w", sc, err)
+			}
+			fmt.Fprintf(w, "![%s](%s/%s)\n\n", name, chartLink, name)
+		}
+	}
+	return nil
+}
+
+// groupByServer returns the servers in the order they ran and each one's overload windows
+// (the capacity run's row left out), lowest multiple first.
+func groupByServer(rs []record) ([]string, map[string][]perf.Row) {
+	var servers []string
+	rows := map[string][]perf.Row{}
+	for _, r := range rs {
+		if r.Row.Shape != "overload" {
+			continue
+		}
+		if _, ok := rows[r.Server]; !ok {
+			servers = append(servers, r.Server)
+		}
+		rows[r.Server] = append(rows[r.Server], r.Row)
+	}
+	return servers, rows
+}
+
+// verdictSentence says from the numbers what server does at its highest load.
+func verdictSentence(server string, steps []perf.Row) string {
+	lo, hi := steps[0], steps[len(steps)-1]
+	var b strings.Builder
+	if hi.RefusalRate >= 0.01 {
+		fmt.Fprintf(&b, "**%s** refuses past capacity: at %g× it refused %s of the calls sent (%s of the calls not served got a refusal within 10 ms; p99 %s ms to a refusal), kept %s of capacity as goodput, and the p99 of accepted calls was %s ms, %s its p99 at %g×",
+			server, hi.Multiple, pct(hi.RefusalRate), fastShare(hi), ms(hi.RefusalP99us), share(hi.CallsPerSec, hi.Capacity),
+			ms(hi.P99us), ratio(hi.P99us, lo.P99us), lo.Multiple)
+	} else {
+		fmt.Fprintf(&b, "**%s** refuses nothing: at %g× its goodput was %s of capacity and the excess waited in queues, so the p99 of accepted calls grew to %s ms, %s its p99 at %g×",
+			server, hi.Multiple, share(hi.CallsPerSec, hi.Capacity), ms(hi.P99us), ratio(hi.P99us, lo.P99us), lo.Multiple)
+	}
+	if hi.Timeouts > 0 {
+		fmt.Fprintf(&b, "; %d calls went unanswered past the generator's timeout", hi.Timeouts)
+	}
+	if hi.Shed > 0 && hi.Sent > 0 {
+		fmt.Fprintf(&b, "; %d calls (%s of those due) were never sent because every connection already had its calls in flight", hi.Shed,
+			pct(float64(hi.Shed)/float64(hi.Shed+hi.Sent)))
+	}
+	if hi.Errors > 0 {
+		fmt.Fprintf(&b, "; %d errors %v", hi.Errors, hi.ErrorKinds)
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+func overloadPanels(servers []string, rows map[string][]perf.Row) []chart.Panel {
+	good := chart.Panel{Title: "goodput ÷ capacity", XLabel: "offered load, × capacity", YLabel: "goodput ÷ capacity"}
+	p99 := chart.Panel{Title: "p99 of accepted calls", XLabel: "offered load, × capacity", YLabel: "ms (log)", LogY: true}
+	ref := chart.Panel{Title: "refused share of the calls sent", XLabel: "offered load, × capacity", YLabel: "refused ÷ sent"}
+	for _, s := range servers {
+		var x, g, p, r []float64
+		for _, row := range rows[s] {
+			x = append(x, row.Multiple)
+			g = append(g, row.CallsPerSec/max(row.Capacity, 1))
+			p = append(p, row.P99us/1e3)
+			r = append(r, row.RefusalRate)
+		}
+		good.Series = append(good.Series, chart.Series{Name: s, X: x, Y: g})
+		p99.Series = append(p99.Series, chart.Series{Name: s, X: x, Y: p})
+		ref.Series = append(ref.Series, chart.Series{Name: s, X: x, Y: r})
+	}
+	return []chart.Panel{good, p99, ref}
+}
+
+// fastShare is the share of the calls not served that got a refusal within 10 ms.
+func fastShare(x perf.Row) string {
+	if x.NotServed == 0 {
+		return "-"
+	}
+	return pct(float64(x.RefusedFast) / float64(x.NotServed))
+}
+
+func share(a, b float64) string {
+	if b <= 0 {
+		return "-"
+	}
+	return pct(a / b)
+}
+
+func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+
+func ms(us float64) string {
+	switch {
+	case us <= 0:
+		return "-"
+	case us < 10_000:
+		return fmt.Sprintf("%.2f", us/1e3)
+	}
+	return fmt.Sprintf("%.0f", us/1e3)
+}
+
+// slug turns a scenario's name into a file name: lower-case letters and digits, dashes.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(s) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b.WriteRune(c)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}

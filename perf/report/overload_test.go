@@ -1,0 +1,65 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/densemcp/densemcp/perf"
+)
+
+func overloadRecords() []record {
+	const sc = "work, HTTP legacy"
+	row := func(m float64, good, p99, refusal float64, refused, fast, notServed, timeouts, shed, sent uint64) perf.Row {
+		return perf.Row{Shape: "overload", Capacity: 1000, Multiple: m, OfferedRate: int(1000 * m), CallsPerSec: good,
+			P50us: p99 / 3, P99us: p99, RefusalRate: refusal, Refused: refused, RefusedFast: fast, NotServed: notServed,
+			RefusalP99us: 900, Timeouts: timeouts, Shed: shed, Sent: sent}
+	}
+	return []record{
+		{Server: "densemcp", Scenario: sc, Row: perf.Row{Shape: "capacity", Capacity: 1000, CallsPerSec: 1000}},
+		{Server: "densemcp", Scenario: sc, Row: row(0.5, 500, 1000, 0, 0, 0, 0, 0, 0, 2500)},
+		{Server: "densemcp", Scenario: sc, Row: row(4, 950, 3000, 0.76, 15200, 15000, 15250, 0, 0, 20000)},
+		{Server: "gosdk", Scenario: sc, Row: perf.Row{Shape: "capacity", Capacity: 400, CallsPerSec: 400}},
+		{Server: "gosdk", Scenario: sc, Row: row(0.5, 200, 2000, 0, 0, 0, 0, 0, 0, 1000)},
+		{Server: "gosdk", Scenario: sc, Row: row(4, 390, 2_500_000, 0, 0, 0, 12, 12, 4000, 2000)},
+	}
+}
+
+func TestWriteOverload(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	if err := writeOverload(&b, overloadRecords(), "perf/overload.sh", []byte("note"), dir, "charts"); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"## Overload: past capacity", "### work, HTTP legacy",
+		"| densemcp | 1000 | 4 | 4000 | 950 | 95% | 1.00 | 3.00 | 3.00× | 76% | 98% | 0.90 |",
+		"**densemcp** refuses past capacity: at 4× it refused 76% of the calls sent (98% of the calls not served got a refusal within 10 ms",
+		"kept 95% of capacity as goodput, and the p99 of accepted calls was 3.00 ms, 3.00× its p99 at 0.5×.",
+		"**gosdk** refuses nothing: at 4× its goodput was 39% of capacity and the excess waited in queues, so the p99 of accepted calls grew to 2500 ms, 1250.00× its p99 at 0.5×; 12 calls went unanswered past the generator's timeout; 4000 calls (67% of those due) were never sent",
+		"![overload-work-http-legacy.svg](charts/overload-work-http-legacy.svg)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the section lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "| densemcp | 1000 | 0 |") {
+		t.Error("the capacity run's row is in the table")
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "overload-work-http-legacy.svg")); err != nil || !strings.Contains(string(b), "gosdk") {
+		t.Fatalf("chart: %v", err)
+	}
+}
+
+func TestSlug(t *testing.T) {
+	f := func(in, want string) {
+		t.Helper()
+		if got := slug(in); got != want {
+			t.Fatalf("slug(%q) = %q, want %q", in, got, want)
+		}
+	}
+	f(`work {"cpuMicros":200}, TCP NDJSON, 256 connections × 64 in flight`, "work-cpumicros-200-tcp-ndjson-256-connections-64-in-flight")
+	f("NDJSON, 256 conns", "ndjson-256-conns")
+}
