@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload clean linger
+.PHONY: build test vet lint bench fuzz perf scale overload perf-cores perf-cores-bundle clean linger
 
 build:
 	$(GO) build -o bin/densemcp ./cmd/densemcp
@@ -48,6 +48,22 @@ linger:
 # capacity, with work and with echo (about 12 minutes; DURATION=1s for a quick look).
 overload:
 	bash perf/overload.sh
+
+# Per-core scaling, densemcp beside the floor at 1, 2, 4 ... loops up to half the CPUs
+# (perf/cores.sh; on 2 CPUs only the one-loop case runs). About 1 minute per loop count.
+perf-cores:
+	bash perf/cores.sh
+
+# Static binaries and perf/cores.sh in bin/perf-cores.tar.gz, to run perf-cores on a
+# bigger machine with no Go toolchain: tar xzf perf-cores.tar.gz && cd perf-cores &&
+# SKIP_BUILD=1 bash perf/cores.sh
+perf-cores-bundle:
+	mkdir -p bin
+	CGO_ENABLED=0 $(GO) build -o bin/densemcp ./cmd/densemcp
+	CGO_ENABLED=0 $(GO) build -o bin/bench ./perf/bench
+	CGO_ENABLED=0 $(GO) build -o bin/floor ./perf/floor
+	CGO_ENABLED=0 $(GO) build -o bin/report ./perf/report
+	tar czf bin/perf-cores.tar.gz --transform 's,^,perf-cores/,' bin/densemcp bin/bench bin/floor bin/report perf/cores.sh perf/lib.sh
 
 clean:
 	rm -rf bin

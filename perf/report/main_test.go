@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/densemcp/densemcp/perf"
@@ -65,5 +66,21 @@ func TestTransports(t *testing.T) {
 		if got := transports(c.recs); got != c.want {
 			t.Errorf("case %d: %q, want %q", i, got, c.want)
 		}
+	}
+}
+
+// At C=256 and one call in flight the report states densemcp's p99 against the floor's in
+// the same rounds (the restated target).
+func TestP99AgainstFloor(t *testing.T) {
+	rec := func(server string, p99 float64) record {
+		return record{Server: server, Scenario: "HTTP legacy, 256 connections: C=256 K=1",
+			Row: perf.Row{Shape: "closed", Conns: 256, Depth: 1, P99us: p99, CallsPerSec: 1}}
+	}
+	var b strings.Builder
+	write(&b, []record{rec("densemcp", 6000), rec("floor", 5000), rec("densemcp", 7000), rec("floor", 6500),
+		rec("densemcp", 6600), rec("floor", 6000)}, "c", nil, "")
+	// Per-round ratios 1.2, 1.077, 1.1: the median 1.10.
+	if !strings.Contains(b.String(), "p99 ÷ the floor's p99 in the same rounds: 1.10× (median of the per-round ratios; target ≤ 1.2×). densemcp 6600 µs, the floor 6000 µs.") {
+		t.Fatalf("no restated p99 target in:\n%s", b.String())
 	}
 }
