@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload perf-cores perf-cores-bundle clean linger
+.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle clean linger
 
 build:
 	$(GO) build -o bin/densemcp ./cmd/densemcp
@@ -48,6 +48,11 @@ linger:
 # capacity, with work and with echo (about 12 minutes; DURATION=1s for a quick look).
 overload:
 	bash perf/overload.sh
+
+# The soak section of perf/RESULTS.md (not in CI): 10 minutes of connection churn at half
+# capacity, RSS, goroutines and descriptors sampled; DURATION=20s for a proof run.
+soak:
+	bash perf/soak.sh
 
 # Per-core scaling, densemcp beside the floor at 1, 2, 4 ... loops up to half the CPUs
 # (perf/cores.sh; on 2 CPUs only the one-loop case runs). About 1 minute per loop count.

@@ -65,8 +65,11 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
-	if cfg.Shape == ShapeOverload {
+	switch cfg.Shape {
+	case ShapeOverload:
 		return runOverload(cfg, progress)
+	case ShapeSoak:
+		return runSoak(cfg, progress)
 	}
 	return runOnce(cfg, progress)
 }
@@ -205,7 +208,7 @@ func resolveIO(cfg *Config) (IOMode, error) {
 func newPlan(cfg *Config, now int64) *plan {
 	p := &plan{warmStart: now, measureStart: now + int64(cfg.Warmup), stepLen: int64(cfg.Duration), rates: []int{0}}
 	switch cfg.Shape {
-	case ShapeOpen:
+	case ShapeOpen, ShapeSoak:
 		p.rates = []int{cfg.Rate}
 	case ShapeRamp, ShapeOverload:
 		p.rates = cfg.RampSteps
@@ -258,12 +261,12 @@ type windowPoint struct {
 	pt  Point
 }
 
-// serverPoint adds what the server holds now to pt: RSS, open descriptors (holds only:
+// serverPoint adds what the server holds now to pt: RSS, open descriptors (holds and soaks:
 // counting 15K descriptors a second costs the generator's core), goroutines.
 func serverPoint(cfg *Config, pt *Point) {
 	if cfg.ServerPID > 0 {
 		pt.RSSBytes, _ = procRSS(cfg.ServerPID)
-		if cfg.Shape == ShapeHold {
+		if cfg.Shape == ShapeHold || cfg.Shape == ShapeSoak {
 			pt.FDs, _ = procFDs(cfg.ServerPID)
 		}
 	}

@@ -19,6 +19,8 @@ import (
 const (
 	// MaxRunTime bounds warmup plus measured time (all ramp steps together).
 	MaxRunTime = 10 * time.Minute
+	// MaxSoakTime bounds a soak's warmup plus measured time: soaks are meant to be long.
+	MaxSoakTime = time.Hour
 	// MaxConnections bounds -c: 20K covers the 15K-connection target with room to spare.
 	MaxConnections = 20000
 	// MaxPipelineDepth bounds -k, the requests outstanding per connection in closed loop.
@@ -117,6 +119,10 @@ const (
 	// Capacity is given) and then offers open-loop load at each of Multiples of it, at most
 	// K calls in flight per connection.
 	ShapeOverload
+	// ShapeSoak runs ShapeOpen at Rate on C connections while churning others (Churn cycles
+	// a second: open, call, close; resets; SSE streams cut) and samples the server's RSS,
+	// descriptors and goroutines each second.
+	ShapeSoak
 )
 
 func (s Shape) String() string {
@@ -131,6 +137,8 @@ func (s Shape) String() string {
 		return "hold"
 	case ShapeOverload:
 		return "overload"
+	case ShapeSoak:
+		return "soak"
 	}
 	panic("BUG: unknown shape")
 }
@@ -185,6 +193,13 @@ type Config struct {
 	// not read. Both must be on loopback.
 	Metrics string
 	Pprof   string
+	// Soak: Churn is the connection cycles started per second beside the measured load;
+	// ChurnTCP an NDJSON address that every other cycle uses (empty: all on Addr); SSETool a
+	// tool that streams (progress) whose SSE answers churning clients cut after the first
+	// event (empty: none; GET streams are still opened and cut).
+	Churn    int
+	ChurnTCP string
+	SSETool  string
 	// Plot is a chart file (.svg or .png) that Main draws the rows into; empty: none.
 	Plot string
 
@@ -222,6 +237,9 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&cfg.Args, "args", "", `the tool's arguments, a JSON object sent as is (e.g. '{"cpuMicros":200}'); empty: echo calls whose text the answer must carry`)
 	fs.IntVar(&cfg.Capacity, "capacity", 0, "overload: the server's capacity in calls/s (0: measure it with a closed-loop run first)")
 	fs.DurationVar(&cfg.CapacityTime, "capacity-time", 3*time.Second, "overload: measured time of the capacity run")
+	fs.IntVar(&cfg.Churn, "churn", 50, "soak: connection cycles a second beside the load (open, call, close; resets; SSE streams cut)")
+	fs.StringVar(&cfg.ChurnTCP, "churn-tcp", "", "soak: an NDJSON `ADDR` that every other churn cycle uses")
+	fs.StringVar(&cfg.SSETool, "sse-tool", "", "soak: a tool whose answer streams progress (SSE): churning clients cut it after the first event")
 	fs.StringVar(&cfg.Plot, "plot", "", "draw the run into `FILE` (.svg or .png): per step for ramp and overload, over time otherwise")
 	fs.StringVar(&cfg.Metrics, "metrics", "", "the server's Prometheus metrics `URL` (http://127.0.0.1:PORT/metrics): goroutines in the time series")
 	fs.StringVar(&cfg.Pprof, "pprof", "", "the server's pprof `ADDR`: goroutines in the time series (when --metrics is not given)")
@@ -264,12 +282,12 @@ func parseTarget(s string) (Target, error) {
 }
 
 func parseShape(s string) (Shape, error) {
-	for _, sh := range []Shape{ShapeClosed, ShapeOpen, ShapeRamp, ShapeHold, ShapeOverload} {
+	for _, sh := range []Shape{ShapeClosed, ShapeOpen, ShapeRamp, ShapeHold, ShapeOverload, ShapeSoak} {
 		if sh.String() == s {
 			return sh, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: --shape %q (want closed, open, ramp, hold or overload)", ErrBadFlag, s)
+	return 0, fmt.Errorf("%w: --shape %q (want closed, open, ramp, hold, overload or soak)", ErrBadFlag, s)
 }
 
 func parseSteps(s string) ([]int, error) {
@@ -317,8 +335,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: -c %d (1..%d)", ErrOutOfBounds, c.Conns, MaxConnections)
 	case c.Depth < 1 || c.Depth > MaxPipelineDepth:
 		return fmt.Errorf("%w: -k %d (1..%d)", ErrOutOfBounds, c.Depth, MaxPipelineDepth)
-	case c.Duration <= 0 || c.Warmup < 0 || c.runTime() > MaxRunTime:
-		return fmt.Errorf("%w: warmup+duration %v (at most %v)", ErrOutOfBounds, c.runTime(), MaxRunTime)
+	case c.Duration <= 0 || c.Warmup < 0 || c.runTime() > c.maxRunTime():
+		return fmt.Errorf("%w: warmup+duration %v (at most %v)", ErrOutOfBounds, c.runTime(), c.maxRunTime())
+	case c.Shape == ShapeSoak && (c.Churn < 1 || c.Churn > MaxChurn):
+		return fmt.Errorf("%w: --churn %d (1..%d)", ErrOutOfBounds, c.Churn, MaxChurn)
+	case c.SSETool != "" && !validToolName(c.SSETool):
+		return fmt.Errorf("%w: --sse-tool %q", ErrBadFlag, c.SSETool)
 	case c.Timeout <= 0 || c.Timeout > time.Minute:
 		return fmt.Errorf("%w: --timeout %v (0..1m)", ErrOutOfBounds, c.Timeout)
 	case c.Tick < 0 || c.Tick > MaxTick:
@@ -340,6 +362,11 @@ func (c *Config) validate() error {
 	}
 	if err := c.buildCall(); err != nil {
 		return err
+	}
+	if c.ChurnTCP != "" {
+		if _, err := loopbackSockaddr(c.ChurnTCP); err != nil {
+			return fmt.Errorf("--churn-tcp: %w", err)
+		}
 	}
 	var err error
 	if c.probe, err = newGoroutineProbe(c.Metrics, c.Pprof); err != nil {
@@ -366,7 +393,16 @@ func multipleRate(capacity int, m float64) int {
 }
 
 // open reports whether the shape paces calls at a rate rather than keeping K in flight.
-func (s Shape) open() bool { return s == ShapeOpen || s == ShapeRamp || s == ShapeOverload }
+func (s Shape) open() bool {
+	return s == ShapeOpen || s == ShapeRamp || s == ShapeOverload || s == ShapeSoak
+}
+
+func (c *Config) maxRunTime() time.Duration {
+	if c.Shape == ShapeSoak {
+		return MaxSoakTime
+	}
+	return MaxRunTime
+}
 
 // peakRate is the highest offered rate of an open-loop run.
 func (c *Config) peakRate() int {

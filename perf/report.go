@@ -79,6 +79,14 @@ type Row struct {
 
 	// Series is the window's time series, a point about every second.
 	Series []Point `json:"series,omitempty"`
+
+	// Soak: the churn's counts, and the server's descriptors and goroutines before any
+	// connection and after all of them closed (0: not measured).
+	Churn              *ChurnStats `json:"churn,omitempty"`
+	BaselineFDs        int         `json:"baseline_fds,omitempty"`
+	FinalFDs           int         `json:"final_fds,omitempty"`
+	BaselineGoroutines int         `json:"baseline_goroutines,omitempty"`
+	FinalGoroutines    int         `json:"final_goroutines,omitempty"`
 }
 
 // ioOf names the transport the workers measured with ("mixed" if a ring was refused to some).
@@ -187,6 +195,14 @@ func writeTable(w io.Writer, cfg *Config, rows []Row) error {
 	for _, r := range rows {
 		if r.Errors > 0 {
 			fmt.Fprintf(w, "step %d errors: %v\n", r.Step, r.ErrorKinds)
+		}
+	}
+	for _, r := range rows {
+		if c := r.Churn; c != nil {
+			fmt.Fprintf(w, "churn: %d polite cycles (%d errors %v), %d resets after a call, %d resets mid-request, %d GET streams cut, %d SSE answers cut mid-stream (%d not streamed), %d abrupt cycles failed early, %d skipped\n",
+				c.Polite, c.PoliteErrors, c.ErrorKinds, c.Resets, c.MidRequest, c.StreamsCut, c.CutMidStream, c.NotStreamed, c.Abrupt, c.Skipped)
+			fmt.Fprintf(w, "server: descriptors %d before, %d after; goroutines %d before, %d after\n",
+				r.BaselineFDs, r.FinalFDs, r.BaselineGoroutines, r.FinalGoroutines)
 		}
 	}
 	if rows[0].SetupFailed > 0 || rows[0].LostConns > 0 {

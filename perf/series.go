@@ -67,7 +67,8 @@ type goroutineProbe struct {
 
 // newGoroutineProbe returns nil when neither source is given. Both must be on loopback.
 func newGoroutineProbe(metricsURL, pprofAddr string) (*goroutineProbe, error) {
-	p := &goroutineProbe{client: &http.Client{Timeout: probeTimeout}}
+	// No keep-alive: a probe's idle connection would count among the server's descriptors.
+	p := &goroutineProbe{client: &http.Client{Timeout: probeTimeout, Transport: &http.Transport{DisableKeepAlives: true}}}
 	switch {
 	case metricsURL != "":
 		host, ok := bytes.CutPrefix([]byte(metricsURL), []byte("http://"))

@@ -42,6 +42,7 @@ func main() {
 	section := flag.String("section", "", "write a section with this title (## title, ### scenarios) instead of the whole file")
 	overload := flag.Bool("overload", false, "write the overload section (perf/overload.sh's rows)")
 	cores := flag.Bool("cores", false, "write the per-core scaling section (perf/cores.sh's rows)")
+	soak := flag.Bool("soak", false, "write the soak section (perf/soak.sh's rows)")
 	charts := flag.String("charts", "", "draw the section's charts into this directory")
 	chartLink := flag.String("chart-link", "charts", "the charts directory as the report links it")
 	flag.Parse()
@@ -59,6 +60,8 @@ func main() {
 		err = writeOverload(os.Stdout, recs, *cmd, extra, *charts, *chartLink)
 	case *cores:
 		err = writeCores(os.Stdout, recs, *cmd, extra, *charts, *chartLink)
+	case *soak:
+		err = writeSoak(os.Stdout, recs, *cmd, extra, *charts, *chartLink)
 	default:
 		write(os.Stdout, recs, *cmd, extra, *section)
 	}
