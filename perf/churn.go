@@ -34,11 +34,11 @@ const (
 // The kinds of churn cycle, taken in turn. The polite ones are well-behaved clients, whose
 // errors count against the server; the others end abruptly on purpose.
 const (
-	churnPolite   = iota // open, initialize, call, read the answer, close (HTTP: DELETE the session first)
-	churnReset           // open, initialize, send a call, reset (RST) before the answer
-	churnMidReq          // open, send half a request, reset
-	churnStreamGet       // HTTP: open, initialize, GET the SSE stream, reset once it is open
-	churnStreamCut       // HTTP with --sse-tool: call it with a progress token, reset after its first event
+	churnPolite    = iota // open, initialize, call, read the answer, close (HTTP: DELETE the session first)
+	churnReset            // open, initialize, send a call, reset (RST) before the answer
+	churnMidReq           // open, send half a request, reset
+	churnStreamGet        // HTTP: open, initialize, GET the SSE stream, reset once it is open
+	churnStreamCut        // HTTP with --sse-tool: call it with a progress token, reset after its first event
 	numChurnKinds
 )
 
