@@ -144,6 +144,8 @@ type taskShard struct {
 	seq  uint64
 	all  taskList // by creation
 	done taskList // finished, by end
+
+	sweepArmed bool // a timer will sweep the expired (armSweep)
 }
 
 // taskList is an intrusive doubly linked list of tasks; which links it
@@ -241,14 +243,30 @@ func (ts *taskShard) lookup(r *Router, id string, now time.Time) *task {
 	return t
 }
 
-// sweepTasks drops the expired tasks, oldest first. Shard goroutine;
-// called when a task is created, so an idle server keeps expired tasks
-// until the next one (unreachable by then: lookups check the expiry; and
-// counted against MaxTasks).
+// sweepTasks drops the expired tasks, oldest first. Shard goroutine.
 func (r *Router) sweepTasks(ts *taskShard, now int64) {
 	for t := ts.all.head; t != nil && now > t.expires; t = ts.all.head {
 		r.dropTask(ts, t)
 	}
+}
+
+// armSweep schedules a sweep of shard st for when its oldest task expires,
+// unless one is pending: an idle server frees expired results on time, and
+// a shard without tasks has no timer. Shard goroutine.
+func (r *Router) armSweep(st *shardState) {
+	ts := &st.tasks
+	if ts.sweepArmed || ts.all.head == nil {
+		return
+	}
+	ts.sweepArmed = true
+	wait := time.Duration(ts.all.head.expires-time.Now().UnixNano()) + time.Millisecond
+	time.AfterFunc(wait, func() {
+		_ = st.shard.Post(func() { // a stopped shard: its tasks go with it
+			ts.sweepArmed = false
+			r.sweepTasks(ts, time.Now().UnixNano())
+			r.armSweep(st)
+		})
+	})
 }
 
 // dropTask forgets t: a running handler is cancelled, waiters get an error.
@@ -314,6 +332,7 @@ func (r *Router) createTask(st *shardState, e *toolEntry, params, reqID []byte, 
 	ts.byID[t.id] = t
 	ts.all.push(t)
 	r.taskLive.Add(1)
+	r.armSweep(st)
 	return t
 }
 

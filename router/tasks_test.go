@@ -237,3 +237,35 @@ func TestTaskStatusNotificationsOnListen(t *testing.T) {
 		t.Fatalf("listen for tasks without the extension: %s", m)
 	}
 }
+
+// An expired task is dropped on time by its shard's sweep timer, with no
+// request touching it; a shard with no tasks left arms no timer.
+func TestExpiredTasksFreedWhileIdle(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{TaskTTL: 50 * time.Millisecond})
+	err := r.AddTool(Tool{Name: "quick", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
+		req.Result.AddText("done")
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := newShardRunner(t, r)
+	for i := 0; i < 3; i++ {
+		out := sr.request(r, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"quick","arguments":{},%s}}`, i, modernTaskMeta))
+		if m := waitMsgs(t, out, 1)[0]; !strings.Contains(m, `"resultType":"task"`) {
+			t.Fatalf("create: %s", m)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.taskLive.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d expired tasks still held", r.taskLive.Load())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var armed bool
+	sr.do(func() { armed = r.stateOf(sr.sh.ID).tasks.sweepArmed })
+	if armed {
+		t.Fatal("a sweep is still armed for a shard without tasks")
+	}
+}
