@@ -26,7 +26,7 @@ func newHTTPState(s *Server, addr string) *httpState {
 	cfg := s.cfg.HTTP
 	cfg.setDefaults(addr)
 	return &httpState{srv: s, cfg: cfg, parser: http1.Parser{Limits: http1.Limits{
-		MaxHeaderBytes: cfg.MaxHeaderBytes, MaxBodyBytes: cfg.MaxBodyBytes}}}
+		MaxHeaderBytes: cfg.MaxHeaderBytes, MaxBodyBytes: cfg.MaxBodyBytes}, Budget: s.budget}}
 }
 
 // httpConn is one HTTP/1.1 connection. Requests are answered one at a
@@ -78,12 +78,15 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 				status = e.Status
 			}
 			_, _ = c.Discard(-1)
-			hc.closePolitely(CloseBadRequest)
-			hc.writeSimple(status, err.Error(), true)
+			hc.refuseRequest(status, err)
 			hc.closing = true
 			break
 		}
 		if n == 0 {
+			// A body still arriving is held by the Request alone.
+			if d := hc.req.Detach(); d > 0 {
+				_, _ = c.Discard(d)
+			}
 			if hc.req.HeaderComplete() && hc.req.ExpectContinue() && !hc.sentContinue {
 				hc.sentContinue = true
 				hc.write(http1.AppendContinue(nil))
@@ -101,7 +104,10 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 	}
 	hc.inTraffic = false
 	hc.flush()
-	if !hc.closing && c.InboundBuffered() > st.cfg.MaxHeaderBytes+st.cfg.MaxBodyBytes+64<<10 {
+	// Bodies are taken from gnet's buffer as they arrive (Detach) and a
+	// head past MaxHeaderBytes is refused, so only requests pipelined
+	// behind one being answered wait here.
+	if !hc.closing && c.InboundBuffered() > st.cfg.MaxHeaderBytes+pipelineSlack {
 		s.Stats.Closed[CloseInboundLimit].Add(1)
 		hc.closing = true
 	}

@@ -47,6 +47,10 @@ type Config struct {
 	// the port a session's requests that reach the other one get 404 and
 	// the client must initialize again.
 	ReusePort bool
+	// MaxIncompleteBytes bounds the memory held, over all connections, for
+	// messages still arriving (budget.go); default
+	// DefaultMaxIncompleteBytes().
+	MaxIncompleteBytes int64
 }
 
 func (c *Config) setDefaults() {
@@ -64,6 +68,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.MaxIncompleteBytes <= 0 {
+		c.MaxIncompleteBytes = DefaultMaxIncompleteBytes()
 	}
 	c.Timeouts.setDefaults()
 	c.Linger.setDefaults()

@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/densemcp/densemcp/codec/http1"
 	"github.com/panjf2000/gnet/v2"
 )
 
@@ -167,4 +168,24 @@ func (s *Server) lingerHTTP(hc *httpConn) gnet.Action {
 	s.closeHTTP(hc)
 	hc.l.linger(hc.c, hc)
 	return gnet.None
+}
+
+// retryAfter is the header of a refusal the client should retry.
+var retryAfter = [][2]string{{"Retry-After", "1"}}
+
+// refuseRequest answers a request that cannot be framed or taken — 400,
+// 413, 431, or 503 when the budget for bodies still arriving is full — and
+// closes politely. Loop goroutine of hc.
+func (hc *httpConn) refuseRequest(status int, err error) {
+	reason := CloseBadRequest
+	var extra [][2]string
+	if err == http1.ErrBusy {
+		reason = CloseBudget
+		extra = retryAfter
+	}
+	hc.closePolitely(reason)
+	text := err.Error()
+	hc.writeHead(status, "text/plain; charset=utf-8", len(text), extra)
+	hc.write([]byte(text))
+	hc.finish()
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/codec/partial"
 	"github.com/densemcp/densemcp/router"
 	"github.com/panjf2000/gnet/v2"
 	"net"
@@ -17,6 +18,9 @@ type conn struct {
 	inTraffic bool
 	closing   bool
 	progress  // for the timeouts (timeouts.go)
+	// part holds a line spanning reads, from the loop's free list, only
+	// while it is incomplete (ndjson_partial.go).
+	part *partial.Buffer
 }
 
 // OnOpen creates the session on the connection's loop.
@@ -69,6 +73,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	cn.l.unwatch(cn)
+	cn.dropPart()
 	cn.session.Close()
 	if !cn.closing {
 		s.Stats.Closed[ClosePeer].Add(1)
@@ -90,43 +95,29 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		}
 		return gnet.Close
 	}
-	l := cn.l
 	cn.touched = true
 	buf, _ := c.Peek(-1)
 	consumed := 0
 	cn.inTraffic = true
 	var reason CloseReason
+	if cn.part != nil {
+		// A line begun in an earlier read (ndjson_partial.go).
+		consumed, reason = s.continueLine(cn, buf)
+	}
 	for !cn.closing {
 		line, n, err := codec.NextLine(buf[consumed:], s.cfg.MaxLineBytes)
 		if err != nil {
-			// The line cannot be framed: answer why, then close, since
-			// we cannot find where the next message starts.
-			l.batch = codec.AppendError(l.batch, nil, codec.CodeParseError, "message exceeds the maximum size", nil)
-			l.batch = append(l.batch, '\n')
-			reason = CloseLineTooLong
-			cn.closing = true
+			reason = s.lineTooLong(cn)
 			break
 		}
 		if n == 0 {
+			// A partial line: held by the engine, not gnet.
+			reason = s.holdLine(cn, buf[consumed:])
+			consumed = len(buf)
 			break
 		}
 		consumed += n
-		if len(line) == 0 {
-			continue
-		}
-		l.msg.Reset()
-		if err := l.dec.Decode(line, &l.msg); err != nil {
-			s.r.HandleDecodeError(cn.session, err)
-			continue
-		}
-		s.r.Handle(cn.session, &l.msg)
-		if len(l.batch) >= batchFlushBytes {
-			// Answers can be far larger than the requests that caused
-			// them; write as we go so one read of pipelined requests
-			// cannot pile up unbounded answers before the outbound
-			// limit is checked.
-			s.flush(cn)
-		}
+		s.handleLine(cn, line)
 	}
 	cn.inTraffic = false
 	if consumed > 0 {
@@ -141,7 +132,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		if reason == ClosePeer {
 			reason = CloseSlowConsumer
 		}
-		if reason == CloseLineTooLong {
+		if reason == CloseLineTooLong || reason == CloseBudget {
 			// The rest of the line may still be arriving: linger so
 			// the client reads the error.
 			cn.closePolitely(reason)

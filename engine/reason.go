@@ -27,6 +27,9 @@ const (
 	CloseTimeout
 	// CloseIdle: the connection was idle past its idle timeout.
 	CloseIdle
+	// CloseBudget: a message still arriving found no room in the budget
+	// for incomplete messages (503 or -32000, polite close).
+	CloseBudget
 	numCloseReasons
 )
 
@@ -50,6 +53,8 @@ func (r CloseReason) String() string {
 		return "timeout"
 	case CloseIdle:
 		return "idle"
+	case CloseBudget:
+		return "incomplete_budget"
 	}
 	return "unknown"
 }

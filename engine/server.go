@@ -16,6 +16,7 @@ import (
 
 	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/codec/http1"
+	"github.com/densemcp/densemcp/codec/partial"
 	"github.com/densemcp/densemcp/router"
 	"github.com/densemcp/densemcp/shards"
 	"github.com/panjf2000/gnet/v2"
@@ -37,6 +38,7 @@ type Server struct {
 
 	draining  atomic.Bool   // set by Stop: refuse new connections
 	tickEvery time.Duration // the sweep's interval, see tickFor
+	budget    *partial.Budget
 
 	httpAddr  string
 	tcpAddr   string
@@ -62,6 +64,7 @@ func New(r *router.Router, cfg Config, log *slog.Logger) *Server {
 	}
 	s := &Server{r: r, cfg: cfg, log: log, loops: make(map[gnet.EventLoop]*loop), started: make(chan struct{}),
 		tickEvery: tickFor(cfg.Timeouts, cfg.Linger)}
+	s.budget = newBudget(&s.cfg)
 	s.execs = make([]*loopExec, cfg.Loops)
 	s.slots = make([]atomic.Pointer[loop], cfg.Loops)
 	s.shards = make([]*shards.Shard, cfg.Loops)
@@ -271,6 +274,29 @@ type loop struct {
 
 	// watched are the loop's connections, visited by sweep (timeouts.go).
 	watched []watched
+	// parts are free buffers for NDJSON lines spanning reads (budget.go);
+	// a connection holds one only while a line is incomplete.
+	parts []*partial.Buffer
+}
+
+func (l *loop) getPart() *partial.Buffer {
+	if n := len(l.parts); n > 0 {
+		p := l.parts[n-1]
+		l.parts = l.parts[:n-1]
+		return p
+	}
+	return &partial.Buffer{}
+}
+
+// putPart gives back p's budget count and keeps it for reuse (with its
+// small first segment, so lines split by reads cost no pool round trip).
+func (l *loop) putPart(p *partial.Buffer) {
+	p.Reset(l.srv.budget)
+	if len(l.parts) < maxFreeRequests {
+		l.parts = append(l.parts, p)
+	} else {
+		p.Release(nil)
+	}
 }
 
 // maxFreeRequests bounds the loop's pool of parse states.
@@ -289,5 +315,7 @@ func (l *loop) putRequest(r *http1.Request) {
 	r.Reset()
 	if len(l.reqs) < maxFreeRequests {
 		l.reqs = append(l.reqs, r)
+	} else {
+		r.Release()
 	}
 }

@@ -289,7 +289,7 @@ func (cn *conn) sweep(now int64) {
 			_ = cn.c.Close()
 		}
 	case phaseBody:
-		if cn.stalled(t, cn.c.InboundBuffered(), now) {
+		if cn.stalled(t, cn.part.Len(), now) {
 			cn.refuse(codec.CodeRequestTimeout, "message incomplete: timed out", CloseTimeout)
 		}
 	}
@@ -300,7 +300,7 @@ func (cn *conn) currentPhase() phase {
 	switch s := cn.session; {
 	case cn.closing:
 		return phaseNone
-	case cn.c.InboundBuffered() > 0:
+	case cn.part != nil:
 		return phaseBody
 	case s.Era() != router.EraModern && !s.Initialized():
 		return phaseInit
@@ -327,6 +327,7 @@ func (cn *conn) closePolitely(reason CloseReason) {
 	l := cn.l
 	l.srv.Stats.Closed[reason].Add(1)
 	cn.closing = true
+	cn.dropPart()
 	cn.session.Close()
 	l.linger(cn.c, cn)
 }

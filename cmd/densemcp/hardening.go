@@ -14,6 +14,7 @@ func init() {
 	var t engine.Timeouts
 	var lg engine.Linger
 	var reusePort bool
+	var maxIncomplete int64
 	registerServeExtension(serveExtension{
 		name: "hardening",
 		flags: func(fs *flag.FlagSet) {
@@ -25,12 +26,14 @@ func init() {
 			fs.DurationVar(&t.Init, "init-timeout", engine.DefaultInitTimeout, "a legacy session must complete initialize within this; negative: off")
 			fs.DurationVar(&lg.Time, "linger-time", engine.DefaultLingerTime, "after an answer that ends a connection, read and discard for at most this long before closing")
 			fs.IntVar(&lg.Bytes, "linger-bytes", engine.DefaultLingerBytes, "after an answer that ends a connection, discard at most this many bytes before closing")
+			fs.Int64Var(&maxIncomplete, "max-incomplete-bytes", engine.DefaultMaxIncompleteBytes(), "memory held, over all connections, for messages still arriving; past it such a message gets 503 / -32000 (default: a quarter of the memory limit, 64 MiB to 1 GiB)")
 			fs.BoolVar(&reusePort, "reuse-port", false, "bind with SO_REUSEPORT so a new server can start on the port before the old one stops (legacy HTTP sessions then get 404 on the other process); default: exclusive bind")
 		},
 		apply: func(o *densemcp.Options, _ *slog.Logger) error {
 			o.Engine.Timeouts = t
 			o.Engine.Linger = lg
 			o.Engine.ReusePort = reusePort
+			o.Engine.MaxIncompleteBytes = maxIncomplete
 			return nil
 		},
 	})

@@ -2,19 +2,27 @@ package http1
 
 import "bytes"
 
-// frameChunked de-chunks the body (RFC 9112 §7.1) from buf[r.wire:] into
-// r.body and returns the length of the whole request once the trailer
-// section has ended. State between calls is in r.phase, r.wire and
-// r.chunkLeft, so data bytes are copied exactly once however they arrive.
+// frameChunked de-chunks the body (RFC 9112 §7.1) from the bytes of buf
+// from r.wire on into r.store and returns the length of the request's
+// bytes in buf once the trailer section has ended. State between calls is
+// in r.phase, r.wire and r.chunkLeft, so data bytes are copied exactly once
+// however they arrive.
 func (r *Request) frameChunked(buf []byte, maxBody int) (int, error) {
+	w := r.wire - r.base // r.wire, as an offset in buf
+	n, err := r.dechunk(buf, &w, maxBody)
+	r.wire = w + r.base
+	return n, err
+}
+
+func (r *Request) dechunk(buf []byte, w *int, maxBody int) (int, error) {
 	for {
 		switch r.phase {
 		case chunkSizeLine:
-			end, next, err := findLine(buf, r.wire, MaxChunkLineBytes, ErrChunkLineTooLong)
+			end, next, err := findLine(buf, *w, MaxChunkLineBytes, ErrChunkLineTooLong)
 			if next == 0 {
 				return 0, err
 			}
-			size, ext, err := parseChunkSize(buf[r.wire:end])
+			size, ext, err := parseChunkSize(buf[*w:end])
 			if err != nil {
 				return 0, err
 			}
@@ -23,49 +31,49 @@ func (r *Request) frameChunked(buf []byte, maxBody int) (int, error) {
 			}
 			// Refuse as soon as the declared sizes pass the limit, before
 			// the bytes arrive.
-			if size > uint64(maxBody-len(r.body)) {
+			if size > uint64(maxBody-r.store.Len()) {
 				return 0, ErrBodyTooLarge
 			}
-			r.wire = next
+			*w = next
 			if size == 0 {
 				r.phase = chunkTrailer
-				r.trailerStart = next
+				r.trailerStart = next + r.base
 				continue
 			}
 			r.chunkLeft = size
 			r.phase = chunkData
 		case chunkData:
-			take := min(uint64(len(buf)-r.wire), r.chunkLeft)
-			r.body = append(r.body, buf[r.wire:r.wire+int(take)]...)
-			r.wire += int(take)
+			take := min(uint64(len(buf)-*w), r.chunkLeft)
+			r.store.Append(buf[*w : *w+int(take)])
+			*w += int(take)
 			if r.chunkLeft -= take; r.chunkLeft > 0 {
 				return 0, nil
 			}
 			r.phase = chunkDataEnd
 		case chunkDataEnd:
-			switch avail := len(buf) - r.wire; {
-			case avail >= 1 && buf[r.wire] != '\r', avail >= 2 && buf[r.wire+1] != '\n':
+			switch avail := len(buf) - *w; {
+			case avail >= 1 && buf[*w] != '\r', avail >= 2 && buf[*w+1] != '\n':
 				return 0, ErrChunkData
 			case avail < 2:
 				return 0, nil
 			}
-			r.wire += 2
+			*w += 2
 			r.phase = chunkSizeLine
 		case chunkTrailer:
 			// Trailer fields are checked like header fields and dropped:
 			// nothing in MCP uses them.
-			room := MaxTrailerBytes - (r.wire - r.trailerStart)
-			end, next, err := findLine(buf, r.wire, room, ErrTrailerTooLarge)
+			room := MaxTrailerBytes - (*w + r.base - r.trailerStart)
+			end, next, err := findLine(buf, *w, room, ErrTrailerTooLarge)
 			if next == 0 {
 				return 0, err
 			}
-			if end == r.wire {
+			if end == *w {
 				return next, nil
 			}
-			if _, err := checkFieldLine(buf[r.wire:end]); err != nil {
+			if _, err := checkFieldLine(buf[*w:end]); err != nil {
 				return 0, err
 			}
-			r.wire = next
+			*w = next
 		default:
 			panic("BUG: http1: unknown chunk phase")
 		}

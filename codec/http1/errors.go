@@ -23,6 +23,10 @@ var (
 	// ErrBodyTooLarge: Content-Length or the chunk sizes so far exceed
 	// MaxBodyBytes. Reported before the body bytes arrive.
 	ErrBodyTooLarge = &Error{413, "http1: body exceeds the limit"}
+	// ErrBusy: the server-wide budget for bodies still arriving
+	// (Parser.Budget) has no room for this one; the engine answers 503
+	// with Retry-After.
+	ErrBusy = &Error{503, "http1: too many requests arriving at once; retry later"}
 )
 
 // 400 and 505: the request line.

@@ -82,7 +82,7 @@ func FuzzParseVsNetHTTP(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Small limits, so the fuzzer reaches them.
-		p := Parser{Limits{MaxHeaderBytes: 1 << 10, MaxBodyBytes: 1 << 10}}
+		p := Parser{Limits: Limits{MaxHeaderBytes: 1 << 10, MaxBodyBytes: 1 << 10}}
 		var req Request
 		n, err := p.Parse(data, &req)
 		if n2, req2, err2 := parseBytewise(&p, data); n2 != n || err2 != err || !bytes.Equal(req2.Body(), req.Body()) {

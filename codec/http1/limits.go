@@ -35,11 +35,6 @@ const (
 	// maxHeaderBytesCap caps Limits.MaxHeaderBytes (net/http's default
 	// limit); field offsets are int32.
 	maxHeaderBytesCap = 1 << 20
-	// retainBodyCap is the largest body buffer a Request keeps across Reset.
-	// A connection that once sent a 4 MiB body should not hold 4 MiB while it
-	// idles among 15K others; 16 KiB covers almost every MCP request, and a
-	// larger one costs one allocation.
-	retainBodyCap = 16 << 10
 )
 
 // Limits are the configurable limits of a Parser. A zero field means its

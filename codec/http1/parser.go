@@ -1,10 +1,15 @@
 package http1
 
+import "github.com/densemcp/densemcp/codec/partial"
+
 // Parser frames HTTP/1.1 requests. It holds only configuration, so one
 // Parser may serve every connection of an event loop; the progress of a
 // request still arriving lives in its Request.
 type Parser struct {
 	Limits Limits
+	// Budget, if not nil, counts the memory of bodies left incomplete
+	// between reads; a body that would pass it fails with ErrBusy.
+	Budget *partial.Budget
 }
 
 // Parse frames one request at the start of buf into req.
@@ -20,14 +25,18 @@ type Parser struct {
 // Between "need more" answers req remembers how far it got, so each byte is
 // examined about once however thinly the request trickles in. Hence the
 // contract: until Parse returns n > 0 or an error, buf must start with the
-// same bytes every time (otherwise call req.Reset first). The Parse after a
-// complete request or an error starts a new request and resets req.
+// same bytes every time (otherwise call req.Reset first) — except that,
+// once the header is complete, the caller may drop the bytes req.Detach
+// names; buf then starts right after them. Body bytes are copied into req
+// as they arrive. The Parse after a complete request or an error starts a
+// new request and resets req.
 func (p *Parser) Parse(buf []byte, req *Request) (n int, err error) {
 	if req.stage == stageDone {
 		req.Reset()
-	} else if len(buf) < req.seen {
+	} else if req.base+len(buf) < req.seen {
 		panic("BUG: http1: Parse got fewer bytes than before while a request was incomplete; call Request.Reset when dropping them")
 	}
+	req.budget = p.Budget
 	if req.stage == stageHead {
 		end, err := req.scanHead(buf, p.Limits.maxHeaderBytes())
 		if err != nil {
@@ -55,7 +64,10 @@ func (p *Parser) Parse(buf []byte, req *Request) (n int, err error) {
 }
 
 func (r *Request) needMore(buf []byte) (int, error) {
-	r.seen = len(buf)
+	r.seen = r.base + len(buf)
+	if r.stage == stageBody && !r.store.Hold(r.budget) {
+		return r.fail(ErrBusy)
+	}
 	return 0, nil
 }
 
@@ -64,20 +76,25 @@ func (r *Request) fail(err error) (int, error) {
 	return 0, err
 }
 
-// frameBody returns the length of the whole request once its body is in buf.
+// frameBody takes the body bytes that arrived and returns the length of the
+// request's bytes in buf once the body is complete. Offsets in r are from
+// the start of the request; buf starts at r.base.
 func (r *Request) frameBody(buf []byte, maxBody int) (int, error) {
 	switch r.framing {
 	case framingNone:
-		return r.headLen, nil
+		return r.headLen - r.base, nil
 	case framingLength:
+		// Each body byte is copied once, as it arrives, so the caller
+		// can drop it (Detach) and a stalled body is held only here.
 		end := r.headLen + r.contentLength
-		if len(buf) < end {
+		if have := min(r.base+len(buf), end); have > r.wire {
+			r.store.Append(buf[r.wire-r.base : have-r.base])
+			r.wire = have
+		}
+		if r.wire < end {
 			return 0, nil
 		}
-		// One copy, when complete: the engine may discard gnet's buffer
-		// right after Parse, and a body still arriving costs nothing.
-		r.body = append(r.body[:0], buf[r.headLen:end]...)
-		return end, nil
+		return end - r.base, nil
 	case framingChunked:
 		return r.frameChunked(buf, maxBody)
 	}

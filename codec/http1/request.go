@@ -1,5 +1,7 @@
 package http1
 
+import "github.com/densemcp/densemcp/codec/partial"
+
 // span is a [off, end) range of Request.head. Offsets keep the field index
 // valid when head grows and make a Request cheap to reset.
 type span struct{ off, end int32 }
@@ -36,9 +38,10 @@ const (
 // it returns points into memory the Request owns and stays valid until Reset
 // or the next Parse after a complete request. Not safe for concurrent use.
 type Request struct {
-	head   []byte // copy of the header block
-	body   []byte // de-chunked body
+	head   []byte         // copy of the header block
+	store  partial.Buffer // de-chunked body, held as it arrives
 	fields []field
+	budget *partial.Budget // the Parser's, for a body left incomplete
 
 	method, target, path, query span
 	authority                   span // host of an absolute-form target
@@ -49,28 +52,34 @@ type Request struct {
 
 	// Progress of a request still arriving; see Parser.Parse.
 	stage         stage
-	seen          int  // len(buf) at the last "need more" answer
+	base          int  // bytes at the start of the request the caller dropped (Detach)
+	seen          int  // base+len(buf) at the last "need more" answer
 	lineStart     int  // stageHead: start of the first line not yet terminated
 	scanned       int  // stageHead: bytes before this hold no LF after lineStart
 	methodDone    bool // stageHead: the method has been checked up to its SP
 	headLen       int  // set once the header block is parsed
 	framing       framing
 	contentLength int
-	wire          int // chunked: offset in buf of the next unparsed byte
+	wire          int // stageBody: offset of the next body byte not yet taken
 	phase         chunkPhase
 	chunkLeft     uint64
 	extBytes      int
 	trailerStart  int
 }
 
-// Reset forgets the request. Buffers are kept for reuse, except a body
-// buffer grown beyond retainBodyCap.
+// Reset forgets the request and gives back what its body counted against
+// the Parser's Budget. Buffers are kept for reuse, except body memory past
+// a small first segment.
 func (r *Request) Reset() {
-	head, body, fields := r.head[:0], r.body[:0], r.fields[:0]
-	if cap(body) > retainBodyCap {
-		body = nil
-	}
-	*r = Request{head: head, body: body, fields: fields}
+	r.store.Reset(r.budget)
+	*r = Request{head: r.head[:0], fields: r.fields[:0], store: r.store}
+}
+
+// Release is Reset that also returns the body's memory to its pool: for a
+// Request that will sit unused.
+func (r *Request) Release() {
+	r.store.Release(r.budget)
+	r.Reset()
 }
 
 func (r *Request) bytes(s span) []byte { return r.head[s.off:s.end:s.end] }
@@ -131,8 +140,9 @@ func (r *Request) VisitHeaders(fn func(name, value []byte) bool) {
 	}
 }
 
-// Body is the body, de-chunked.
-func (r *Request) Body() []byte { return r.body }
+// Body is the body, de-chunked. A body of more than partial.SegmentSize
+// bytes is made contiguous on the first call.
+func (r *Request) Body() []byte { return r.store.Bytes() }
 
 // BodyReceived is how many bytes of the body (as sent, chunk framing
 // included) have arrived so far.
@@ -140,7 +150,26 @@ func (r *Request) BodyReceived() int {
 	if r.headLen == 0 {
 		return 0
 	}
-	return max(r.seen-r.headLen, 0)
+	return max(r.seen, r.wire) - r.headLen
+}
+
+// BodyHeld is the memory the body being received holds, in bytes.
+func (r *Request) BodyHeld() int { return r.store.Cap() }
+
+// Detach tells the Request that the caller drops the bytes of the request
+// it has taken so far, and returns how many: the head and the body bytes
+// already copied into the Request. The next Parse gets buf starting after
+// them. Only while the body is arriving (HeaderComplete, Parse said "need
+// more"); otherwise it returns 0. This is how the engine keeps a body that
+// arrives over many reads in the Request alone, sized to what arrived,
+// instead of in its connection's inbound buffer as well.
+func (r *Request) Detach() int {
+	if r.stage != stageBody {
+		return 0
+	}
+	d := r.wire - r.base
+	r.base = r.wire
+	return d
 }
 
 // KeepAlive reports whether the connection may carry another request:
