@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle clean linger
+.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle perf-middleware clean linger
 
 build:
 	$(GO) build -o bin/densemcp ./cmd/densemcp
@@ -69,6 +69,10 @@ perf-cores-bundle:
 	CGO_ENABLED=0 $(GO) build -o bin/floor ./perf/floor
 	CGO_ENABLED=0 $(GO) build -o bin/report ./perf/report
 	tar czf bin/perf-cores.tar.gz --transform 's,^,perf-cores/,' bin/densemcp bin/bench bin/floor bin/report perf/cores.sh perf/lib.sh
+
+# What one no-op middleware costs a call (Go benchmarks and server CPU under load).
+perf-middleware:
+	bash perf/middleware.sh
 
 clean:
 	rm -rf bin

@@ -18,6 +18,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/densemcp/densemcp/engine"
@@ -74,6 +75,11 @@ type Options struct {
 	// for changes (default DefaultSkillsPollInterval, 2 s; negative: never).
 	SkillsDir          string
 	SkillsPollInterval time.Duration
+
+	// Middleware (see Middleware): the chains a server starts with;
+	// Server.AddReceivingMiddleware and AddSendingMiddleware add more.
+	ReceivingMiddleware []Middleware
+	SendingMiddleware   []Middleware
 }
 
 // Session is one MCP session as hooks see it.
@@ -83,6 +89,9 @@ type Session = router.Session
 type Server struct {
 	r    *router.Router
 	opts Options
+
+	mu                 sync.Mutex // guards the middleware chains
+	receiving, sending []Middleware
 }
 
 // NewServer returns a server described by info.
@@ -104,7 +113,13 @@ func NewServer(info Implementation, opts *Options) *Server {
 		MaxTasks:         o.MaxTasks,
 		TaskPollInterval: o.TaskPollInterval,
 	})
-	return &Server{r: r, opts: o}
+	s := &Server{r: r, opts: o}
+	s.receiving = append([]Middleware(nil), o.ReceivingMiddleware...)
+	s.sending = append([]Middleware(nil), o.SendingMiddleware...)
+	if len(s.receiving)+len(s.sending) > 0 {
+		s.installHooks()
+	}
+	return s
 }
 
 // Router exposes the method table (for transports outside this package).

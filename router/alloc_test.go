@@ -11,9 +11,13 @@ import (
 // The steady state of decode → route → encode of a tools/call with an
 // inline handler allocates nothing, in both eras.
 func TestToolsCallAllocatesNothing(t *testing.T) {
+	hooked := false
 	f := func(name string, setup [][]byte, line []byte) {
 		t.Helper()
 		r, s, out := newBenchRouter(t)
+		if hooked {
+			r.SetHooks(&Hooks{Receive: noopHook, Send: noopHook})
+		}
 		var dec codec.Decoder
 		var m codec.Message
 		for _, l := range setup {
@@ -26,4 +30,8 @@ func TestToolsCallAllocatesNothing(t *testing.T) {
 	}
 	f("legacy", [][]byte{lineInit, lineInitialized}, lineCall)
 	f("modern", nil, lineCallModern)
+	// A no-op middleware keeps the path free of allocations.
+	hooked = true
+	f("legacy, hooked", [][]byte{lineInit, lineInitialized}, lineCall)
+	f("modern, hooked", nil, lineCallModern)
 }

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -233,15 +234,30 @@ func (q *Request) askModern(key string, kind int, method, capability string, par
 func itoa(n int) string { return string(appendInt(nil, n)) }
 
 // request sends a server→client request related to q and waits for the
-// answer, the handler's cancellation, or the timeout. Worker goroutine.
+// answer, the handler's cancellation, or the timeout, through the sending
+// hook if one is set. Worker goroutine.
 func (s *Session) request(q *Request, method string, params []byte) ([]byte, error) {
 	seq := s.outSeq.Add(1)
 	id := append([]byte(`"densemcp-`), appendInt(nil, int(seq))...)
 	id = append(id, '"')
+	hook := s.r.sendHook()
+	if hook == nil {
+		return s.roundTrip(q.ctx, id, method, params, q.id)
+	}
+	c := &Call{}
+	c.beginSend(s, method, params)
+	c.ID, c.related, c.sender = id, q.id, q
+	c.step = stepRequest
+	return runHook(hook, q.ctx, c)
+}
+
+// roundTrip sends request id and waits for the client's answer, ctx's end,
+// or the timeout. related is the client request it belongs to. Worker
+// goroutine.
+func (s *Session) roundTrip(ctx context.Context, id []byte, method string, params, related []byte) ([]byte, error) {
 	key := string(id)
 	msg := codec.AppendRequest(nil, id, method, params)
 	ch := make(chan clientAnswer, 1)
-	related := q.id
 	err := s.shard.Post(func() {
 		if s.closed {
 			ch <- clientAnswer{err: errSessionClosed}
@@ -271,9 +287,9 @@ func (s *Session) request(q *Request, method string, params []byte) ([]byte, err
 			return nil, &ce
 		}
 		return a.result, nil
-	case <-q.ctx.Done():
+	case <-ctx.Done():
 		forget()
-		return nil, q.ctx.Err()
+		return nil, ctx.Err()
 	case <-timer.C:
 		forget()
 		return nil, ErrClientTimeout
@@ -307,5 +323,5 @@ func (q *Request) ElicitationComplete(elicitationID string) {
 	}
 	p := codec.AppendString([]byte(`{"elicitationId":`), elicitationID)
 	p = append(p, '}')
-	q.emit(codec.AppendNotification(nil, "notifications/elicitation/complete", p))
+	q.notify("notifications/elicitation/complete", p)
 }

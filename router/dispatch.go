@@ -45,6 +45,21 @@ func (r *Router) dispatch(q *request, t target, args []byte) {
 			return
 		}
 	}
+	if c := q.s.capture; c != nil && c.resolving {
+		// A hook is looking this request up: it runs the handler through
+		// Continue — here on the loop, or around the handler on a worker.
+		if t.inline {
+			req := r.inlineRequest(q.s.shard)
+			req.begin(q, context.Background(), true)
+			req.responses = responses
+			c.hold(req, &t, args)
+			return
+		}
+		if r.runPooled(q, t, args, responses, c); c.err == nil {
+			c.pooled = true
+		}
+		return
+	}
 	if t.inline {
 		req := q.s.r.inlineRequest(q.s.shard)
 		req.begin(q, context.Background(), true)
@@ -59,7 +74,7 @@ func (r *Router) dispatch(q *request, t target, args []byte) {
 		q.s.endResult(q.id, buf)
 		return
 	}
-	r.runPooled(q, t, args, responses)
+	r.runPooled(q, t, args, responses, nil)
 }
 
 // execute runs the handler, turning a panic into a failed request.
@@ -69,6 +84,13 @@ func (r *Router) execute(req *Request, t *target, args []byte) {
 			req.err = errHandlerPanicked
 		}
 	}()
+	r.run(req, t, args)
+}
+
+// run runs the handler; the caller recovers its panics (execute, or the
+// hook's recover when middleware wraps it: one deferred call per request
+// either way).
+func (r *Router) run(req *Request, t *target, args []byte) {
 	switch t.kind {
 	case targetTool:
 		req.err = runTool(req, t.tool, args)
@@ -149,8 +171,10 @@ func isProtocolError(err error) bool {
 // request's bytes are copied (the loop's buffer is reused when we return);
 // the answer is rendered on the worker into a pooled buffer and posted back
 // to the session's shard, which drops it if the request was cancelled or
-// the session closed meanwhile.
-func (r *Router) runPooled(q *request, t target, args, responses []byte) {
+// the session closed meanwhile. With hooked (the Call a receiving hook
+// looks the request up with), the hook runs on the worker around the
+// handler; a refusal here (busy, duplicate id) is captured into hooked.
+func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked *Call) {
 	s := q.s
 	if _, dup := s.inflight[string(q.id)]; dup {
 		s.replyError(q.id, codec.CodeInvalidRequest, "request id is already in use by a running request", nil)
@@ -185,18 +209,35 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte) {
 	}
 	era := s.era
 
-	task := func() {
-		r.execute(req, &t, ownArgs)
-		if req.task != nil { // it became a task: the outcome is the task's
-			r.finishTaskRun(req, &t, nil)
+	var hook Hook
+	var method string
+	if hooked != nil {
+		if h := r.hooks.Load(); h != nil {
+			hook = h.Receive
 		}
+		method = hooked.Method
+	}
+	task := func() {
 		out := bytebufferpool.Get()
-		buf := codec.AppendResultHead(out.B[:0], id)
-		buf, code, msg, data := r.render(buf, era, req, &t)
-		if code != 0 {
-			buf = codec.AppendError(out.B[:0], id, code, msg, data)
+		var buf []byte
+		if hook != nil {
+			buf = r.runHooked(hook, ctx, &Call{Method: method, ID: id, Params: params, Session: s, r: r,
+				step: stepExecute, t: t, args: ownArgs, req: req, buf: out.B[:0]})
 		} else {
-			buf = codec.AppendResultTail(buf)
+			r.execute(req, &t, ownArgs)
+			if req.task != nil { // it became a task: the outcome is the task's
+				r.finishTaskRun(req, &t, nil)
+			}
+			buf = codec.AppendResultHead(out.B[:0], id)
+			var code int
+			var msg string
+			var data []byte
+			buf, code, msg, data = r.render(buf, era, req, &t)
+			if code != 0 {
+				buf = codec.AppendError(out.B[:0], id, code, msg, data)
+			} else {
+				buf = codec.AppendResultTail(buf)
+			}
 		}
 		out.B = buf
 		err := s.shard.Post(func() {
@@ -226,6 +267,26 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte) {
 		bytebufferpool.Put(own)
 		r.replyBusy(q)
 	}
+}
+
+// runHooked runs the receiving hook around a pooled handler and returns
+// the complete answer, in c.buf when the hook passed the rendered result
+// through. Worker goroutine.
+func (r *Router) runHooked(hook Hook, ctx context.Context, c *Call) []byte {
+	res, err := runHook(hook, ctx, c)
+	switch {
+	case err != nil:
+		code, msg, data := errorOf(err, c.Session.era)
+		return codec.AppendError(c.buf[:0], c.ID, code, msg, data)
+	case res == nil:
+		return codec.AppendError(c.buf[:0], c.ID, codec.CodeInternalError, "internal error: the middleware returned neither a result nor an error", nil)
+	case c.passedThrough(res):
+		return codec.AppendResultTail(c.buf)
+	case codec.Valid(res) != nil:
+		return codec.AppendError(c.buf[:0], c.ID, codec.CodeInternalError, "internal error: the middleware returned a result that is not valid JSON", nil)
+	}
+	// res may point into c.buf: build the answer beside it.
+	return codec.AppendResponse(nil, c.ID, res)
 }
 
 // replyBusy refuses a request because the worker pool is full.

@@ -126,9 +126,7 @@ func (r *Router) startListen(q *request) {
 		p = append(p, ']')
 	}
 	p = append(p, `}}`...)
-	buf := codec.AppendNotification(s.shard.Scratch[:0], "notifications/subscriptions/acknowledged", p)
-	s.out.Send(MsgRelated, l.id, buf)
-	s.shard.Scratch = buf[:0]
+	s.notify(MsgRelated, l.id, "notifications/subscriptions/acknowledged", p)
 }
 
 func boolField(obj []byte, name string) bool {
@@ -166,7 +164,5 @@ func (l *listen) notify(s *Session, kind uint8, key string) {
 	p := []byte{'{'}
 	p = appendSubscriptionMeta(p, l.id)
 	p = append(p, '}')
-	buf := codec.AppendNotification(s.shard.Scratch[:0], method, p)
-	s.out.Send(MsgRelated, l.id, buf)
-	s.shard.Scratch = buf[:0]
+	s.notify(MsgRelated, l.id, method, p)
 }

@@ -96,5 +96,5 @@ func (q *Request) Log(level LogLevel, logger string, data any) {
 		return
 	}
 	p = append(p, '}')
-	q.emit(codec.AppendNotification(nil, "notifications/message", p))
+	q.notify("notifications/message", p)
 }

@@ -4,6 +4,10 @@ import "github.com/densemcp/densemcp/codec"
 
 // replyResult answers id with a complete raw result. Shard goroutine only.
 func (s *Session) replyResult(id, result []byte) {
+	if c := s.capture; c != nil {
+		c.captureResult(id, result)
+		return
+	}
 	buf := codec.AppendResponse(s.shard.Scratch[:0], id, result)
 	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]
@@ -11,9 +15,23 @@ func (s *Session) replyResult(id, result []byte) {
 
 // replyError answers id (nil → null) with a JSON-RPC error.
 func (s *Session) replyError(id []byte, code int, msg string, data []byte) {
+	if c := s.capture; c != nil {
+		c.captureError(code, msg, data)
+		return
+	}
 	buf := codec.AppendError(s.shard.Scratch[:0], id, code, msg, data)
 	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]
+}
+
+// sendAnswer sends a complete answer (result or error) to id. Shard
+// goroutine only.
+func (s *Session) sendAnswer(id, msg []byte) {
+	if c := s.capture; c != nil {
+		c.captureAnswer(msg)
+		return
+	}
+	s.out.Send(MsgResponse, id, msg)
 }
 
 // replyMethodNotFound allocates the message; it is an error path.
@@ -24,11 +42,22 @@ func (s *Session) replyMethodNotFound(id, method []byte) {
 // beginResult starts a response to id in the shard scratch buffer; the
 // caller appends the result value and hands the buffer to endResult.
 func (s *Session) beginResult(id []byte) []byte {
+	if c := s.capture; c != nil {
+		// A hook is capturing the answer: render it into the Call's own
+		// buffer, which nothing else on the shard writes.
+		b := codec.AppendResultHead(c.buf[:0], id)
+		c.hl = len(b)
+		return b
+	}
 	return codec.AppendResultHead(s.shard.Scratch[:0], id)
 }
 
 // endResult closes the response to id begun by beginResult and sends it.
 func (s *Session) endResult(id, buf []byte) {
+	if c := s.capture; c != nil {
+		c.buf, c.hasResult, c.err = buf, true, nil
+		return
+	}
 	buf = codec.AppendResultTail(buf)
 	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]

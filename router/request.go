@@ -166,7 +166,7 @@ func (q *Request) Progress(progress, total float64, message string) {
 		p = codec.AppendString(p, message)
 	}
 	p = append(p, '}')
-	q.emit(codec.AppendNotification(nil, "notifications/progress", p))
+	q.notify("notifications/progress", p)
 }
 
 // ToolResult accumulates a CallToolResult. Append-style and reusable, so an

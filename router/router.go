@@ -91,6 +91,8 @@ type Router struct {
 	local atomic.Pointer[[]*shardState]
 
 	taskLive atomic.Int64 // tasks over all shards, for MaxTasks
+	// hooks run around messages (middleware.go); nil: none.
+	hooks atomic.Pointer[Hooks]
 }
 
 // New returns a router for a server described by info.
@@ -177,10 +179,13 @@ type shardState struct {
 	inline Request // shard goroutine only
 	shard  *shards.Shard
 	tasks  taskShard // shard goroutine only (tasks.go)
+	// recv and send are the Calls hooks see on this shard's goroutine,
+	// reused like inline.
+	recv, send Call
 }
 
 // inlineRequest returns shard sh's reusable Request for inline handlers.
-func (r *Router) inlineRequest(sh *shards.Shard) *Request { return &(*r.local.Load())[sh.ID].inline }
+func (r *Router) inlineRequest(sh *shards.Shard) *Request { return &r.stateOf(sh.ID).inline }
 
 // publish hands a new catalog to every shard, each on its own goroutine,
 // and tells that shard's sessions what changed. Called with r.mu held.
@@ -203,6 +208,10 @@ func (r *Router) publish(kind uint8) {
 // Answers go out through the session's Transport.
 func (r *Router) Handle(s *Session, m *codec.Message) {
 	if s.closed {
+		return
+	}
+	if h := r.hooks.Load(); h != nil && h.Receive != nil && (m.Kind == codec.KindRequest || m.Kind == codec.KindNotification) {
+		r.handleHooked(h.Receive, s, m)
 		return
 	}
 	switch m.Kind {

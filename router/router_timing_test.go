@@ -1,7 +1,9 @@
 package router
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/densemcp/densemcp/codec"
 )
@@ -10,6 +12,22 @@ import (
 // encode of one tools/call on a legacy session (the per-core hot path).
 func BenchmarkToolsCallInline(b *testing.B) {
 	r, s, _ := newBenchRouter(b)
+	var dec codec.Decoder
+	var m codec.Message
+	handleLine(r, s, &dec, &m, lineInit)
+	handleLine(r, s, &dec, &m, lineInitialized)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(lineCall)))
+	for b.Loop() {
+		handleLine(r, s, &dec, &m, lineCall)
+	}
+}
+
+// BenchmarkToolsCallInlineHooked is BenchmarkToolsCallInline with a no-op
+// hook in both directions: what a middleware chain costs the hot path.
+func BenchmarkToolsCallInlineHooked(b *testing.B) {
+	r, s, _ := newBenchRouter(b)
+	r.SetHooks(&Hooks{Receive: noopHook, Send: noopHook})
 	var dec codec.Decoder
 	var m codec.Message
 	handleLine(r, s, &dec, &m, lineInit)
@@ -43,4 +61,34 @@ func BenchmarkToolsList(b *testing.B) {
 	for b.Loop() {
 		handleLine(r, s, &dec, &m, line)
 	}
+}
+
+// BenchmarkHookOverhead times the legacy inline call without and with a
+// no-op hook back to back and reports the median paired ratio.
+func BenchmarkHookOverhead(b *testing.B) {
+	mk := func(hooks *Hooks) func() {
+		r, s, _ := newBenchRouter(b)
+		r.SetHooks(hooks)
+		var dec codec.Decoder
+		var m codec.Message
+		handleLine(r, s, &dec, &m, lineInit)
+		handleLine(r, s, &dec, &m, lineInitialized)
+		return func() { handleLine(r, s, &dec, &m, lineCall) }
+	}
+	plain, hooked := mk(nil), mk(&Hooks{Receive: noopHook, Send: noopHook})
+	var ratios []float64
+	for b.Loop() {
+		t0 := time.Now()
+		for range 64 {
+			plain()
+		}
+		t1 := time.Now()
+		for range 64 {
+			hooked()
+		}
+		t2 := time.Now()
+		ratios = append(ratios, float64(t2.Sub(t1))/float64(t1.Sub(t0)))
+	}
+	slices.Sort(ratios)
+	b.ReportMetric((ratios[len(ratios)/2]-1)*100, "overhead-%")
 }

@@ -102,6 +102,10 @@ type Session struct {
 	// request on the worker pool, a listen, a server→client request — so
 	// the session may be reached after Close and must not be reused.
 	escaped bool
+
+	// capture, while a hook routes a request of this session, takes the
+	// answer the router writes instead of the transport (middleware.go).
+	capture *Call
 }
 
 // NewSession returns a session on shard sh whose output goes to out.
@@ -212,9 +216,7 @@ func (s *Session) Notify(kind uint8, key string) {
 }
 
 func (s *Session) sendNotification(method string, params []byte) {
-	buf := codec.AppendNotification(s.shard.Scratch[:0], method, params)
-	s.out.Send(MsgUnrelated, nil, buf)
-	s.shard.Scratch = buf[:0]
+	s.notify(MsgUnrelated, nil, method, params)
 }
 
 // sendResourceUpdated sends notifications/resources/updated; subID tags it
@@ -229,13 +231,11 @@ func (s *Session) sendResourceUpdated(subID []byte, uri string) {
 	params = append(params, `"uri":`...)
 	params = codec.AppendString(params, uri)
 	params = append(params, '}')
-	buf := codec.AppendNotification(s.shard.Scratch[:0], "notifications/resources/updated", params)
 	kind := MsgUnrelated
 	if subID != nil {
 		kind = MsgRelated
 	}
-	s.out.Send(kind, subID, buf)
-	s.shard.Scratch = buf[:0]
+	s.notify(kind, subID, "notifications/resources/updated", params)
 }
 
 // call is a request running on the worker pool.

@@ -393,7 +393,7 @@ func (r *Router) onTask(q *request, id []byte, fn func(st *shardState, t *task, 
 	if st.shard == s.shard {
 		t := st.tasks.lookup(r, string(id), time.Now())
 		if msg := fn(st, t, q.id); msg != nil {
-			s.out.Send(MsgResponse, q.id, msg)
+			s.sendAnswer(q.id, msg)
 		}
 		return
 	}

@@ -17,9 +17,7 @@ func (r *Router) notifyTask(st *shardState, t *task) {
 		if s := t.owner; s != nil && !s.closed && s.initialized {
 			p := append([]byte{'{'}, r.appendTaskFields(nil, t, true)...)
 			p = append(p, '}')
-			buf := codec.AppendNotification(st.shard.Scratch[:0], "notifications/tasks/status", p)
-			s.out.Send(MsgUnrelated, nil, buf)
-			st.shard.Scratch = buf[:0]
+			s.notify(MsgUnrelated, nil, "notifications/tasks/status", p)
 		}
 	}
 	if len(t.subs) == 0 {
@@ -33,11 +31,10 @@ func (r *Router) notifyTask(st *shardState, t *task) {
 		p = append(p, ',')
 		p = append(p, detail...)
 		p = append(p, '}')
-		msg := codec.AppendNotification(nil, "notifications/tasks", p)
 		s, listenID := sub.s, sub.listen
 		send := func() {
 			if _, open := s.listens[string(listenID)]; open && !s.closed {
-				s.out.Send(MsgRelated, listenID, msg)
+				s.notify(MsgRelated, listenID, "notifications/tasks", p)
 			}
 		}
 		if s.shard == st.shard {

@@ -252,6 +252,10 @@ func (r *Router) callTool(q *request) {
 	case !ok:
 		return
 	case mode == taskNow:
+		if c := s.capture; c != nil && c.resolving {
+			c.holdTask(q, e) // a hook decides first (middleware.go)
+			return
+		}
 		r.startTaskNow(q, e)
 		return
 	}
