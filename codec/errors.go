@@ -25,6 +25,15 @@ const (
 	// in time; the connection is closed (the TypeScript SDK's
 	// RequestTimeout code).
 	CodeRequestTimeout = -32001
+	// CodeUnauthorized: authorization is on and the request carries no valid
+	// credential: a stdio or TCP NDJSON session that has not presented the
+	// static token in _meta (over HTTP the answer is 401 before any JSON-RPC).
+	CodeUnauthorized = -32004
+	// CodeInsufficientScope: the request's token lacks a scope the method,
+	// tool, resource or prompt requires; data is {"scope":"<what the
+	// operation needs, space-separated>"}. Over HTTP the answer is 403 with
+	// WWW-Authenticate: Bearer error="insufficient_scope".
+	CodeInsufficientScope = -32003
 	// CodeResourceNotFound: legacy-era resources/read of an unknown URI.
 	CodeResourceNotFound = -32002
 	// CodeHeaderMismatch: modern era, HTTP Mcp-* headers disagree with the body.

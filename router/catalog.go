@@ -35,12 +35,14 @@ type promptEntry struct {
 	prompt   Prompt
 	listJSON []byte
 	handler  PromptHandler
+	scopes   []string // checked, deduplicated Prompt.Scopes
 }
 
 type resourceEntry struct {
 	res      Resource
 	listJSON []byte
 	handler  ResourceHandler
+	scopes   []string
 }
 
 type templateEntry struct {
@@ -48,6 +50,7 @@ type templateEntry struct {
 	parsed   *uritemplate.Template
 	listJSON []byte
 	handler  ResourceHandler
+	scopes   []string
 }
 
 func (g *registry) init() {

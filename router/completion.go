@@ -40,6 +40,9 @@ func (r *Router) complete(q *request) {
 			q.s.replyError(q.id, codec.CodeInvalidParams, "Unknown prompt: "+pname, nil)
 			return
 		}
+		if !q.permits(e.scopes) {
+			return
+		}
 		fn, inline = e.prompt.Complete, e.prompt.Inline
 	case "ref/resource":
 		uri, _ := refReq.stringParam("uri")
@@ -51,11 +54,18 @@ func (r *Router) complete(q *request) {
 			}
 		}
 		if found == nil {
-			if cat.resourceBy[uri] == nil {
+			e := cat.resourceBy[uri]
+			if e == nil {
 				q.s.replyError(q.id, codec.CodeInvalidParams, "Unknown resource template: "+uri, nil)
 				return
 			}
+			if !q.permits(e.scopes) {
+				return
+			}
 		} else {
+			if !q.permits(found.scopes) {
+				return
+			}
 			fn, inline = found.tmpl.Complete, found.tmpl.Inline
 		}
 	default:

@@ -58,6 +58,16 @@ func (r *Router) startListen(q *request) {
 			s.replyError(q.id, codec.CodeInvalidParams, "subscriptions/listen: resourceSubscriptions must be at most 1024 strings", nil)
 			return
 		}
+		// Hearing that a resource changed needs what reading it needs,
+		// as legacy resources/subscribe does.
+		if s.principal != nil {
+			cat := r.catalogOf(s.shard)
+			for u := range l.uris {
+				if !q.permits(resourceScopes(cat, u)) {
+					return
+				}
+			}
+		}
 	}
 	var taskIDs []string
 	if ids, ok := codec.ObjectField(f, "taskIds"); ok {

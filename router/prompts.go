@@ -15,6 +15,9 @@ func (r *Router) AddPrompt(p Prompt, h PromptHandler) error {
 	}
 	e := &promptEntry{prompt: p, handler: h}
 	var err error
+	if e.scopes, err = scopeSet(p.Scopes); err != nil {
+		return fmt.Errorf("prompt %q: %w", p.Name, err)
+	}
 	if e.listJSON, err = codec.AppendJSON(nil, &e.prompt); err != nil {
 		return fmt.Errorf("prompt %q: cannot encode: %w", p.Name, err)
 	}
@@ -76,6 +79,9 @@ func (r *Router) getPrompt(q *request) {
 	e := r.catalogOf(q.s.shard).promptBy[name]
 	if e == nil {
 		q.s.replyError(q.id, codec.CodeInvalidParams, "Unknown prompt: "+name, nil)
+		return
+	}
+	if !q.permits(e.scopes) {
 		return
 	}
 	args, ok := codec.ObjectField(q.params, "arguments")

@@ -16,15 +16,16 @@ type Request struct {
 	// Result is filled by tool handlers.
 	Result ToolResult
 
-	ctx      context.Context
-	session  *Session
-	r        *Router
-	id       []byte // raw request id (copied for pooled handlers)
-	meta     []byte // params._meta, raw; valid until the handler returns
-	onLoop   bool
-	progress []byte // raw progressToken, nil if none
-	lastProg float64
-	logLevel logLevel // modern: from _meta; legacy: levelUnset (session's)
+	ctx       context.Context
+	session   *Session
+	r         *Router
+	id        []byte // raw request id (copied for pooled handlers)
+	meta      []byte // params._meta, raw; valid until the handler returns
+	onLoop    bool
+	progress  []byte // raw progressToken, nil if none
+	lastProg  float64
+	logLevel  logLevel // modern: from _meta; legacy: levelUnset (session's)
+	principal *Principal
 
 	// Multi round-trip (modern era).
 	responses     []byte // merged inputResponses object, raw
@@ -83,6 +84,7 @@ func (q *Request) begin(rq *request, ctx context.Context, onLoop bool) {
 	q.r = rq.s.r
 	q.id = rq.id
 	q.onLoop = onLoop
+	q.principal = rq.s.principal
 	rq.scanMeta()
 	q.meta = rq.meta
 	q.progress = nil

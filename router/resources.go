@@ -21,6 +21,9 @@ func (r *Router) AddResource(res Resource, h ResourceHandler) error {
 	}
 	e := &resourceEntry{res: res, handler: h}
 	var err error
+	if e.scopes, err = scopeSet(res.Scopes); err != nil {
+		return fmt.Errorf("resource %q: %w", res.URI, err)
+	}
 	if e.listJSON, err = codec.AppendJSON(nil, &e.res); err != nil {
 		return fmt.Errorf("resource %q: cannot encode: %w", res.URI, err)
 	}
@@ -42,6 +45,9 @@ func (r *Router) AddResourceTemplate(t ResourceTemplate, h ResourceHandler) erro
 		return fmt.Errorf("resource template %q: %w", t.URITemplate, err)
 	}
 	e := &templateEntry{tmpl: t, parsed: parsed, handler: h}
+	if e.scopes, err = scopeSet(t.Scopes); err != nil {
+		return fmt.Errorf("resource template %q: %w", t.URITemplate, err)
+	}
 	if e.listJSON, err = codec.AppendJSON(nil, &e.tmpl); err != nil {
 		return fmt.Errorf("resource template %q: cannot encode: %w", t.URITemplate, err)
 	}
@@ -158,11 +164,16 @@ func (r *Router) readResource(q *request) {
 	}
 	cat := r.catalogOf(q.s.shard)
 	if e := cat.resourceBy[uri]; e != nil {
-		r.dispatch(q, target{kind: targetResource, inline: e.res.Inline, resource: e.handler, uri: uri}, nil)
+		if q.permits(e.scopes) {
+			r.dispatch(q, target{kind: targetResource, inline: e.res.Inline, resource: e.handler, uri: uri}, nil)
+		}
 		return
 	}
 	for _, t := range cat.templates {
 		if vars, ok := t.parsed.Match(uri); ok {
+			if !q.permits(t.scopes) {
+				return
+			}
 			r.dispatch(q, target{kind: targetResource, inline: t.tmpl.Inline, resource: t.handler, uri: uri, vars: vars}, nil)
 			return
 		}
@@ -195,6 +206,9 @@ func (r *Router) subscribe(q *request, on bool) {
 		return
 	}
 	s := q.s
+	if on && !q.permits(resourceScopes(r.catalogOf(s.shard), uri)) {
+		return
+	}
 	if !on {
 		delete(s.resourceSubs, uri)
 		s.replyResult(q.id, []byte(`{}`))

@@ -62,6 +62,11 @@ type Options struct {
 	// ResourceSubscriptionsPerSession bounds resources/subscribe URIs per
 	// session (DefaultResourceSubscriptions if 0).
 	ResourceSubscriptionsPerSession int
+	// Auth is what the router enforces about authorization: required
+	// scopes by tool and by method, and the static token of stdio and TCP
+	// sessions. Scopes declared on tools, resources, templates and prompts
+	// apply whenever a request carries a Principal.
+	Auth AuthPolicy
 	// RootsListChanged, if set, is called (on the session's shard; it must
 	// not block) when a legacy client sends notifications/roots/list_changed.
 	RootsListChanged func(s *Session)
@@ -255,6 +260,11 @@ func (r *Router) handleNotification(s *Session, m *codec.Message) {
 }
 
 func (r *Router) handleRequest(s *Session, m *codec.Message) {
+	// Authorization comes first, before the era is known or looked at, so
+	// no protocol version can route around it.
+	if (s.principal == nil || len(r.opts.Auth.MethodScopes) > 0) && !r.authorize(s, m) {
+		return
+	}
 	method := m.Method
 	// The first decisive request fixes the era: initialize → legacy, a
 	// modern _meta protocol version → modern.

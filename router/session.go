@@ -95,6 +95,11 @@ type Session struct {
 
 	cursorScratch []byte
 
+	// principal is who the current request acts for (see SetPrincipal);
+	// needPrincipal refuses requests without one (RequirePrincipal).
+	principal     *Principal
+	needPrincipal bool
+
 	// joined: the session is a member of its shard (it hears list changes).
 	// A per-request modern session joins only when it opens a listen.
 	joined bool
@@ -145,6 +150,7 @@ func (s *Session) Reuse(out Transport) bool {
 	}
 	s.closed = false
 	s.out = out
+	s.principal = nil // the next request's transport sets its own
 	s.logLevel.Store(int32(levelUnset))
 	return true
 }

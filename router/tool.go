@@ -58,6 +58,11 @@ type Tool struct {
 	// the handler calls Request.StartTask. Without it the task starts
 	// before the handler runs.
 	DeferTask bool `json:"-"`
+	// Scopes are the OAuth scopes a call needs (all of them), checked
+	// before the handler runs whenever the request carries a Principal;
+	// a token without one gets CodeInsufficientScope (HTTP 403 with
+	// WWW-Authenticate: Bearer error="insufficient_scope").
+	Scopes []string `json:"-"`
 }
 
 // ToolHandler runs a tool. args is the raw, already validated arguments
@@ -74,6 +79,7 @@ type toolEntry struct {
 	output   *schema.Schema
 	handler  ToolHandler
 	headers  []HeaderParam // x-mcp-header parameters (toolheaders.go)
+	scopes   []string      // Tool.Scopes with the policy's ToolScopes
 }
 
 // validToolName follows the spec's naming guidance (SEP-986): 1-128 of
@@ -105,6 +111,9 @@ func (r *Router) AddTool(t Tool, h ToolHandler, replace bool) error {
 	}
 	e := &toolEntry{tool: t, handler: h}
 	var err error
+	if e.scopes, err = scopeSet(t.Scopes, r.opts.Auth.ToolScopes[t.Name]); err != nil {
+		return fmt.Errorf("tool %q: %w", t.Name, err)
+	}
 	if e.input, err = schema.Compile(t.InputSchema); err != nil {
 		return fmt.Errorf("tool %q: cannot compile inputSchema: %w", t.Name, err)
 	}
@@ -234,6 +243,9 @@ func (r *Router) callTool(q *request) {
 	e := r.catalogOf(s.shard).byName[string(name)]
 	if e == nil {
 		s.replyError(q.id, codec.CodeInvalidParams, "Unknown tool: "+string(name), nil)
+		return
+	}
+	if !q.permits(e.scopes) {
 		return
 	}
 	if args == nil || codec.IsNull(args) {

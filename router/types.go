@@ -23,6 +23,9 @@ type Resource struct {
 
 	// Inline says the handler never blocks (runs on the event loop).
 	Inline bool `json:"-"`
+	// Scopes are the OAuth scopes reading (or subscribing to) the resource
+	// needs, checked before the handler runs (see Tool.Scopes).
+	Scopes []string `json:"-"`
 }
 
 // ResourceTemplate is an RFC 6570 URI template of resources.
@@ -39,6 +42,9 @@ type ResourceTemplate struct {
 	Inline bool `json:"-"`
 	// Complete, if set, answers completion/complete for a template variable.
 	Complete CompleteFunc `json:"-"`
+	// Scopes are the OAuth scopes reading a matching URI (and completing
+	// the template's variables) needs (see Tool.Scopes).
+	Scopes []string `json:"-"`
 }
 
 // ResourceContents is one item of a resources/read result, or an embedded
@@ -87,6 +93,9 @@ type Prompt struct {
 	Inline bool `json:"-"`
 	// Complete, if set, answers completion/complete for an argument.
 	Complete CompleteFunc `json:"-"`
+	// Scopes are the OAuth scopes getting (and completing) the prompt
+	// needs (see Tool.Scopes).
+	Scopes []string `json:"-"`
 }
 
 // Content is a content block of a prompt message (and of sampling
