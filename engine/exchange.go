@@ -74,6 +74,9 @@ func (l *loop) getModernExchange(hc *httpConn, sse bool) *exchange {
 	}
 	ex := &exchange{hc: hc, owner: l, sse: sse, modern: true}
 	ex.session = l.srv.r.NewRequestSession(l.shard, ex)
+	if l.srv.http.cfg.Auth != nil {
+		ex.session.RequirePrincipal()
+	}
 	return ex
 }
 
@@ -117,7 +120,12 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 		ex.done = true
 		if !ex.started {
 			b := ex.owner.wbuf[:0]
-			b = http1.AppendStatusLine(b, ex.statusOf(msg))
+			if challenge, ok := ex.scopeRefusal(msg); ok {
+				b = http1.AppendStatusLine(b, 403)
+				b = http1.AppendHeader(b, "WWW-Authenticate", challenge)
+			} else {
+				b = http1.AppendStatusLine(b, ex.statusOf(msg))
+			}
 			b = http1.AppendHeader(b, "Content-Type", "application/json")
 			b = http1.AppendContentLength(b, len(msg))
 			for _, h := range ex.extra {

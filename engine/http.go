@@ -49,6 +49,10 @@ type httpConn struct {
 	polite       bool         // close by lingering (linger.go), for reason
 	reason       CloseReason
 	progress     // for the timeouts (timeouts.go)
+
+	// Authorization (auth.go).
+	principal *router.Principal // who the current request acts for
+	authWait  *http1.Request    // the request waiting for Verify, if any
 }
 
 func (s *Server) openHTTP(c gnet.Conn, l *loop) {
@@ -99,7 +103,9 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 		hc.served = true
 		hc.closeAfter = !hc.req.KeepAlive()
 		st.serve(hc, hc.req)
-		hc.l.putRequest(hc.req)
+		if hc.authWait != hc.req { // else resume puts it back
+			hc.l.putRequest(hc.req)
+		}
 		hc.req = nil
 	}
 	hc.inTraffic = false
@@ -146,13 +152,25 @@ func (s *Server) closeHTTP(hc *httpConn) {
 // serve answers one complete request. Loop goroutine of hc.
 func (st *httpState) serve(hc *httpConn, req *http1.Request) {
 	if string(req.Path()) != st.cfg.Endpoint {
-		hc.writeSimple(404, "not found", false)
+		if st.cfg.Auth == nil || !st.serveWellKnown(hc, req) {
+			hc.writeSimple(404, "not found", false)
+		}
 		return
 	}
 	if !st.cfg.hostAllowed(req.Host()) || !st.cfg.originAllowed(req.Header("Origin")) {
 		hc.writeSimple(403, "forbidden: Host or Origin not allowed", false)
 		return
 	}
+	// Every MCP request is authorized here, before its era, version or
+	// session is looked at (CORS preflights carry no credentials).
+	if st.cfg.Auth != nil && string(req.Method()) != "OPTIONS" && !st.authorize(hc, req) {
+		return
+	}
+	st.route(hc, req)
+}
+
+// route answers an authorized request by its HTTP method.
+func (st *httpState) route(hc *httpConn, req *http1.Request) {
 	switch string(req.Method()) {
 	case "POST":
 		st.servePost(hc, req)
@@ -180,7 +198,7 @@ func (st *httpState) corsHeaders(req *http1.Request, extra ...[2]string) [][2]st
 		[2]string{"Access-Control-Allow-Origin", o},
 		[2]string{"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
 		[2]string{"Access-Control-Allow-Headers", "Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, Authorization"},
-		[2]string{"Access-Control-Expose-Headers", "Mcp-Session-Id"},
+		[2]string{"Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate"},
 		[2]string{"Vary", "Origin"})
 }
 
@@ -281,8 +299,9 @@ func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
 type sessionOp struct {
 	kind      uint8
 	sse       bool
-	closeConn bool   // the request's Connection: close, read on hc's loop
-	lastEvent []byte // GET: Last-Event-ID
+	closeConn bool              // the request's Connection: close, read on hc's loop
+	lastEvent []byte            // GET: Last-Event-ID
+	principal *router.Principal // who the request acts for (nil: authorization off)
 }
 
 const (
@@ -292,6 +311,13 @@ const (
 )
 
 func (op *sessionOp) run(hs *httpSession, hc *httpConn, m *codec.Message) {
+	if hs.st.cfg.Auth != nil && !hs.owner.SameSubject(op.principal) {
+		// Another user's token with this session's id: refused, never
+		// served, and the session is left as it was.
+		newExchange(hc, hs.l, false).writeError(403, msgID(m), codec.CodeInvalidRequest, "Forbidden: this session belongs to another user")
+		return
+	}
+	hs.sess.SetPrincipal(op.principal)
 	switch op.kind {
 	case opPost:
 		hs.post(hc, m, op.sse, op.closeConn)
@@ -306,6 +332,7 @@ func (op *sessionOp) run(hs *httpSession, hc *httpConn, m *codec.Message) {
 // (nil for GET/DELETE) copied when it must cross loops; an unknown session
 // gets 404. hc is busy until the exchange that op starts finishes.
 func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op sessionOp) {
+	op.principal = hc.principal
 	owner := st.srv.ownerOf(sid)
 	if owner == nil {
 		hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
@@ -408,6 +435,8 @@ func (st *httpState) initSession(hc *httpConn, m *codec.Message, sse bool) {
 	l := hc.l
 	id := st.srv.newSessionID(l)
 	hs := newHTTPSession(st, l, id)
+	hs.owner = hc.principal
+	hs.sess.SetPrincipal(hc.principal)
 	l.sessions[id] = hs
 	st.sessions.Add(1)
 	hc.busy = true
@@ -457,6 +486,7 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 	ex := l.getModernExchange(hc, sse)
 	ex.closeConn = hc.closeAfter
 	ex.id = m.ID // the loop's message lives until Handle returns
+	ex.session.SetPrincipal(hc.principal)
 	hc.busy = true
 	hc.ex = ex
 	st.srv.r.Handle(ex.session, m)

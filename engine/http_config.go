@@ -50,6 +50,10 @@ type HTTPConfig struct {
 	MaxSessions    int
 	// Heartbeat is the idle SSE comment interval.
 	Heartbeat time.Duration
+	// Auth, if set, authorizes every MCP request (401/403 before the
+	// router runs) and serves the protected resource metadata; package
+	// auth implements it. nil: no authorization.
+	Auth Authorizer
 	// ReplayEvents, if > 0, keeps that many events per SSE stream of a legacy
 	// session so a client reconnecting with Last-Event-ID gets what it
 	// missed; 0 (default) keeps none and sends no event ids.

@@ -24,6 +24,8 @@ type httpSession struct {
 	touched    bool          // active since the last sweep (see idle)
 	ended      bool          // end ran: the session is gone
 
+	owner *router.Principal // who created it; only they may use it (auth.go)
+
 	// Replay state (HTTPConfig.ReplayEvents > 0), see replay.go.
 	replays     map[string]*replayStream
 	replayByReq map[string]*replayStream
@@ -35,6 +37,9 @@ func newHTTPSession(st *httpState, l *loop, id string) *httpSession {
 	now := time.Now().UnixNano()
 	hs := &httpSession{st: st, l: l, id: id, lastActive: now, created: now}
 	hs.sess = st.srv.r.NewSession(l.shard, hs)
+	if st.cfg.Auth != nil {
+		hs.sess.RequirePrincipal()
+	}
 	return hs
 }
 
