@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/densemcp/densemcp/auth"
 	"github.com/densemcp/densemcp/engine"
 	"github.com/densemcp/densemcp/pool"
 	"github.com/densemcp/densemcp/router"
@@ -36,6 +37,9 @@ type (
 	ToolResult      = router.ToolResult
 	// RawToolHandler receives the validated arguments as raw JSON.
 	RawToolHandler = router.ToolHandler
+	// Principal is who a request acts for (Request.Principal) when
+	// authorization is on.
+	Principal = router.Principal
 )
 
 // Options configure a Server. A nil *Options means all defaults.
@@ -80,6 +84,14 @@ type Options struct {
 	// Server.AddReceivingMiddleware and AddSendingMiddleware add more.
 	ReceivingMiddleware []Middleware
 	SendingMiddleware   []Middleware
+
+	// Auth turns authorization on (nil: off): OAuth 2.1 bearer tokens on
+	// Streamable HTTP checked before the router runs, the protected
+	// resource metadata, required scopes per tool (Tool.Scopes and
+	// Auth.ToolScopes) and per method, and a static token that stdio and
+	// TCP NDJSON sessions must present when Auth.StaticToken is set. See
+	// the README's Authorization section.
+	Auth *auth.Config
 }
 
 // Session is one MCP session as hooks see it.
@@ -112,6 +124,7 @@ func NewServer(info Implementation, opts *Options) *Server {
 		TaskTTL:          o.TaskTTL,
 		MaxTasks:         o.MaxTasks,
 		TaskPollInterval: o.TaskPollInterval,
+		Auth:             authPolicy(o.Auth),
 	})
 	s := &Server{r: r, opts: o}
 	s.receiving = append([]Middleware(nil), o.ReceivingMiddleware...)
@@ -146,10 +159,18 @@ func (s *Server) ServeHTTP(ctx context.Context, addr string) error { return s.Se
 // Serve serves NDJSON on tcpAddr and Streamable HTTP on httpAddr (either
 // may be empty) on the same event loops, until ctx is done.
 func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
+	cfg := s.opts.Engine
+	if httpAddr != "" && s.opts.Auth != nil {
+		a, err := s.authorizer()
+		if err != nil {
+			return err
+		}
+		cfg.HTTP.Auth = a
+	}
 	if err := s.startSkills(ctx); err != nil {
 		return err
 	}
-	e := engine.New(s.r, s.opts.Engine, s.opts.Logger)
+	e := engine.New(s.r, cfg, s.opts.Logger)
 	errc := make(chan error, 1)
 	go func() { errc <- e.Serve(tcpAddr, httpAddr) }()
 	select {
