@@ -26,6 +26,11 @@ test: vet
 bench:
 	bash perf/gobench.sh
 
+# What authorization costs per call (cached token vs none), into perf/RESULTS.md.
+.PHONY: bench-auth
+bench-auth:
+	bash perf/authbench.sh
+
 # Short local fuzzing of every parser (the seed corpora also run in `make test`).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./codec/
