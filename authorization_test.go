@@ -69,6 +69,10 @@ func newAuthFixture(t *testing.T, mod func(*auth.Config)) (*authFixture, *densem
 				t.Fatal(err)
 			}
 		}
+		// A task (the tasks extension): its handler sees its creator.
+		if err := densemcp.AddTool(s, &densemcp.Tool{Name: "job", Execution: &densemcp.ToolExecution{TaskSupport: densemcp.TaskRequired}}, who); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.AddResourceTemplate(&densemcp.ResourceTemplate{URITemplate: "secret://{id}", Name: "secret", Inline: true, Scopes: []string{"mcp:secret"}},
 			func(req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
 				return []densemcp.ResourceContents{densemcp.TextContents(uri, "text/plain", "classified")}, nil
@@ -491,5 +495,54 @@ func TestAuthPipelinedWhileVerifying(t *testing.T) {
 		if who := []string{"alice", "bob", "alice"}; i < 3 && !strings.Contains(got, `"subject":"`+who[i]+`"`) {
 			t.Fatalf("answer %d acts for the wrong subject: %s", i+1, got)
 		}
+	}
+}
+
+// A task belongs to the subject that created it: another user's token
+// cannot read, answer or cancel it (its id answers "not found"), and the
+// task's handler acts for its creator.
+func TestAuthTaskBinding(t *testing.T) {
+	f, _, _ := newAuthFixture(t, nil)
+	alice, bob := f.token(t, "alice", "mcp"), f.token(t, "bob", "mcp")
+	const caps = `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"extensions":{"io.modelcontextprotocol/tasks":{}}}}`
+	call := func(token, method, name, params string) reply {
+		t.Helper()
+		h := map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method}
+		if name != "" {
+			h["Mcp-Name"] = name
+		}
+		return f.do(t, "POST", token, h, `{"jsonrpc":"2.0","id":1,"method":"`+method+`","params":{`+params+`,`+caps+`}}`)
+	}
+	r := call(alice, "tools/call", "job", `"name":"job","arguments":{}`)
+	var created struct {
+		Result struct {
+			TaskID string `json:"taskId"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &created); err != nil || created.Result.TaskID == "" {
+		t.Fatalf("tools/call job: %d %s", r.status, r.body)
+	}
+	id := created.Result.TaskID
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r = call(alice, "tasks/get", id, `"taskId":"`+id+`"`)
+		if strings.Contains(r.body, `"status":"completed"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alice's task: %s", r.body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(r.body, `\"subject\":\"alice\"`) {
+		t.Errorf("the task's handler did not act for alice: %s", r.body)
+	}
+	for _, m := range []string{"tasks/get", "tasks/cancel"} {
+		if r := call(bob, m, id, `"taskId":"`+id+`"`); !strings.Contains(r.body, "Task not found") || strings.Contains(r.body, "alice") {
+			t.Errorf("bob's %s of alice's task: %d %s", m, r.status, r.body)
+		}
+	}
+	if r := call(alice, "tasks/get", id, `"taskId":"`+id+`"`); !strings.Contains(r.body, `"status":"completed"`) {
+		t.Errorf("alice's task after bob's attempts: %s", r.body)
 	}
 }

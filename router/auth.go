@@ -231,6 +231,16 @@ func ValidScope(s string) bool {
 	return true
 }
 
+// visibleTask is t when who may see it — the subject that created it, or
+// anyone when neither carries a principal (authorization off) — else nil,
+// so another user's task id answers "not found", as an unknown one does.
+func visibleTask(t *task, who *Principal) *task {
+	if t == nil || !t.principal.SameSubject(who) {
+		return nil
+	}
+	return t
+}
+
 // resourceScopes returns the scopes reading uri needs: its concrete
 // resource's, else those of the first template it matches.
 func resourceScopes(cat *catalog, uri string) []string {

@@ -90,6 +90,9 @@ type task struct {
 	updated time.Time
 	expires int64    // unix nanos
 	owner   *Session // legacy: the session that created it (tasks/list, notifications)
+	// principal is who created it (nil: authorization off): only the same
+	// subject may see, answer or cancel it (auth.go).
+	principal *Principal
 
 	// What a run needs, owned by the task (copied out of the request).
 	tool    *toolEntry
@@ -390,8 +393,9 @@ func (r *Router) onTask(q *request, id []byte, fn func(st *shardState, t *task, 
 		s.replyError(q.id, codec.CodeInvalidParams, "Failed to retrieve task: Task not found", nil)
 		return
 	}
+	who := s.principal
 	if st.shard == s.shard {
-		t := st.tasks.lookup(r, string(id), time.Now())
+		t := visibleTask(st.tasks.lookup(r, string(id), time.Now()), who)
 		if msg := fn(st, t, q.id); msg != nil {
 			s.sendAnswer(q.id, msg)
 		}
@@ -401,7 +405,7 @@ func (r *Router) onTask(q *request, id []byte, fn func(st *shardState, t *task, 
 	qid := append([]byte(nil), q.id...)
 	key := string(id)
 	err := st.shard.Post(func() {
-		t := st.tasks.lookup(r, key, time.Now())
+		t := visibleTask(st.tasks.lookup(r, key, time.Now()), who)
 		if msg := fn(st, t, qid); msg != nil {
 			s.deliver(MsgResponse, qid, msg, st.shard)
 		}

@@ -69,9 +69,9 @@ func (r *Router) listenTasks(s *Session, l *listen, ids []byte) ([]string, bool)
 	}
 	for _, id := range agreed {
 		st := r.taskOwner([]byte(id))
-		key, listenID := id, l.id
+		key, listenID, who := id, l.id, s.principal
 		subscribe := func() {
-			t := st.tasks.byID[key]
+			t := visibleTask(st.tasks.byID[key], who)
 			if t == nil || len(t.subs) >= maxTaskSubs {
 				return
 			}

@@ -109,6 +109,7 @@ func (r *Router) startTaskNow(q *request, e *toolEntry) {
 		r.refuseTask(q)
 		return
 	}
+	t.principal = s.principal
 	if err := r.runTask(st, t); err != nil {
 		r.dropTask(&st.tasks, t)
 		r.replyBusy(q)
@@ -158,6 +159,7 @@ func (r *Router) runTask(st *shardState, t *task) error {
 	req := &Request{}
 	rq := request{s: sess, id: t.reqID, method: []byte("tools/call"), params: t.params}
 	req.begin(&rq, ctx, false)
+	req.principal = t.principal // the creator's, whoever asked since
 	req.responses = t.responsesJSON()
 	req.task = &taskRun{t: t, st: st, id: t.id, legacy: t.legacy}
 	tg := target{kind: targetTool, tool: t.tool}
@@ -258,7 +260,7 @@ func (q *Request) StartTask() (string, error) {
 	}
 	s, r := q.session, q.r
 	st := r.stateOf(s.shard.ID)
-	params, id, responses := q.params, q.id, q.responses
+	params, id, responses, principal := q.params, q.id, q.responses, q.principal
 	type started struct {
 		t   *task
 		err error
@@ -274,6 +276,7 @@ func (q *Request) StartTask() (string, error) {
 			ch <- started{err: errTooManyTask}
 			return
 		}
+		t.principal = principal
 		t.addAnswers(responses, nil) // MRTR rounds before the task replay on re-runs
 		t.running, t.cancel = true, d.c.cancel
 		// From now on the task carries the outcome: the pooled call sends
