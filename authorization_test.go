@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -544,5 +545,36 @@ func TestAuthTaskBinding(t *testing.T) {
 	}
 	if r := call(alice, "tasks/get", id, `"taskId":"`+id+`"`); !strings.Contains(r.body, `"status":"completed"`) {
 		t.Errorf("alice's task after bob's attempts: %s", r.body)
+	}
+}
+
+// With receiving middleware installed, authorization is unchanged: scopes
+// are still checked before the handler (the middleware sees the refusal as
+// the error its next returns), the 403 keeps its challenge, and the
+// middleware sees the request's principal.
+func TestAuthWithMiddleware(t *testing.T) {
+	f, s, _ := newAuthFixture(t, nil)
+	var seen atomic.Value
+	s.AddReceivingMiddleware(func(next densemcp.MethodHandler) densemcp.MethodHandler {
+		return func(ctx context.Context, c *densemcp.Call) (json.RawMessage, error) {
+			if p := c.Session().Principal(); p != nil {
+				seen.Store(p.Subject)
+			}
+			return next(ctx, c)
+		}
+	})
+	tok := f.token(t, "alice", "mcp")
+	if r := f.modernCall(t, tok, "admin"); r.status != 403 || !strings.Contains(r.challenge, `scope="mcp:admin"`) || !strings.Contains(r.body, `"code":-32003`) {
+		t.Errorf("admin without its scope, through middleware: %d %q %s", r.status, r.challenge, r.body)
+	}
+	sid := f.initialize(t, tok, "2024-11-05")
+	if r := f.legacy(t, tok, sid, "2024-11-05", callBody("2", "admin")); r.status != 403 {
+		t.Errorf("legacy admin without its scope, through middleware: %d %s", r.status, r.body)
+	}
+	if r := f.modernCall(t, tok, "whoami"); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
+		t.Errorf("whoami through middleware: %d %s", r.status, r.body)
+	}
+	if got, _ := seen.Load().(string); got != "alice" {
+		t.Errorf("the middleware saw principal %q", got)
 	}
 }
