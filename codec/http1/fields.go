@@ -72,10 +72,8 @@ func checkFieldLine(line []byte) (int, error) {
 	if colon <= 0 {
 		return 0, ErrFieldName
 	}
-	for _, c := range line[colon+1:] {
-		if !isValueByte[c] {
-			return 0, ErrFieldValue
-		}
+	if !validFieldValue(line[colon+1:]) {
+		return 0, ErrFieldValue
 	}
 	return colon, nil
 }
