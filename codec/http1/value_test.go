@@ -16,7 +16,7 @@ func TestValidFieldValue(t *testing.T) {
 		}
 		return true
 	}
-	for n := 0; n <= 19; n++ {
+	for n := 0; n <= 70; n++ {
 		for pos := 0; pos < n; pos++ {
 			for c := 0; c < 256; c++ {
 				v := make([]byte, n)
@@ -32,7 +32,7 @@ func TestValidFieldValue(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 200000 {
-		v := make([]byte, rng.IntN(40))
+		v := make([]byte, rng.IntN(100))
 		for i := range v {
 			switch rng.IntN(4) {
 			case 0:
