@@ -578,3 +578,37 @@ func TestAuthWithMiddleware(t *testing.T) {
 		t.Errorf("the middleware saw principal %q", got)
 	}
 }
+
+// stdio, like TCP, needs the static token in _meta when one is set.
+func TestAuthStaticTokenOnStdio(t *testing.T) {
+	s := newTestServer(t, &densemcp.Options{Logger: slog.New(slog.DiscardHandler), Auth: &auth.Config{StaticToken: "stdio-secret"}}, nil)
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeStdio(ctx, inR, outW) }()
+	defer func() {
+		cancel()
+		inW.Close()
+		<-done
+	}()
+	rd := bufio.NewReader(outR)
+	send := func(line string) string {
+		t.Helper()
+		if _, err := io.WriteString(inW, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := send(callBody("1", "echo")); !strings.Contains(got, `"code":-32004`) {
+		t.Fatalf("a call without the token: %s", got)
+	}
+	if got := send(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{"densemcp/authorization":"Bearer stdio-secret",` +
+		`"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`); !strings.Contains(got, `"echo"`) {
+		t.Fatalf("a modern request with the token: %s", got)
+	}
+}
