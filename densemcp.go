@@ -19,9 +19,11 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/densemcp/densemcp/auth"
+	"github.com/densemcp/densemcp/cluster"
 	"github.com/densemcp/densemcp/engine"
 	"github.com/densemcp/densemcp/pool"
 	"github.com/densemcp/densemcp/router"
@@ -92,6 +94,11 @@ type Options struct {
 	// TCP NDJSON sessions must present when Auth.StaticToken is set. See
 	// the README's Authorization section.
 	Auth *auth.Config
+
+	// Cluster, if set, makes Serve join a cluster of servers over NATS:
+	// legacy sessions usable through any node, notifications raised on any
+	// node heard by every node's listeners (README: "Running a cluster").
+	Cluster *ClusterConfig
 }
 
 // Session is one MCP session as hooks see it.
@@ -104,6 +111,7 @@ type Server struct {
 
 	mu                 sync.Mutex // guards the middleware chains
 	receiving, sending []Middleware
+	node               atomic.Pointer[cluster.Node] // while serving as a cluster node
 }
 
 // NewServer returns a server described by info.
@@ -171,19 +179,35 @@ func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
 		return err
 	}
 	e := engine.New(s.r, cfg, s.opts.Logger)
+	startCluster, leaveCluster, err := s.joinCluster(ctx, e)
+	if err != nil {
+		return err
+	}
+	if leaveCluster != nil {
+		defer leaveCluster()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- e.Serve(tcpAddr, httpAddr) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	var failed error
+	if startCluster != nil {
+		failed = startCluster()
+	}
+	if failed == nil {
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
 	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := e.Stop(stopCtx); err != nil {
 		return err
 	}
-	return <-errc
+	if err := <-errc; failed == nil {
+		return err
+	}
+	return failed
 }
 
 // ServeStdio serves one session on in/out (usually os.Stdin/os.Stdout)

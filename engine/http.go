@@ -53,6 +53,7 @@ type httpConn struct {
 	// Authorization (auth.go).
 	principal *router.Principal // who the current request acts for
 	authWait  *http1.Request    // the request waiting for Verify, if any
+	fwd       *Forward          // the request forwarded to another node, if any
 }
 
 func (s *Server) openHTTP(c gnet.Conn, l *loop) {
@@ -146,6 +147,10 @@ func (s *Server) closeHTTP(hc *httpConn) {
 	}
 	if hc.lastWrite != 0 {
 		delete(hc.l.sse, hc)
+	}
+	if f := hc.fwd; f != nil {
+		hc.fwd = nil
+		s.cluster.Abandon(f)
 	}
 }
 
@@ -302,6 +307,7 @@ type sessionOp struct {
 	closeConn bool              // the request's Connection: close, read on hc's loop
 	lastEvent []byte            // GET: Last-Event-ID
 	principal *router.Principal // who the request acts for (nil: authorization off)
+	noForward bool              // cluster: the session was adopted here, do not forward
 }
 
 const (
@@ -333,9 +339,15 @@ func (op *sessionOp) run(hs *httpSession, hc *httpConn, m *codec.Message) {
 // gets 404. hc is busy until the exchange that op starts finishes.
 func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op sessionOp) {
 	op.principal = hc.principal
+	if st.srv.cluster != nil && !op.noForward && !st.srv.holds(sid) {
+		if _, remote := hc.c.(*remoteConn); !remote {
+			st.forward(hc, sid, m, op) // held by another node
+			return
+		}
+	}
 	owner := st.srv.ownerOf(sid)
 	if owner == nil {
-		hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
+		st.missing(hc, sid, m, op)
 		return
 	}
 	if owner == hc.l {
@@ -344,7 +356,7 @@ func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op se
 		hs := hc.session
 		if hs == nil || hs.ended || hs.id != string(sid) {
 			if hs = owner.sessions[string(sid)]; hs == nil {
-				hc.writeJSONError(404, msgID(m), codec.CodeInvalidRequest, "session not found", nil)
+				st.missing(hc, sid, m, op)
 				return
 			}
 			hc.session = hs
@@ -368,8 +380,7 @@ func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op se
 	err := owner.shard.Post(func() {
 		hs := owner.sessions[key]
 		if hs == nil {
-			ex := newExchange(hc, owner, false)
-			ex.writeError(404, msgID(cm), codec.CodeInvalidRequest, "session not found")
+			st.missingAway(hc, owner, key, cm, op2)
 			return
 		}
 		op2.run(hs, hc, cm)
@@ -412,14 +423,19 @@ func (s *Server) ownerOf(sid []byte) *loop {
 	return s.loopByIndex(shards.Index(sid, len(s.shards)))
 }
 
-// newSessionID returns a crypto-random id owned by loop l.
+// newSessionID returns a crypto-random id owned by loop l; in a cluster it
+// names this node: "<node>.<hex>".
 func (s *Server) newSessionID(l *loop) string {
 	var b [16]byte
+	var prefix string
+	if s.cluster != nil {
+		prefix = s.cluster.NodeID() + "."
+	}
 	for {
 		if _, err := rand.Read(b[:]); err != nil {
 			panic("BUG: crypto/rand failed: " + err.Error())
 		}
-		id := hex.EncodeToString(b[:])
+		id := prefix + hex.EncodeToString(b[:])
 		if s.ownerOf([]byte(id)) == l {
 			return id
 		}
@@ -582,6 +598,10 @@ func (hc *httpConn) finish() {
 	hc.busy = false
 	hc.ex = nil
 	hc.target = target{}
+	if rc, ok := hc.c.(*remoteConn); ok {
+		rc.done(hc.closeAfter) // a forwarded request: its node reads the next
+		return
+	}
 	if hc.closeAfter {
 		hc.closing = true
 		if !hc.inTraffic {

@@ -23,6 +23,8 @@ type httpSession struct {
 	created    int64         // unix nanos, for Timeouts.Init
 	touched    bool          // active since the last sweep (see idle)
 	ended      bool          // end ran: the session is gone
+	handedOver bool          // cluster: ended to be adopted by another node
+	savedAt    int64         // cluster: unix nanos of the last SaveSession
 
 	owner *router.Principal // who created it; only they may use it (auth.go)
 
@@ -172,6 +174,12 @@ func (hs *httpSession) end() {
 	if hs.l.sessions[hs.id] == hs {
 		delete(hs.l.sessions, hs.id)
 		hs.st.sessions.Add(-1)
+		if c := hs.st.srv.cluster; c != nil {
+			hs.st.srv.adopted.Delete(hs.id)
+			if !hs.handedOver {
+				c.DropSession(hs.id)
+			}
+		}
 	}
 }
 

@@ -25,6 +25,11 @@ type conn struct {
 
 // OnOpen creates the session on the connection's loop.
 func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if _, ok := c.Context().(bindMarker); ok {
+		s.loopOf(c.EventLoop()) // BindLoops: bind the loop; it closes the peer
+		c.SetContext(nil)
+		return nil, gnet.None
+	}
 	if s.draining.Load() {
 		s.Stats.Closed[CloseShutdown].Add(1)
 		return nil, gnet.Close

@@ -45,6 +45,9 @@ type Server struct {
 	http      *httpState // nil when HTTP is not served
 	startOnce sync.Once  // the first tick marks the server started
 
+	cluster Cluster  // nil: a single node (see cluster.go)
+	adopted sync.Map // ids of sessions adopted from lost nodes (cluster only)
+
 	mu      sync.Mutex // guards loops and eng during binding/start/stop
 	loops   map[gnet.EventLoop]*loop
 	eng     gnet.Engine
@@ -197,6 +200,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	// The last answers were posted to their loops; give the loops one
 	// round to write them before closing.
 	s.flushLoops()
+	if err := s.handOver(ctx); err != nil {
+		s.log.Warn("session handover incomplete", "err", err)
+	}
 	return eng.Stop(ctx)
 }
 

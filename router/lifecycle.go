@@ -53,6 +53,7 @@ func (r *Router) initialize(s *Session, m *codec.Message) {
 	}
 	buf = append(buf, '}')
 	s.endResult(m.ID, buf)
+	s.stateChanged()
 }
 
 // appendCapabilities writes the server capabilities object of an era.

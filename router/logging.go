@@ -63,6 +63,7 @@ func (r *Router) setLevel(q *request) {
 		return
 	}
 	q.s.logLevel.Store(int32(lvl))
+	q.s.stateChanged()
 	q.s.replyResult(q.id, []byte(`{}`))
 }
 

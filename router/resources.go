@@ -92,6 +92,9 @@ func (r *Router) ResourceUpdated(uri string) {
 		sh := sh
 		_ = sh.Post(func() { sh.Notify(changeResourceUpdated, uri) })
 	}
+	if r.changed != nil {
+		r.changed(ChangeResourceUpdated, uri)
+	}
 }
 
 func (r *Router) listResources(q *request) {
@@ -210,7 +213,10 @@ func (r *Router) subscribe(q *request, on bool) {
 		return
 	}
 	if !on {
-		delete(s.resourceSubs, uri)
+		if _, ok := s.resourceSubs[uri]; ok {
+			delete(s.resourceSubs, uri)
+			s.stateChanged()
+		}
 		s.replyResult(q.id, []byte(`{}`))
 		return
 	}
@@ -221,7 +227,10 @@ func (r *Router) subscribe(q *request, on bool) {
 		s.replyError(q.id, codec.CodeInvalidParams, "too many resource subscriptions on this session", nil)
 		return
 	}
-	s.resourceSubs[uri] = struct{}{}
+	if _, ok := s.resourceSubs[uri]; !ok {
+		s.resourceSubs[uri] = struct{}{}
+		s.stateChanged()
+	}
 	s.replyResult(q.id, []byte(`{}`))
 }
 

@@ -98,6 +98,8 @@ type Router struct {
 	taskLive atomic.Int64 // tasks over all shards, for MaxTasks
 	// hooks run around messages (middleware.go); nil: none.
 	hooks atomic.Pointer[Hooks]
+	// changed hears every change raised here (SetChanged); guarded by mu.
+	changed func(kind Change, key string)
 }
 
 // New returns a router for a server described by info.
@@ -207,6 +209,9 @@ func (r *Router) publish(kind uint8) {
 		// to tell, so a refused Post loses nothing.
 		_ = sh.Post(func() { sh.Notify(kind, "") })
 	}
+	if r.changed != nil {
+		r.changed(Change(kind), "")
+	}
 }
 
 // Handle processes one decoded message of session s. Shard goroutine only.
@@ -246,8 +251,9 @@ func (r *Router) HandleDecodeError(s *Session, err error) {
 func (r *Router) handleNotification(s *Session, m *codec.Message) {
 	switch string(m.Method) {
 	case "notifications/initialized":
-		if s.era == EraLegacy && s.initAnswer {
+		if s.era == EraLegacy && s.initAnswer && !s.initialized {
 			s.initialized = true
+			s.stateChanged()
 		}
 	case "notifications/cancelled":
 		r.cancelRequest(s, m.Params)
