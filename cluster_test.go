@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 legacy sessions' logging (deprecated in 2026-07-28) is part of the durable state these tests carry across nodes
+
 package densemcp_test
 
 import (
@@ -54,7 +56,8 @@ func startClusterNode(t *testing.T, natsURL, name, id string) *clusterNode {
 }
 
 // roundRobin is a TCP front that sends each new connection to the next
-// backend in turn, like a layer-4 load balancer without stickiness.
+// backend in turn, like a layer-4 load balancer without stickiness (the
+// fallback where HAProxy is not installed).
 type roundRobin struct {
 	ln       net.Listener
 	backends []string
@@ -79,14 +82,22 @@ func startRoundRobin(t *testing.T, backends ...string) *roundRobin {
 			if err != nil {
 				return
 			}
-			i := int(rr.next.Add(1)-1) % len(backends)
-			rr.hits[i].Add(1)
+			first := int(rr.next.Add(1)-1) % len(backends)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				b, err := net.Dial("tcp", backends[i])
-				if err != nil {
+				// A backend that refuses is skipped, as a balancer's health
+				// check would.
+				var b net.Conn
+				for k := range backends {
+					i := (first + k) % len(backends)
+					if b, err = net.Dial("tcp", backends[i]); err == nil {
+						rr.hits[i].Add(1)
+						break
+					}
+				}
+				if b == nil {
 					return
 				}
 				defer b.Close()
@@ -98,6 +109,16 @@ func startRoundRobin(t *testing.T, backends ...string) *roundRobin {
 		}
 	}()
 	return rr
+}
+
+// skip moves the front on by one backend (a connection that sends
+// nothing), so the next session starts on another node.
+func (rr *roundRobin) skip(t *testing.T) {
+	c, err := net.Dial("tcp", rr.ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
 }
 
 func hostOf(url string) string { return url[len("http://") : len(url)-len("/mcp")] }

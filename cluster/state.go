@@ -309,6 +309,7 @@ func (n *Node) adoptHandedOver(m *nats.Msg) {
 		n.state.owned(sid, rev)
 		n.forget(sid)
 		n.stats.adopted.Add(1)
+		n.log.Info("adopted handed-over session", "session", sid, "from", owner)
 		wg.Add(1)
 		n.srv.Adopt(sid, state, func(error) { wg.Done() })
 	}
