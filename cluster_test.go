@@ -4,6 +4,7 @@ package densemcp_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -32,9 +33,10 @@ func startNATS(t *testing.T) string {
 // clusterNode is one in-process node: a feature server joined to the
 // cluster at natsURL, serving HTTP.
 type clusterNode struct {
-	id  string
-	s   *densemcp.Server
-	url string
+	id   string
+	s    *densemcp.Server
+	url  string
+	stop func() error // idempotent after the first call: the node has left
 }
 
 func startClusterNode(t *testing.T, natsURL, name, id string) *clusterNode {
@@ -50,9 +52,33 @@ func startClusterNode(t *testing.T, natsURL, name, id string) *clusterNode {
 			t.Fatal(err)
 		}
 	})
-	url := serveHTTP(t, s)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeHTTP(ctx, addr) }()
+	var once sync.Once
+	var stopErr error
+	n := &clusterNode{id: id, s: s, url: "http://" + addr + "/mcp", stop: func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, context.Canceled) {
+					stopErr = err
+				}
+			case <-time.After(15 * time.Second):
+				stopErr = errors.New("node did not stop")
+			}
+		})
+		return stopErr
+	}}
+	t.Cleanup(func() {
+		if err := n.stop(); err != nil {
+			t.Errorf("node %s: %v", id, err)
+		}
+	})
 	waitFor(t, "node "+id+" joined", func() bool { _, ok := s.ClusterStats(); return ok })
-	return &clusterNode{id: id, s: s, url: url}
+	return n
 }
 
 // roundRobin is a TCP front that sends each new connection to the next

@@ -72,7 +72,6 @@ type Node struct {
 type peer struct {
 	seen    time.Time
 	leaving bool
-	lost    bool
 }
 
 // Stats are a node's counters.
@@ -407,24 +406,29 @@ func (n *Node) onHeartbeat(m *nats.Msg) {
 	}
 	p.seen = time.Now()
 	p.leaving = m.Data[0] == 'L'
-	p.lost = false
 	n.peerMu.Unlock()
 }
 
 // checkPeers takes peers silent past DeadAfter for lost.
 func (n *Node) checkPeers() {
 	now := time.Now()
-	var lost []string
+	var lost, left []string
 	n.peerMu.Lock()
 	for id, p := range n.peers {
 		if now.Sub(p.seen) > n.cfg.DeadAfter {
-			if !p.lost {
+			if p.leaving {
+				left = append(left, id)
+			} else {
 				lost = append(lost, id)
 			}
 			delete(n.peers, id)
 		}
 	}
 	n.peerMu.Unlock()
+	for _, id := range left {
+		n.log.Info("cluster node left", "peer", id)
+		n.nodeLost(id)
+	}
 	for _, id := range lost {
 		n.stats.lost.Add(1)
 		n.log.Warn("cluster node lost", "peer", id)
@@ -432,13 +436,14 @@ func (n *Node) checkPeers() {
 	}
 }
 
-// alive reports whether node id may be forwarded to: not known lost or
-// leaving (an unknown node may have just started: try it).
+// alive reports whether node id may be forwarded to: not leaving (an
+// unknown node may have just started, or be lost: trying costs one round
+// trip, answered at once by NATS when nobody listens).
 func (n *Node) alive(id string) bool {
 	n.peerMu.Lock()
 	defer n.peerMu.Unlock()
 	p := n.peers[id]
-	return p == nil || (!p.lost && !p.leaving)
+	return p == nil || !p.leaving
 }
 
 // livePeers returns the peers that may adopt sessions, sorted.
@@ -447,7 +452,7 @@ func (n *Node) livePeers() []string {
 	defer n.peerMu.Unlock()
 	var ids []string
 	for id, p := range n.peers {
-		if !p.lost && !p.leaving {
+		if !p.leaving {
 			ids = append(ids, id)
 		}
 	}

@@ -1,0 +1,131 @@
+package densemcp_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The shipped load-balancer configurations (cluster/deploy), run in front
+// of three nodes: a legacy session's requests are spread over every node
+// and answered; a node that stops is left out and the session goes on.
+func TestHAProxyFront(t *testing.T) { testFront(t, "haproxy", "haproxy.cfg") }
+
+func TestNginxFront(t *testing.T) { testFront(t, "nginx", "nginx.conf") }
+
+// lookBin finds an installed load balancer (they live in /usr/sbin).
+func lookBin(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if p := filepath.Join("/usr/sbin", name); fileExists(p) {
+		return p
+	}
+	return ""
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func testFront(t *testing.T, kind, file string) {
+	bin := lookBin(kind)
+	if bin == "" {
+		t.Skipf("%s is not installed (Debian: apt-get install %s, or .ci/install-lb.sh): the shipped %s is not exercised; the cluster tests use a Go round-robin front instead", kind, kind, file)
+	}
+	natsURL := startNATS(t)
+	var nodes []*clusterNode
+	for _, id := range []string{"a", "b", "c"} {
+		nodes = append(nodes, startClusterNode(t, natsURL, "front-"+kind, id))
+	}
+	conf, err := os.ReadFile(filepath.Join("cluster", "deploy", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := freeAddr(t)
+	text := strings.ReplaceAll(string(conf), "127.0.0.1:8080", front)
+	for i, n := range nodes {
+		text = strings.ReplaceAll(text, fmt.Sprintf("127.0.0.1:%d", 8081+i), hostOf(n.url))
+	}
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, file)
+	if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cmd *exec.Cmd
+	switch kind {
+	case "haproxy":
+		if out, err := exec.Command(bin, "-c", "-f", cfgPath).CombinedOutput(); err != nil {
+			t.Fatalf("haproxy -c: %v\n%s", err, out)
+		}
+		cmd = exec.Command(bin, "-db", "-f", cfgPath)
+	case "nginx":
+		cmd = exec.Command(bin, "-c", cfgPath, "-p", dir, "-g", "daemon off; pid "+filepath.Join(dir, "nginx.pid")+"; error_log stderr;")
+	}
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	// Its own process group, so its workers go with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", kind, out.String())
+		}
+	})
+	waitFor(t, kind+" listening", func() bool {
+		c, err := net.Dial("tcp", front)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	// The health checks see every node up before the test goes on.
+	time.Sleep(1500 * time.Millisecond)
+
+	cs := clusterClient(t, "http://"+front+"/mcp", "2025-11-25", &clientEvents{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	call := func(text string) {
+		t.Helper()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": text}})
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if res.IsError || res.Content[0].(*mcp.TextContent).Text != text {
+			t.Fatalf("%s: %+v", text, res)
+		}
+	}
+	for i := range 9 {
+		call(fmt.Sprintf("call %d", i))
+	}
+	owner := strings.SplitN(cs.ID(), ".", 2)[0]
+	for _, n := range nodes {
+		st, _ := n.s.ClusterStats()
+		if n.id != owner && st.Forwarded == 0 {
+			t.Fatalf("node %s forwarded nothing: the front did not spread the session's requests (%+v)", n.id, st)
+		}
+	}
+	// A node that is not the session's stops: the front leaves it out.
+	for _, n := range nodes {
+		if n.id != owner {
+			if err := n.stop(); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	for i := range 6 {
+		call(fmt.Sprintf("after stop %d", i))
+	}
+}
