@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle perf-middleware clean linger
+.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle perf-middleware clean linger cluster-bench
 
 build:
 	$(GO) build -o bin/densemcp ./cmd/densemcp
@@ -78,6 +78,12 @@ perf-cores-bundle:
 # What one no-op middleware costs a call (Go benchmarks and server CPU under load).
 perf-middleware:
 	bash perf/middleware.sh
+
+# The cluster section of perf/RESULTS.md: 1, 2 and 3 node processes over an
+# embedded NATS server, forwarded against local calls, notification fan-out,
+# and the session-state measurements (perf/clusterbench; ports 24000-24099).
+cluster-bench: build
+	$(GO) run ./perf/clusterbench -bin bin/densemcp
 
 clean:
 	rm -rf bin
