@@ -82,8 +82,10 @@ perf-middleware:
 # The cluster section of perf/RESULTS.md: 1, 2 and 3 node processes over an
 # embedded NATS server, forwarded against local calls, notification fan-out,
 # and the session-state measurements (perf/clusterbench; ports 24000-24099).
+# CLUSTER_BENCH_FLAGS: e.g. -duration 2s for a short run.
+CLUSTER_BENCH_FLAGS ?=
 cluster-bench: build
-	$(GO) run ./perf/clusterbench -bin bin/densemcp
+	$(GO) run ./perf/clusterbench -bin bin/densemcp $(CLUSTER_BENCH_FLAGS)
 
 clean:
 	rm -rf bin
