@@ -45,14 +45,62 @@ func testFront(t *testing.T, kind, file string) {
 	for _, id := range []string{"a", "b", "c"} {
 		nodes = append(nodes, startClusterNode(t, natsURL, "front-"+kind, id))
 	}
+	var backends []string
+	for _, n := range nodes {
+		backends = append(backends, hostOf(n.url))
+	}
+	front := startLB(t, bin, kind, file, backends)
+
+	cs := clusterClient(t, "http://"+front+"/mcp", "2025-11-25", &clientEvents{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	call := func(text string) {
+		t.Helper()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": text}})
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if res.IsError || res.Content[0].(*mcp.TextContent).Text != text {
+			t.Fatalf("%s: %+v", text, res)
+		}
+	}
+	for i := range 9 {
+		call(fmt.Sprintf("call %d", i))
+	}
+	owner := strings.SplitN(cs.ID(), ".", 2)[0]
+	for _, n := range nodes {
+		st, _ := n.s.ClusterStats()
+		if n.id != owner && st.Forwarded == 0 {
+			t.Fatalf("node %s forwarded nothing: the front did not spread the session's requests (%+v)", n.id, st)
+		}
+	}
+	// A node that is not the session's stops: the front leaves it out.
+	for _, n := range nodes {
+		if n.id != owner {
+			if err := n.stop(); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	for i := range 6 {
+		call(fmt.Sprintf("after stop %d", i))
+	}
+}
+
+// startLB runs load balancer kind (its binary bin) with the shipped
+// configuration file, its example addresses replaced by front (picked
+// here) and backends, and returns the front's address once it listens.
+func startLB(t *testing.T, bin, kind, file string, backends []string) string {
+	t.Helper()
 	conf, err := os.ReadFile(filepath.Join("cluster", "deploy", file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	front := freeAddr(t)
 	text := strings.ReplaceAll(string(conf), "127.0.0.1:8080", front)
-	for i, n := range nodes {
-		text = strings.ReplaceAll(text, fmt.Sprintf("127.0.0.1:%d", 8081+i), hostOf(n.url))
+	for i, b := range backends {
+		text = strings.ReplaceAll(text, fmt.Sprintf("127.0.0.1:%d", 8081+i), b)
 	}
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, file)
@@ -93,39 +141,5 @@ func testFront(t *testing.T, kind, file string) {
 	// The health checks see every node up before the test goes on.
 	time.Sleep(1500 * time.Millisecond)
 
-	cs := clusterClient(t, "http://"+front+"/mcp", "2025-11-25", &clientEvents{})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	call := func(text string) {
-		t.Helper()
-		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": text}})
-		if err != nil {
-			t.Fatalf("%s: %v", text, err)
-		}
-		if res.IsError || res.Content[0].(*mcp.TextContent).Text != text {
-			t.Fatalf("%s: %+v", text, res)
-		}
-	}
-	for i := range 9 {
-		call(fmt.Sprintf("call %d", i))
-	}
-	owner := strings.SplitN(cs.ID(), ".", 2)[0]
-	for _, n := range nodes {
-		st, _ := n.s.ClusterStats()
-		if n.id != owner && st.Forwarded == 0 {
-			t.Fatalf("node %s forwarded nothing: the front did not spread the session's requests (%+v)", n.id, st)
-		}
-	}
-	// A node that is not the session's stops: the front leaves it out.
-	for _, n := range nodes {
-		if n.id != owner {
-			if err := n.stop(); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	for i := range 6 {
-		call(fmt.Sprintf("after stop %d", i))
-	}
+	return front
 }

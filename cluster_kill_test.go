@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -76,8 +77,8 @@ func startNodeProc(t *testing.T, bin, natsURL, name, id string, extra ...string)
 	return p
 }
 
-// Three densemcp processes behind a round-robin front (HAProxy where
-// installed, see TestHAProxyFront; here the Go one). Legacy sessions run
+// Three densemcp processes behind a round-robin front (HAProxy with the
+// shipped configuration where installed, else the Go one). Legacy sessions run
 // calls without pause; node b is killed with SIGKILL mid-run. Every call
 // ends — answered or with an explicit error, none hangs — and afterwards
 // every session, b's included, goes on through a and c.
@@ -94,8 +95,7 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		procs = append(procs, p)
 		addrs = append(addrs, p.addr)
 	}
-	rr := startRoundRobin(t, addrs...)
-	url := "http://" + rr.ln.Addr().String() + "/mcp"
+	url, advance := startFront(t, addrs)
 
 	// Sessions until at least two live on b.
 	var sessions []*mcp.ClientSession
@@ -106,7 +106,7 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		if strings.HasPrefix(cs.ID(), "b.") {
 			onB++
 		} else {
-			rr.skip(t)
+			advance()
 		}
 	}
 	if onB < 2 {
@@ -215,15 +215,14 @@ func TestClusterDrainHandsSessionsOver(t *testing.T) {
 		procs = append(procs, p)
 		addrs = append(addrs, p.addr)
 	}
-	rr := startRoundRobin(t, addrs...)
-	url := "http://" + rr.ln.Addr().String() + "/mcp"
+	url, advance := startFront(t, addrs)
 	var onB []*mcp.ClientSession
 	for i := 0; i < 15 && len(onB) < 2; i++ {
 		cs := clusterClient(t, url, "2025-11-25", &clientEvents{})
 		if strings.HasPrefix(cs.ID(), "b.") {
 			onB = append(onB, cs)
 		} else {
-			rr.skip(t)
+			advance()
 		}
 	}
 	if len(onB) < 2 {
@@ -274,6 +273,29 @@ func TestClusterDrainHandsSessionsOver(t *testing.T) {
 			if res.Content[0].(*mcp.TextContent).Text != text {
 				t.Fatalf("wrong answer %+v", res)
 			}
+		}
+	}
+}
+
+// startFront puts a round-robin front before backends: HAProxy with the
+// shipped configuration where it is installed, else the Go one. It returns
+// the endpoint URL and a function that moves the front on by one backend
+// (one request that creates nothing), so the next session starts elsewhere.
+func startFront(t *testing.T, backends []string) (string, func()) {
+	t.Helper()
+	var front string
+	if bin := lookBin("haproxy"); bin != "" {
+		front = startLB(t, bin, "haproxy", "haproxy.cfg", backends)
+	} else {
+		t.Log("haproxy is not installed: a Go round-robin front stands in")
+		front = startRoundRobin(t, backends...).ln.Addr().String()
+	}
+	url := "http://" + front + "/mcp"
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	return url, func() {
+		// A GET without a session: 405 from any node, nothing created.
+		if resp, err := hc.Get(url); err == nil {
+			resp.Body.Close()
 		}
 	}
 }

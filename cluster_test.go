@@ -137,16 +137,6 @@ func startRoundRobin(t *testing.T, backends ...string) *roundRobin {
 	return rr
 }
 
-// skip moves the front on by one backend (a connection that sends
-// nothing), so the next session starts on another node.
-func (rr *roundRobin) skip(t *testing.T) {
-	c, err := net.Dial("tcp", rr.ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-}
-
 func hostOf(url string) string { return url[len("http://") : len(url)-len("/mcp")] }
 
 // clusterClient connects the SDK over a fresh connection per request
