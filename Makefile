@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle perf-middleware clean linger cluster-bench
+.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle perf-middleware perf-nethttp clean linger cluster-bench
 
 build:
 	$(GO) build -o bin/densemcp ./cmd/densemcp
@@ -86,6 +86,10 @@ perf-middleware:
 CLUSTER_BENCH_FLAGS ?=
 cluster-bench: build
 	$(GO) run ./perf/clusterbench -bin bin/densemcp $(CLUSTER_BENCH_FLAGS)
+
+# Streamable HTTP through net/http (Server.Handler) beside the gnet path.
+perf-nethttp:
+	bash perf/nethttp.sh
 
 clean:
 	rm -rf bin

@@ -112,6 +112,9 @@ type Server struct {
 	mu                 sync.Mutex // guards the middleware chains
 	receiving, sending []Middleware
 	node               atomic.Pointer[cluster.Node] // while serving as a cluster node
+
+	handlerOnce sync.Once
+	handler     *engine.NetHTTP // Handler's, once asked for
 }
 
 // NewServer returns a server described by info.

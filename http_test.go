@@ -73,7 +73,12 @@ func sdkOverHTTP(t *testing.T, url, pv string, opts *mcp.ClientOptions, ev *clie
 // SSE stream (or by input_required), and a list_changed notification.
 func TestSDKClientOverHTTP(t *testing.T) {
 	s := featureServer(t)
-	url := serveHTTP(t, s)
+	sdkHTTPFlow(t, s, serveHTTP(t, s))
+}
+
+// sdkHTTPFlow drives the server at url (s's, on either HTTP transport) with
+// the official Go SDK client in both eras.
+func sdkHTTPFlow(t *testing.T, s *densemcp.Server, url string) {
 	for i, pv := range []string{"2025-11-25", ""} {
 		name := map[string]string{"": "modern"}[pv]
 		if name == "" {

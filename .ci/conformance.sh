@@ -3,7 +3,8 @@
 # 127.0.0.1: 0.1.16 (every scenario, active and pending) and 0.2.0-alpha.12
 # with --requirements 2025-11-25 and 2026-07-28 and --suite pending (the
 # scenarios the suite runs but does not score yet: tasks and skills
-# extensions, SEP-2243 headers, ...). Any failing check fails the run,
+# extensions, SEP-2243 headers, ...), and both eras' requirements against
+# the net/http path too (--http-stdlib). Any failing check fails the run,
 # scored or not; there is no expected-failures file. Installs Node 22 from
 # npm when the machine's Node is older (the suite needs it).
 set -euo pipefail
@@ -42,8 +43,12 @@ bin/densemcp serve --http "127.0.0.1:$port" --fixtures conformance --log-level w
 pid=$!
 bin/densemcp serve --http "127.0.0.1:$replay_port" --fixtures conformance --replay-events 64 --log-level warn >"$log.replay" 2>&1 &
 rpid=$!
-trap 'kill $pid $rpid 2>/dev/null || true; wait $pid $rpid 2>/dev/null || true' EXIT
-for p in $port $replay_port; do
+# A third serves through net/http (Server.Handler, the compatible path).
+stdlib_port=$((port + 2))
+bin/densemcp serve --http-stdlib "127.0.0.1:$stdlib_port" --fixtures conformance --log-level warn >"$log.stdlib" 2>&1 &
+spid=$!
+trap 'kill $pid $rpid $spid 2>/dev/null || true; wait $pid $rpid $spid 2>/dev/null || true' EXIT
+for p in $port $replay_port $stdlib_port; do
 	for _ in $(seq 1 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then break; fi
 		sleep 0.1
@@ -76,9 +81,11 @@ run alpha.12-2025-11-25-replay "$cache/ca12" "$replay_port" --requirements 2025-
 run alpha.12-2026-07-28 "$cache/ca12" "$port" --requirements 2026-07-28
 run alpha.12-pending "$cache/ca12" "$port" --suite pending
 run alpha.12-pending-replay "$cache/ca12" "$replay_port" --suite pending
-for p in $pid $rpid; do
+run alpha.12-2025-11-25-stdlib "$cache/ca12" "$stdlib_port" --requirements 2025-11-25
+run alpha.12-2026-07-28-stdlib "$cache/ca12" "$stdlib_port" --requirements 2026-07-28
+for p in $pid $rpid $spid; do
 	if ! kill -0 "$p" 2>/dev/null; then
-		echo "a server exited during the conformance run:"; cat "$log" "$log.replay"; bad=$((bad + 1))
+		echo "a server exited during the conformance run:"; cat "$log" "$log.replay" "$log.stdlib"; bad=$((bad + 1))
 	fi
 done
 echo "conformance: $ok passed, $bad failed"

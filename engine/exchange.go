@@ -177,17 +177,23 @@ func (ex *exchange) eventID(msg []byte, final bool) []byte {
 
 var resultPrefix = []byte(`{"jsonrpc":"2.0","id":`)
 
-// statusOf picks the HTTP status of a JSON answer: the modern era's
-// malformed-request errors are 400 (spec: missing _meta fields, missing
-// capability, unsupported version, header mismatch); everything else 200.
+// statusOf picks the HTTP status of a JSON answer (modernStatus).
 func (ex *exchange) statusOf(msg []byte) int {
 	if !ex.modern {
 		return 200
 	}
+	return modernStatus(ex.id, msg)
+}
+
+// modernStatus picks the HTTP status of a modern JSON answer to request
+// id: the era's malformed-request errors are 400 (spec: missing _meta
+// fields, missing capability, unsupported version, header mismatch), an
+// unknown method 404; everything else 200.
+func modernStatus(id, msg []byte) int {
 	// The router writes a result as {"jsonrpc":"2.0","id":<id>,"result":…;
 	// recognise that without walking the whole answer.
-	if rest, ok := bytes.CutPrefix(msg, resultPrefix); ok && bytes.HasPrefix(rest, ex.id) &&
-		bytes.HasPrefix(rest[len(ex.id):], []byte(`,"result":`)) {
+	if rest, ok := bytes.CutPrefix(msg, resultPrefix); ok && bytes.HasPrefix(rest, id) &&
+		bytes.HasPrefix(rest[len(id):], []byte(`,"result":`)) {
 		return 200
 	}
 	errObj, ok := codec.ObjectField(msg, "error")

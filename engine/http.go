@@ -494,7 +494,7 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 		hc.finish()
 		return
 	}
-	if code, msg := checkModernHeaders(req, m, hc.l); code != 0 {
+	if code, msg := checkModernHeaders(req, m, st.srv.r, hc.l.shard, &hc.l.unq); code != 0 {
 		hc.writeJSONError(400, m.ID, code, msg, nil)
 		return
 	}
@@ -513,11 +513,17 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 	l.putModernExchange(ex)
 }
 
+// headerSource looks a request header up by name (nil when absent): the
+// gnet transport's parsed request, or net/http's (nethttp.go).
+type headerSource interface {
+	Header(name string) []byte
+}
+
 // checkModernHeaders checks the modern era's request headers against the
 // body (400 with HeaderMismatch on disagreement), the Mcp-Param-* headers
-// of a tools/call too (paramheaders.go). l.unq holds unquoted values.
-func checkModernHeaders(req *http1.Request, m *codec.Message, l *loop) (int, string) {
-	scratch := &l.unq
+// of a tools/call too (paramheaders.go), with tool headers looked up in
+// r's catalog on shard sh. scratch holds unquoted values.
+func checkModernHeaders(req headerSource, m *codec.Message, r *router.Router, sh *shards.Shard, scratch *[]byte) (int, string) {
 	method := req.Header("Mcp-Method")
 	if method == nil {
 		return codec.CodeHeaderMismatch, "missing Mcp-Method header"
@@ -575,7 +581,7 @@ func checkModernHeaders(req *http1.Request, m *codec.Message, l *loop) (int, str
 		return codec.CodeHeaderMismatch, "Mcp-Name header does not match the body's " + field
 	}
 	if field == "name" && string(m.Method) == "tools/call" {
-		if hp := l.srv.r.ToolHeaderParams(l.shard, body); hp != nil {
+		if hp := r.ToolHeaderParams(sh, body); hp != nil {
 			return checkParamHeaders(req, hp, args)
 		}
 	}

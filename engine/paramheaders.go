@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/densemcp/densemcp/codec"
-	"github.com/densemcp/densemcp/codec/http1"
 	"github.com/densemcp/densemcp/router"
 )
 
@@ -18,7 +17,7 @@ import (
 // not hold. Numbers compare numerically ("42.0" matches 42). Only tools
 // that declare x-mcp-header parameters come here, so the common call pays
 // nothing; buffers live on the stack unless a value is long.
-func checkParamHeaders(req *http1.Request, params []router.HeaderParam, args []byte) (int, string) {
+func checkParamHeaders(req headerSource, params []router.HeaderParam, args []byte) (int, string) {
 	for i := range params {
 		p := &params[i]
 		val, present := argumentAt(args, p.Path)

@@ -8,7 +8,7 @@
 #     BenchmarkMiddlewareChain (the root package's real Middleware on the request path),
 #     each timing a batch without and with the middleware back to back and reporting the
 #     median of the paired ratios. COUNT runs each; the table gives the medians.
-#  2. Server CPU per call under load: perf/mwserver (the echo tool with 0 or 1 no-op
+#  2. Server CPU per call under load: perf/apisrv (the echo tool with 0 or 1 no-op
 #     middleware on both chains) pinned to CPU 0 with GOMAXPROCS=1, the generator
 #     (perf/bench) pinned to CPU 1 reading the server's utime+stime from /proc; each round
 #     runs every scenario without and then with the middleware (order alternating between
@@ -64,10 +64,10 @@ gorow() {
 echo "== building" >&2
 mkdir -p "$WORK/bin"
 go build -o "$WORK/bin/bench" ./perf/bench
-go build -o "$WORK/bin/mwserver" ./perf/mwserver
+go build -o "$WORK/bin/apisrv" ./perf/apisrv
 
 wait_port() {
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
 		sleep 0.1
 	done
@@ -88,10 +88,10 @@ for round in $(seq "$ROUNDS"); do
 		IFS='|' read -r name args <<<"${SCENARIOS[$i]}"
 		for mw in $order; do
 			echo "== round $round: $name, $mw middleware" >&2
-			taskset -c 0 env GOMAXPROCS=1 "$WORK/bin/mwserver" --tcp "127.0.0.1:$PORT_TCP" --http "127.0.0.1:$PORT_HTTP" --middleware "$mw" 2>"$WORK/server.log" &
+			taskset -c 0 env GOMAXPROCS=1 "$WORK/bin/apisrv" --tcp "127.0.0.1:$PORT_TCP" --http "127.0.0.1:$PORT_HTTP" --middleware "$mw" 2>"$WORK/server.log" &
 			SERVER_PID=$!
 			if ! wait_port "$PORT_TCP" || ! wait_port "$PORT_HTTP"; then
-				echo "mwserver did not listen: $(cat "$WORK/server.log")" >&2
+				echo "apisrv did not listen: $(cat "$WORK/server.log")" >&2
 				exit 1
 			fi
 			# shellcheck disable=SC2086
@@ -113,7 +113,7 @@ section=$WORK/section.md
 	echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(go version | cut -d' ' -f3-)."
 	echo
 	echo 'The target: one no-op middleware (on the receiving and the sending chain) costs at most 5% of'
-	echo "the server's CPU per call. Server CPU per call under load (perf/mwserver pinned to CPU 0 with"
+	echo "the server's CPU per call. Server CPU per call under load (perf/apisrv pinned to CPU 0 with"
 	echo 'GOMAXPROCS=1, the generator on CPU 1; utime+stime from /proc over the measured window; every'
 	echo 'answer verified). The ratio is the median of the per-round ratios, each round running both'
 	echo 'servers back to back:'

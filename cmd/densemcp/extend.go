@@ -18,6 +18,11 @@ type serveExtension struct {
 	name string
 	// flags registers the concern's flags; the values are read in apply.
 	flags func(fs *flag.FlagSet)
+	// servesMCP, after the flags are parsed, reports whether the concern
+	// serves MCP itself (a listener of its own): then serve adds no default
+	// HTTP listener, and without --tcp or --http it only waits for the
+	// signal to stop. nil: never.
+	servesMCP func() bool
 	// apply checks the parsed flags and sets options, before the server
 	// is created. nil: nothing to set.
 	apply func(o *densemcp.Options, log *slog.Logger) error

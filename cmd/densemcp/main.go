@@ -99,7 +99,13 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Logs always go to stderr: on stdio, stdout carries only MCP messages.
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	if *tcp == "" && *httpAddr == "" && !*stdio {
+	extServes := false // a concern serves MCP on a listener of its own
+	for _, e := range serveExtensions {
+		if e.servesMCP != nil && e.servesMCP() {
+			extServes = true
+		}
+	}
+	if *tcp == "" && *httpAddr == "" && !*stdio && !extServes {
 		*httpAddr = defaultHTTPAddr
 	}
 	if *stdio && (*tcp != "" || *httpAddr != "") {
@@ -131,7 +137,8 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	if !*stdio {
+	onLoops := *tcp != "" || *httpAddr != ""
+	if !*stdio && onLoops {
 		// A bad or taken address is reported before anything starts.
 		if err := engine.CheckListen(*tcp, *httpAddr, opts.Engine.ReusePort); err != nil {
 			fmt.Fprintf(stderr, "densemcp: %v\n", err)
@@ -174,9 +181,11 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *stdio {
 		log.Info("serving MCP on stdio")
 		err = s.ServeStdio(ctx, stdin, stdout)
-	} else {
+	} else if onLoops {
 		// The engine logs "serving MCP" once every listener is bound.
 		err = s.Serve(ctx, *tcp, *httpAddr)
+	} else {
+		<-ctx.Done() // a concern serves on its own listener
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("server stopped", "err", err)

@@ -1,8 +1,11 @@
-// Command mwserver serves the echo tool with N no-op middlewares on the
-// receiving and sending chains, for perf/middleware.sh: the server CPU per
-// call with one middleware against none, on loopback only.
+// Command apisrv serves the echo tool through the library's API, for the
+// measurements of perf/middleware.sh and perf/nethttp.sh: with N no-op
+// middlewares on the receiving and sending chains (--middleware), and
+// Streamable HTTP on the gnet loops or through net/http (--nethttp:
+// Server.Handler on an http.Server). Loopback only.
 //
-//	go run ./perf/mwserver --tcp 127.0.0.1:27010 --http 127.0.0.1:27011 --middleware 1
+//	go run ./perf/apisrv --tcp 127.0.0.1:27010 --http 127.0.0.1:27011 --middleware 1
+//	go run ./perf/apisrv --tcp "" --http 127.0.0.1:27011 --nethttp
 package main
 
 import (
@@ -11,9 +14,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/densemcp/densemcp"
 	"github.com/densemcp/densemcp/codec"
@@ -23,8 +29,9 @@ import (
 func main() {
 	tcp := flag.String("tcp", "127.0.0.1:27010", "loopback address for TCP NDJSON (empty: none)")
 	http := flag.String("http", "127.0.0.1:27011", "loopback address for Streamable HTTP (empty: none)")
-	n := flag.Int("middleware", 1, "no-op middlewares on each chain")
-	loops := flag.Int("loops", 1, "event loops")
+	n := flag.Int("middleware", 0, "no-op middlewares on each chain")
+	loops := flag.Int("loops", 1, "event loops (shards with --nethttp)")
+	nethttp := flag.Bool("nethttp", false, "serve --http through net/http (Server.Handler) instead of the gnet loops")
 	flag.Parse()
 	var mw []densemcp.Middleware
 	for range *n {
@@ -42,16 +49,52 @@ func main() {
 		Inline:         true,
 		OutputConforms: true,
 	}, echo); err != nil {
-		fmt.Fprintln(os.Stderr, "mwserver:", err)
+		fmt.Fprintln(os.Stderr, "apisrv:", err)
 		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	fmt.Fprintf(os.Stderr, "mwserver: tcp=%s http=%s middleware=%d pid=%d\n", *tcp, *http, *n, os.Getpid())
-	if err := s.Serve(ctx, *tcp, *http); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, "mwserver:", err)
+	fmt.Fprintf(os.Stderr, "apisrv: tcp=%s http=%s middleware=%d nethttp=%v pid=%d\n", *tcp, *http, *n, *nethttp, os.Getpid())
+	if *nethttp {
+		if err := serveNetHTTP(ctx, s, *http); err != nil {
+			fmt.Fprintln(os.Stderr, "apisrv:", err)
+			os.Exit(1)
+		}
+		if *tcp == "" {
+			<-ctx.Done()
+			return
+		}
+	}
+	httpAddr := *http
+	if *nethttp {
+		httpAddr = ""
+	}
+	if err := s.Serve(ctx, *tcp, httpAddr); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "apisrv:", err)
 		os.Exit(1)
 	}
+}
+
+// serveNetHTTP serves s.Handler() at /mcp on addr, in the background,
+// until ctx ends.
+func serveNetHTTP(ctx context.Context, s *densemcp.Server, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", s.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "apisrv:", err)
+		}
+	}()
+	return nil
 }
 
 // noop is the middleware measured: it passes every message on.

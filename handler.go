@@ -1,0 +1,32 @@
+package densemcp
+
+import (
+	"net/http"
+
+	"github.com/densemcp/densemcp/engine"
+)
+
+// Handler returns an http.Handler that serves Streamable HTTP, both eras,
+// through net/http: mount it on a mux the program already has, behind its
+// own TLS, authentication and routing.
+//
+//	mux := http.NewServeMux()
+//	mux.Handle("/mcp", s.Handler())
+//	mux.HandleFunc("/healthz", healthz)
+//	http.ListenAndServeTLS(":443", "cert.pem", "key.pem", mux)
+//
+// It is the compatible path: a goroutine per connection and per request,
+// as net/http serves, on the same router as the gnet loops; the dense path
+// is ListenAndServe's own HTTP/1.1 on the event loops (perf/RESULTS.md has
+// both costs). Options.Engine.HTTP applies except Endpoint (the mux routes)
+// and the header limit (the http.Server's); Host and Origin are checked
+// for requests that arrived on a loopback address unless HTTPConfig.HostCheck
+// says otherwise; SSE replay (Last-Event-ID) is not offered. Every call
+// returns the same handler, whose state lives on Options.Engine.Loops
+// shards, one goroutine each.
+func (s *Server) Handler() http.Handler {
+	s.handlerOnce.Do(func() {
+		s.handler = engine.NewNetHTTP(s.r, s.opts.Engine, s.opts.Logger)
+	})
+	return s.handler
+}
