@@ -45,6 +45,12 @@ import (
 // looked up before the chain runs, so an unknown tool reaches the
 // middleware as the error next returns.
 //
+// A few answers are made after the chain has returned, elsewhere: a
+// subscriptions/listen stream stays open, and a task asked about (tasks/get
+// and the like) on an event loop that does not own it is answered by its
+// owner. For those, next returns neither a result nor an error, and the
+// answer goes out when it is ready.
+//
 // With no middleware the request path is unchanged (and allocation-free);
 // a chain of cheap middleware costs no allocation per message either.
 type Middleware func(next MethodHandler) MethodHandler
