@@ -181,8 +181,9 @@ type Config struct {
 	Tool string
 	Args string
 
-	// Overload shape: Capacity is the server's capacity in calls/s (0: measure it first with
-	// a closed-loop run of CapacityTime on the same connections, K in flight each);
+	// Overload shape: Capacity is the server's capacity in calls/s (0: measure it first: a
+	// closed-loop run of CapacityTime on the same connections, K in flight each, then an
+	// open-loop run at twice its goodput whose goodput is the capacity);
 	// Multiples are the offered rates as multiples of it, one measured window each.
 	Capacity     int
 	CapacityTime time.Duration
@@ -322,7 +323,7 @@ func (c *Config) runTime() time.Duration {
 	case ShapeOverload:
 		t := c.Warmup + c.Duration*time.Duration(len(c.Multiples))
 		if c.Capacity == 0 {
-			t += c.Warmup + c.CapacityTime
+			t += 2 * (c.Warmup + c.CapacityTime)
 		}
 		return t
 	}

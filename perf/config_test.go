@@ -39,8 +39,8 @@ func TestParseConfig(t *testing.T) {
 	f("--addr 127.0.0.1:9 --shape overload --multiples 101", ErrBadFlag)
 	f("--addr 127.0.0.1:9 --shape overload --capacity 5000000 --multiples 2", ErrOutOfBounds)
 	f("--addr 127.0.0.1:9 --shape overload --capacity -1", ErrOutOfBounds)
-	// Warmups and the capacity run count against the run's bound: 4 × 2m15s + 1m + 2 × 1s.
-	f("--addr 127.0.0.1:9 --shape overload --duration 2m15s --capacity-time 1m", ErrOutOfBounds)
+	// Warmups and the capacity runs count against the run's bound: 4 × 2m + 2 × 1m + 3 × 1s.
+	f("--addr 127.0.0.1:9 --shape overload --duration 2m --capacity-time 1m", ErrOutOfBounds)
 	f("--addr 127.0.0.1:9 --shape overload --duration 2m --capacity 100", nil)
 	f("--addr 127.0.0.1:9 --tool work --args [1]", ErrBadFlag)
 	f("--addr 127.0.0.1:9 --tool bad\nname", ErrBadFlag)

@@ -182,8 +182,9 @@ func TestToolErrorCounted(t *testing.T) {
 	}
 }
 
-// TestOverloadShape measures capacity first, then offers each multiple of it; given a
-// capacity it measures none. Rates are checked, not timing.
+// TestOverloadShape measures capacity first (closed loop, then open loop at twice that),
+// then offers each multiple of it; given a capacity it measures none. Rates are checked,
+// not timing.
 func TestOverloadShape(t *testing.T) {
 	s := startFloor(t)
 	rows, err := Run(&Config{Target: TargetTCP, Addr: s.TCPAddr, Shape: ShapeOverload, Conns: 4, Depth: 4,
@@ -192,12 +193,14 @@ func TestOverloadShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 || rows[0].Shape != "capacity" || rows[0].Capacity <= 0 {
-		t.Fatalf("rows: %d, first shape %q capacity %g", len(rows), rows[0].Shape, rows[0].Capacity)
+	if len(rows) != 4 || rows[0].Shape != "capacity" || rows[0].Capacity <= 0 || rows[1].Shape != "capacity-open" ||
+		rows[1].OfferedRate != 2*int(rows[0].Capacity) || rows[1].Capacity <= 0 {
+		t.Fatalf("rows: %d, shapes %q %q, capacity %g then %g offered %d", len(rows), rows[0].Shape, rows[1].Shape,
+			rows[0].Capacity, rows[1].Capacity, rows[1].OfferedRate)
 	}
 	for i, m := range []float64{0.001, 0.002} {
-		r := rows[i+1]
-		if r.Shape != "overload" || r.Multiple != m || r.Capacity != rows[0].Capacity || r.OfferedRate != multipleRate(int(r.Capacity), m) {
+		r := rows[i+2]
+		if r.Shape != "overload" || r.Multiple != m || r.Capacity != rows[1].Capacity || r.OfferedRate != multipleRate(int(r.Capacity), m) {
 			t.Fatalf("row %d: shape %q multiple %g capacity %g offered %d", i+1, r.Shape, r.Multiple, r.Capacity, r.OfferedRate)
 		}
 		if r.Calls == 0 || r.Errors != 0 || r.Timeouts != 0 {
