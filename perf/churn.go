@@ -23,8 +23,8 @@ import (
 const (
 	// MaxChurn bounds --churn, connection cycles per second.
 	MaxChurn = 5000
-	// maxChurning bounds the cycles in progress at once.
-	maxChurning = 128
+	// MaxChurning bounds the cycles in progress at once.
+	MaxChurning = 128
 	// churnTimeout bounds one cycle (dial to close).
 	churnTimeout = 10 * time.Second
 	// maxChurnBody bounds an answer a churning client reads.
@@ -58,7 +58,7 @@ type ChurnStats struct {
 	// Abrupt counts abrupt cycles that could not do their part (the connection failed
 	// before the reset): not errors of a well-behaved client, but shown.
 	Abrupt  uint64 `json:"abrupt_failed"`
-	Skipped uint64 `json:"skipped"` // due while maxChurning cycles were running
+	Skipped uint64 `json:"skipped"` // due while MaxChurning cycles were running
 }
 
 // churner runs a soak's churn: cycles of connections at a rate, in goroutines, with the
@@ -75,7 +75,7 @@ type churner struct {
 }
 
 func newChurner(cfg *Config) *churner {
-	return &churner{cfg: cfg, tcp: cfg.ChurnTCP, sem: make(chan struct{}, maxChurning), base: 1 << 40}
+	return &churner{cfg: cfg, tcp: cfg.ChurnTCP, sem: make(chan struct{}, MaxChurning), base: 1 << 40}
 }
 
 // run starts a cycle every 1/rate seconds until ctx ends, then waits for those running.

@@ -98,8 +98,8 @@ func writeSoak(w io.Writer, recs []record, cmd string, notes []byte, chartsDir, 
 		wellErrs, r.Calls, r.Errors, r.ErrorKinds, r.Timeouts, r.Refused, c.Polite, c.PoliteErrors, c.ErrorKinds, r.LostConns)
 	fmt.Fprintf(w, "Abrupt churn: %d resets after a call, %d resets mid-request, %d GET SSE streams opened and reset, "+
 		"%d streamed answers reset after their first event (%d answers of the streaming tool came whole), %d abrupt cycles "+
-		"that failed before their reset, %d cycles skipped while %s were running.\n\n",
-		c.Resets, c.MidRequest, c.StreamsCut, c.CutMidStream, c.NotStreamed, c.Abrupt, c.Skipped, "128")
+		"that failed before their reset, %d cycles skipped while %d were running.\n\n",
+		c.Resets, c.MidRequest, c.StreamsCut, c.CutMidStream, c.NotStreamed, c.Abrupt, c.Skipped, perf.MaxChurning)
 	fmt.Fprintf(w, "Latency of the measured calls: p50 %.0f µs, p99 %.0f µs, p99.9 %.0f µs; server CPU %s µs per call.\n\n",
 		r.P50us, r.P99us, r.P999us, userCell(r.ServerCPUPerCallUs))
 	fmt.Fprintf(w, "Command (server address varies): `%s`\n\n", soak.Command)
