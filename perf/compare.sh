@@ -182,11 +182,10 @@ done
 keep=$WORK/gobench.md
 : >"$keep"
 if [[ -f $OUT ]]; then
-	# The Go benchmark section belongs to perf/gobench.sh: keep it.
-	# So do the sections of the other measuring scripts.
-	sed -n -e '/<!-- go-bench:start -->/,/<!-- go-bench:end -->/p' -e '/<!-- scale:start -->/,/<!-- scale:end -->/p' \
-		-e '/<!-- overload:start -->/,/<!-- overload:end -->/p' -e '/<!-- soak:start -->/,/<!-- soak:end -->/p' \
-		-e '/<!-- cores:start -->/,/<!-- cores:end -->/p' -e '/<!-- targets:start -->/,/<!-- targets:end -->/p' "$OUT" >"$keep"
+	# The sections between <!-- NAME:start --> and <!-- NAME:end --> markers belong to the
+	# other measuring scripts (perf/gobench.sh, scale.sh, overload.sh, soak.sh, cores.sh,
+	# middleware.sh …) and the hand-written targets: keep them all, in their order.
+	awk '/^<!-- [a-z0-9-]+:start -->$/ { keep = 1 } keep { print } /^<!-- [a-z0-9-]+:end -->$/ { keep = 0 }' "$OUT" >"$keep"
 fi
 keep_rows
 "$BIN/report" --in "$RESULTS" --notes "$NOTES" --command "$COMMAND" >"$OUT"

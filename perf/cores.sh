@@ -46,13 +46,17 @@ mkdir -p "$CHARTS"
 
 if ((ROUNDS > 0)); then
 	note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC') on $CPUS CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)). Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
+	busy_note
 	if ((HALF < 2)); then
 		note "This machine has $CPUS CPUs, so only the one-loop case ran: L loops need 2 × L CPUs (the server on the first half, the generator on the second). Run \`make perf-cores\` (or the bundle) on a machine with more cores for the rest of the table."
 	fi
-	if [[ -z ${SKIP_BUILD:-} ]]; then
-		build_tools
-		go build -o "$BIN/densemcp" ./cmd/densemcp
-	fi
+fi
+# Build (SKIP_BUILD: use bin/ as it is); a report-only run needs the report writer alone.
+if [[ -z ${SKIP_BUILD:-} ]] && ((ROUNDS > 0)); then
+	build_tools
+	go build -o "$BIN/densemcp" ./cmd/densemcp
+elif [[ -z ${SKIP_BUILD:-} ]]; then
+	go build -o "$BIN/report" ./perf/report
 fi
 
 GEN_CPUS="$HALF-$((CPUS - 1))"

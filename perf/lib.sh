@@ -29,6 +29,16 @@ trap 'exit 130' INT TERM
 
 note() { echo "$*" | tee -a "$NOTES" >&2; }
 
+# busy_note: a note when other work holds the machine (a load average above its CPU count),
+# for then the numbers measure that contention as much as the servers.
+busy_note() {
+	local load
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+		note "**The machine was busy when this ran (load average $load on $(nproc) CPUs): these figures measure that contention as much as the servers; rerun on a quiet machine before reading them as the servers' own.**"
+	fi
+}
+
 if (($(nproc) < 2)); then
 	echo "$NAME.sh needs 2 CPUs (server on 0, generator on 1); found $(nproc)" >&2
 	exit 1

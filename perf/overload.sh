@@ -7,9 +7,12 @@
 # load`) runs beside the go-sdk and mcp-go peers, which serve the same echo and work tools;
 # every server pinned to CPU 0 with GOMAXPROCS=1, the generator to CPU 1. Writes the section
 # between the overload markers and a chart per scenario in perf/charts. Loopback only; about
-# 12 minutes with the defaults.
+# 15 minutes with the defaults.
 #
-# Environment: DURATION per window (default 5s), WARMUP (1s), CAPACITY_TIME (3s), MULTIPLES
+# The capacity runs must outlast the first answers: with 256 × 64 calls of work in flight at
+# once, a server that admits them all answers none for about 16,384 × 200 µs = 3.3 s of CPU.
+#
+# Environment: DURATION per window (default 5s), WARMUP (1s), CAPACITY_TIME (5s), MULTIPLES
 # (0.5,1,2,4), WORK_ARGS (the work tool's arguments, default {"cpuMicros":200}), SERVERS
 # (default "densemcp gosdk mcpgo"), OUT (default perf/RESULTS.md); REPORT_ONLY=1 measures
 # nothing and rebuilds the section from perf/data/overload.jsonl. SKIP_BUILD=1 uses the
@@ -22,7 +25,7 @@ BIN=$ROOT/bin
 OUT=${OUT:-$ROOT/perf/RESULTS.md}
 DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-1s}
-CAPACITY_TIME=${CAPACITY_TIME:-3s}
+CAPACITY_TIME=${CAPACITY_TIME:-5s}
 MULTIPLES=${MULTIPLES:-0.5,1,2,4}
 WORK_ARGS=${WORK_ARGS:-'{"cpuMicros":200}'}
 SERVERS=${SERVERS:-"densemcp gosdk mcpgo"}
@@ -39,11 +42,15 @@ mkdir -p "$CHARTS"
 
 if ((ROUNDS > 0)); then
 	note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
-	if [[ -z ${SKIP_BUILD:-} ]]; then
-		build_tools
-		go build -o "$BIN/densemcp" ./cmd/densemcp
-		(cd perf/peers && GOWORK=off go build -o "$BIN/peer-gosdk" ./gosdk && GOWORK=off go build -o "$BIN/peer-mcpgo" ./mcpgo)
-	fi
+	busy_note
+fi
+# Build (SKIP_BUILD: use bin/ as it is); a report-only run needs the report writer alone.
+if [[ -z ${SKIP_BUILD:-} ]] && ((ROUNDS > 0)); then
+	build_tools
+	go build -o "$BIN/densemcp" ./cmd/densemcp
+	(cd perf/peers && GOWORK=off go build -o "$BIN/peer-gosdk" ./gosdk && GOWORK=off go build -o "$BIN/peer-mcpgo" ./mcpgo)
+elif [[ -z ${SKIP_BUILD:-} ]]; then
+	go build -o "$BIN/report" ./perf/report
 fi
 
 # start_server NAME: pinned to CPU 0, one core's worth of Go; sets SERVER_PID.

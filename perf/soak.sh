@@ -40,12 +40,17 @@ source "$ROOT/perf/lib.sh"
 restore_rows
 mkdir -p "$CHARTS"
 
+# Build (SKIP_BUILD: use bin/ as it is); a report-only run needs the report writer alone.
+if [[ -z ${SKIP_BUILD:-} ]] && ((ROUNDS > 0)); then
+	build_tools
+	go build -o "$BIN/densemcp" ./cmd/densemcp
+elif [[ -z ${SKIP_BUILD:-} ]]; then
+	go build -o "$BIN/report" ./perf/report
+fi
+
 if ((ROUNDS > 0)); then
 	note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
-	if [[ -z ${SKIP_BUILD:-} ]]; then
-		build_tools
-		go build -o "$BIN/densemcp" ./cmd/densemcp
-	fi
+	busy_note
 	# Goroutines: from the admin listener's Prometheus metrics when this build has one,
 	# else from pprof's goroutine profile.
 	help=$("$BIN/densemcp" serve -h 2>&1 || true)

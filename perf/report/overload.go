@@ -93,7 +93,10 @@ func groupByServer(rs []record) ([]string, map[string][]perf.Row) {
 func verdictSentence(server string, steps []perf.Row) string {
 	lo, hi := steps[0], steps[len(steps)-1]
 	var b strings.Builder
-	if hi.RefusalRate >= 0.01 {
+	if hi.CallsPerSec >= 0.95*float64(hi.OfferedRate) {
+		fmt.Fprintf(&b, "**%s** answered all the load offered, up to %g× the capacity measured before (%s calls/s at %d offered), so that capacity run measured it low and this run shows nothing past its capacity; rerun on a quieter machine or give --capacity",
+			server, hi.Multiple, fmt.Sprintf("%.0f", hi.CallsPerSec), hi.OfferedRate)
+	} else if hi.RefusalRate >= 0.01 {
 		fmt.Fprintf(&b, "**%s** refuses past capacity: at %g× it refused %s of the calls sent (%s of the calls not served got a refusal within 10 ms; p99 %s ms to a refusal), kept %s of capacity as goodput, and the p99 of accepted calls was %s ms, %s its p99 at %g×",
 			server, hi.Multiple, pct(hi.RefusalRate), fastShare(hi), ms(hi.RefusalP99us), share(hi.CallsPerSec, hi.Capacity),
 			ms(hi.P99us), ratio(hi.P99us, lo.P99us), lo.Multiple)
