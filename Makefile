@@ -50,7 +50,7 @@ linger:
 	DENSEMCP_LINGER_RUNS=200 $(GO) test -count=1 -run TestOversizedBodyReads413 -v ./engine/
 
 # The overload section of perf/RESULTS.md: densemcp and the SDK peers at 0.5x to 4x their
-# capacity, with work and with echo (about 15 minutes; DURATION=1s for a quick look).
+# capacity, with work and with echo (about 6 minutes; DURATION=1s for a quick look).
 overload:
 	bash perf/overload.sh
 

@@ -7,7 +7,7 @@
 # load`) runs beside the go-sdk and mcp-go peers, which serve the same echo and work tools;
 # every server pinned to CPU 0 with GOMAXPROCS=1, the generator to CPU 1. Writes the section
 # between the overload markers and a chart per scenario in perf/charts. Loopback only; about
-# 15 minutes with the defaults.
+# 6 minutes with the defaults (8 runs of ~40 s: two 6 s capacity runs, four 5 s windows).
 #
 # The capacity runs must outlast the first answers: with 256 × 64 calls of work in flight at
 # once, a server that admits them all answers none for about 16,384 × 200 µs = 3.3 s of CPU.
