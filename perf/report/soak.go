@@ -93,9 +93,9 @@ func writeSoak(w io.Writer, recs []record, cmd string, notes []byte, chartsDir, 
 		c = &perf.ChurnStats{}
 	}
 	wellErrs += c.PoliteErrors
-	fmt.Fprintf(w, "Errors of well-behaved clients: **%d** (the measured load: %d calls answered well, %d errors %v, %d timeouts, %d refused; "+
-		"polite churn: %d cycles, %d errors %v). Lost connections of the measured load: %d.\n\n",
-		wellErrs, r.Calls, r.Errors, r.ErrorKinds, r.Timeouts, r.Refused, c.Polite, c.PoliteErrors, c.ErrorKinds, r.LostConns)
+	fmt.Fprintf(w, "Errors of well-behaved clients: **%d** (the measured load: %d calls answered well, %d errors%s, %d timeouts, %d refused; "+
+		"polite churn: %d cycles, %d errors%s). Lost connections of the measured load: %d.\n\n",
+		wellErrs, r.Calls, r.Errors, kinds(r.ErrorKinds), r.Timeouts, r.Refused, c.Polite, c.PoliteErrors, kinds(c.ErrorKinds), r.LostConns)
 	fmt.Fprintf(w, "Abrupt churn: %d resets after a call, %d resets mid-request, %d GET SSE streams opened and reset, "+
 		"%d streamed answers reset after their first event (%d answers of the streaming tool came whole), %d abrupt cycles "+
 		"that failed before their reset, %d cycles skipped while %d were running.\n\n",
@@ -165,4 +165,12 @@ func churnRate(cmd string) string {
 		}
 	}
 	return "50 cycles a second of"
+}
+
+// kinds prints error counts by kind, or nothing when there are none.
+func kinds(m map[string]uint64) string {
+	if len(m) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" %v", m)
 }
