@@ -170,8 +170,14 @@ func (s *Server) ServeHTTP(ctx context.Context, addr string) error { return s.Se
 // Serve serves NDJSON on tcpAddr and Streamable HTTP on httpAddr (either
 // may be empty) on the same event loops, until ctx is done.
 func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
+	return s.serveLoops(ctx, httpAddr != "", func(e *engine.Server) error { return e.Serve(tcpAddr, httpAddr) })
+}
+
+// serveLoops runs the event loops with serve (which blocks until Stop)
+// until ctx is done, then drains them.
+func (s *Server) serveLoops(ctx context.Context, withHTTP bool, serve func(e *engine.Server) error) error {
 	cfg := s.opts.Engine
-	if httpAddr != "" && s.opts.Auth != nil {
+	if withHTTP && s.opts.Auth != nil {
 		a, err := s.authorizer()
 		if err != nil {
 			return err
@@ -190,7 +196,7 @@ func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
 		defer leaveCluster()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- e.Serve(tcpAddr, httpAddr) }()
+	go func() { errc <- serve(e) }()
 	var failed error
 	if startCluster != nil {
 		failed = startCluster()

@@ -30,6 +30,12 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		c.SetContext(nil)
 		return nil, gnet.None
 	}
+	given, fromListener := c.Context().(enrolled) // listeners.go
+	if fromListener {
+		c.SetContext(nil)
+	} else if s.listenersOnly {
+		return nil, gnet.Close // gnet's own private socket: nobody's client
+	}
 	if s.draining.Load() {
 		s.Stats.Closed[CloseShutdown].Add(1)
 		return nil, gnet.Close
@@ -40,7 +46,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	l := s.loopOf(c.EventLoop())
-	if s.http != nil && samePort(c.LocalAddr().String(), s.httpAddr) {
+	if s.http != nil && (given.http || !fromListener && samePort(c.LocalAddr().String(), s.httpAddr)) {
 		s.openHTTP(c, l)
 		s.Stats.Opened.Add(1)
 		return nil, gnet.None

@@ -45,6 +45,8 @@ type Server struct {
 	http      *httpState // nil when HTTP is not served
 	startOnce sync.Once  // the first tick marks the server started
 
+	listenersOnly bool // ServeListeners: gnet's own listener serves no one
+
 	cluster Cluster  // nil: a single node (see cluster.go)
 	adopted sync.Map // ids of sessions adopted from lost nodes (cluster only)
 
