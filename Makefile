@@ -91,5 +91,10 @@ cluster-bench: build
 perf-nethttp:
 	bash perf/nethttp.sh
 
+# govulncheck against the offline vulnerability database (see .ci/govulncheck.sh).
+.PHONY: vulncheck
+vulncheck:
+	bash .ci/govulncheck.sh
+
 clean:
 	rm -rf bin

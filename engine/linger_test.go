@@ -211,3 +211,22 @@ func waitFor(t testing.TB, cond func() bool, what string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A request with both Content-Length and Transfer-Encoding gets 400, read
+// by a client still sending its body, as do other framing errors.
+func TestFramingErrorsRead(t *testing.T) {
+	_, addr := startHTTP(t, Config{})
+	f := func(head string, status string) {
+		t.Helper()
+		c := dial(t, addr)
+		c.Write([]byte(head))
+		body := bytes.Repeat([]byte("0"), 2_000_000)
+		c.Write(body) // the server discards it
+		if ans := readAll(t, c); !strings.HasPrefix(ans, "HTTP/1.1 "+status+" ") {
+			t.Fatalf("%q: answer %q", head, ans)
+		}
+	}
+	f("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000\r\nTransfer-Encoding: chunked\r\n\r\n", "400")
+	f("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "+strings.Repeat("h", 9000)+"\r\n\r\n", "431")
+	f("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n500000\r\n", "413")
+}
