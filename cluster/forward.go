@@ -18,7 +18,7 @@ import (
 // with a stream of messages on that subject, each led by one byte:
 const (
 	replyData   = 'D' // response bytes, in order
-	replyEnd    = 'E' // the exchange ended; a second byte 1: close the connection
+	replyEnd    = 'E' // the exchange ended; a second byte 1: close the connection; then the last response bytes, if any
 	replyMiss   = 'M' // the owner does not hold the session
 	replyBroken = 'X' // the owner lost part of the stream (its outbox was full)
 )
@@ -118,6 +118,9 @@ func (n *Node) onReply(m *nats.Msg) {
 		p.f.Write(m.Data[1:])
 	case replyEnd:
 		n.finish(token)
+		if len(m.Data) > 2 {
+			p.f.Write(m.Data[2:])
+		}
 		p.f.Done(len(m.Data) > 1 && m.Data[1] == 1)
 	case replyMiss:
 		go n.resolve(p, p.target)
@@ -268,14 +271,16 @@ func (o *remoteOut) Write(b []byte) bool {
 	return true
 }
 
-func (o *remoteOut) Done(closeConn bool) {
+func (o *remoteOut) Done(closeConn bool, last []byte) {
 	o.n.remMu.Lock()
 	delete(o.n.remotes, o.reply)
 	o.n.remMu.Unlock()
-	msg := []byte{replyEnd, 0}
+	msg := make([]byte, 2, 2+len(last))
+	msg[0] = replyEnd
 	if closeConn {
 		msg[1] = 1
 	}
+	msg = append(msg, last...)
 	if !o.n.send(outMsg{subj: o.reply, data: msg}) {
 		o.n.markBroken(o.reply)
 	}

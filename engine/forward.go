@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -26,8 +27,10 @@ type RemoteOutput interface {
 	// Write sends response bytes, in order; b is reused after it returns.
 	// false: they cannot be delivered (the connection is then closed).
 	Write(b []byte) bool
-	// Done ends the exchange; closeConn: the client connection closes.
-	Done(closeConn bool)
+	// Done ends the exchange, after the response bytes last (a whole
+	// response held back so it travels with the end; may be nil; reused
+	// after it returns); closeConn: the client connection closes.
+	Done(closeConn bool, last []byte)
 	// Miss says this node does not hold the session.
 	Miss()
 }
@@ -90,6 +93,10 @@ type remoteConn struct {
 	hc     *httpConn
 	ended  bool // Done sent
 	broken bool // a Write could not be delivered
+	// pending holds a whole (non-SSE) response until finish, so it goes
+	// back with the end of the exchange in one message instead of two: a
+	// JSON answer is always written and finished in the same loop task.
+	pending []byte
 }
 
 var errUnsupported = errors.New("engine: not supported on a forwarded request")
@@ -100,14 +107,22 @@ func (rc *remoteConn) done(closeConn bool) {
 		return
 	}
 	rc.ended = true
-	rc.out.Done(closeConn)
+	rc.out.Done(closeConn, rc.pending)
+	rc.pending = nil
 	rc.hc.closing = true
 	rc.srv.closeHTTP(rc.hc)
 }
 
+// sseHead marks a response head that starts an SSE stream.
+var sseHead = []byte("text/event-stream")
+
 func (rc *remoteConn) Write(b []byte) (int, error) {
 	if rc.ended || rc.broken {
 		return 0, net.ErrClosed
+	}
+	if rc.pending != nil || (bytes.HasPrefix(b, []byte("HTTP/1.1 ")) && !bytes.Contains(headOf(b), sseHead)) {
+		rc.pending = append(rc.pending, b...)
+		return len(b), nil
 	}
 	if !rc.out.Write(b) {
 		rc.broken = true
@@ -129,7 +144,8 @@ func (rc *remoteConn) AsyncWrite(b []byte, cb gnet.AsyncCallback) error {
 func (rc *remoteConn) Close() error {
 	if !rc.ended {
 		rc.ended = true
-		rc.out.Done(true)
+		rc.out.Done(true, rc.pending)
+		rc.pending = nil
 	}
 	if !rc.hc.closing {
 		rc.hc.closing = true
