@@ -36,6 +36,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./codec/
 	$(GO) test -run '^$$' -fuzz FuzzNextLine -fuzztime 30s ./codec/
 
+.PHONY: instr
+# Instructions per call of the hot-path benchmarks under valgrind's callgrind (perf/instr.sh):
+# repeatable on a busy machine, where timings are not; about 3 minutes.
+instr:
+	bash perf/instr.sh
+
 perf: build
 	bash perf/compare.sh
 

@@ -29,3 +29,14 @@ func TestHTTPModernToolsCallAllocations(t *testing.T) {
 		t.Fatalf("%v allocations per %d pipelined modern tools/call, want 0", n, depth)
 	}
 }
+
+// A TCP NDJSON read of pipelined tools/call of echo (schema-validated
+// arguments, structured output) — framing, decode, route, handler,
+// encode, one write — allocates nothing.
+func TestNDJSONToolsCallAllocations(t *testing.T) {
+	const depth = 16
+	run := newMemNDJSON(t).ndjsonBatch(t, depth)
+	if n := testing.AllocsPerRun(100, run); n != 0 {
+		t.Fatalf("%v allocations per %d pipelined NDJSON tools/call, want 0", n, depth)
+	}
+}

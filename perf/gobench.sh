@@ -12,7 +12,7 @@ COUNT=${COUNT:-5}
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
 GOMAXPROCS=1 go test -run '^$' -count "$COUNT" -benchmem \
-	-bench 'NextLine|DecodeToolsCall|AppendResponse|AppendJSON|ToolsCallInline|ToolsList|ParsePost|ParseChunked|AppendSSEEvent|ValidateSmall|MatchSimple|HTTPToolsCall' \
+	-bench 'NextLine|DecodeToolsCall|AppendResponse|AppendJSON|ToolsCallInline|ToolsList|ParsePost|ParseChunked|AppendSSEEvent|ValidateSmall|MatchSimple|HTTPToolsCall|NDJSONToolsCall' \
 	./codec/ ./codec/http1/ ./codec/schema/ ./router/ ./router/uritemplate/ ./engine/ >"$raw"
 section=$(mktemp)
 {
