@@ -121,13 +121,11 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 		if !ex.started {
 			b := ex.owner.wbuf[:0]
 			if challenge, ok := ex.scopeRefusal(msg); ok {
-				b = http1.AppendStatusLine(b, 403)
+				b = http1.AppendJSONHead(b, 403, len(msg))
 				b = http1.AppendHeader(b, "WWW-Authenticate", challenge)
 			} else {
-				b = http1.AppendStatusLine(b, ex.statusOf(msg))
+				b = http1.AppendJSONHead(b, ex.statusOf(msg), len(msg))
 			}
-			b = http1.AppendHeader(b, "Content-Type", "application/json")
-			b = http1.AppendContentLength(b, len(msg))
 			for _, h := range ex.extra {
 				b = http1.AppendHeader(b, h[0], h[1])
 			}
@@ -218,9 +216,7 @@ func modernStatus(id, msg []byte) int {
 // writeError answers the exchange with a JSON-RPC error and HTTP status.
 func (ex *exchange) writeError(status int, id []byte, code int, msg string) {
 	body := codec.AppendError(nil, id, code, msg, nil)
-	b := http1.AppendStatusLine(nil, status)
-	b = http1.AppendHeader(b, "Content-Type", "application/json")
-	b = http1.AppendContentLength(b, len(body))
+	b := http1.AppendJSONHead(nil, status, len(body))
 	b = append(b, "\r\n"...)
 	b = append(b, body...)
 	ex.done = true

@@ -1,8 +1,9 @@
 package http1
 
 import (
-	"bytes"
+	"encoding/binary"
 	"math"
+	"math/bits"
 )
 
 // framingFields collects what the fields say about framing and the
@@ -16,42 +17,157 @@ type framingFields struct {
 
 // parseFields copies the rest of the header block head (whose request line
 // is already in r.head), indexes the fields and decides the body framing.
+// scanHead has checked that every line ends in CRLF.
 func (r *Request) parseFields(head []byte, maxBody int) error {
 	pos := len(r.head)
 	r.head = append(r.head, head[pos:]...)
+	_, err := r.fieldLines(r.head, pos, maxBody)
+	return err
+}
+
+// fieldLines parses the field lines of h from h[pos] to the blank line,
+// indexes them and decides the body framing; it returns the length of the
+// head (just past the blank line). One pass: each field's value runs to its
+// first control byte, which must be the CR of a CRLF, so no line is searched
+// for twice. end == 0 with no error means h ended first (wholeHead only:
+// parseFields hands it a whole head). Spans are offsets in h, which is the
+// head or the buffer the head is copied from.
+func (r *Request) fieldLines(h []byte, pos, maxBody int) (end int, err error) {
 	var ff framingFields
-	// The last two bytes are the blank line; scanHead has checked that every
-	// line ends in CRLF.
-	for pos < len(r.head)-2 {
-		lf := pos + bytes.IndexByte(r.head[pos:], '\n')
-		line := r.head[pos : lf-1]
-		colon, err := checkFieldLine(line)
+	for {
+		if pos+1 >= len(h) {
+			return 0, nil
+		}
+		if h[pos] == '\r' && h[pos+1] == '\n' {
+			return pos + 2, r.decideFraming(&ff, maxBody)
+		}
+		colon, err := fieldName(h, pos)
 		if err != nil {
-			return err
+			return 0, err
+		}
+		cr, err := fieldValueEnd(h, colon+1)
+		if err != nil {
+			return 0, err
 		}
 		if len(r.fields) == MaxHeaderFields {
-			return ErrTooManyFields
+			return 0, ErrTooManyFields
 		}
-		value := trimOWS(line[colon+1:])
-		vOff := pos + colon + 1
-		for vOff < lf && (r.head[vOff] == ' ' || r.head[vOff] == '\t') {
+		vOff, vEnd := colon+1, cr
+		for vOff < vEnd && (h[vOff] == ' ' || h[vOff] == '\t') {
 			vOff++
 		}
-		f := field{
-			name:  span{int32(pos), int32(pos + colon)},
-			value: span{int32(vOff), int32(vOff + len(value))},
+		for vEnd > vOff && (h[vEnd-1] == ' ' || h[vEnd-1] == '\t') {
+			vEnd--
 		}
-		r.fields = append(r.fields, f)
-		if err := ff.note(line[:colon], value, maxBody); err != nil {
-			return err
+		r.fields = append(r.fields, field{
+			name:  span{int32(pos), int32(colon)},
+			value: span{int32(vOff), int32(vEnd)},
+		})
+		if err := r.note(&ff, h[pos:colon], h[vOff:vEnd], maxBody); err != nil {
+			return 0, err
 		}
-		pos = lf + 1
+		pos = cr + 2
 	}
-	return r.decideFraming(&ff, maxBody)
+}
+
+// fieldName checks the field name of the line starting at h[pos] and
+// returns the index of its colon (RFC 9112 §5.1, RFC 9110 §5.5). A name
+// without a colon stops at the CR (or at the end of h).
+func fieldName(h []byte, pos int) (int, error) {
+	i := pos
+	// Names are mostly letters and '-': 8 of those per step, then the
+	// byte loop from the first other byte.
+	for i+8 <= len(h) {
+		m := lettersOrDash(binary.LittleEndian.Uint64(h[i:]))
+		if m != 0x8080808080808080 {
+			i += bits.TrailingZeros64(^m&0x8080808080808080) >> 3
+			break
+		}
+		i += 8
+	}
+	for i < len(h) && isTokenChar[h[i]] { // ':' is not a token byte
+		i++
+	}
+	switch {
+	case i == len(h):
+		return 0, ErrFieldName
+	case h[i] == ':' && i > pos:
+		return i, nil
+	case i == pos && (h[i] == ' ' || h[i] == '\t'):
+		return 0, ErrObsFold
+	case h[i] == ' ':
+		return 0, ErrFieldNameWhitespace
+	}
+	return 0, ErrFieldName
+}
+
+// fieldValueEnd checks the field value starting at h[from] and returns the
+// index of the CR of its line's CRLF. Values are mostly plain ASCII, checked
+// 8 bytes per step; the lowest byte the step flags is the first control byte
+// or DEL (the flags' borrows run only upwards), so no byte is looked at
+// twice. A tab (allowed) resumes the steps after it.
+func fieldValueEnd(h []byte, from int) (int, error) {
+	const highs = 0x8080808080808080
+	i := from
+	for i+8 <= len(h) {
+		m := ctlOrDel(binary.LittleEndian.Uint64(h[i:])) & highs
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) >> 3
+		switch h[i] {
+		case '\t':
+			i++
+		case '\r':
+			if i+1 < len(h) && h[i+1] == '\n' {
+				return i, nil
+			}
+			return 0, ErrFieldValue
+		default:
+			return 0, ErrFieldValue
+		}
+	}
+	// The last few bytes of the head (the head ends in CRLF CRLF, so a
+	// field line's CR comes before them; kept for safety).
+	for ; i < len(h); i++ {
+		if c := h[i]; !isValueByte[c] {
+			if c == '\r' && i+1 < len(h) && h[i+1] == '\n' {
+				return i, nil
+			}
+			return 0, ErrFieldValue
+		}
+	}
+	return 0, ErrFieldValue
+}
+
+// lettersOrDash flags (bit 7 of each byte, exactly) the bytes of w that are
+// ASCII letters or '-', with no carry between bytes: an ASCII byte ORed
+// with 0x20 is a lower-case letter iff it lies in 0x61..0x7a, and '-' is
+// found by the exact per-byte zero test on w XOR '-'.
+func lettersOrDash(w uint64) uint64 {
+	const ones, highs, low7 = 0x0101010101010101, 0x8080808080808080, 0x7f7f7f7f7f7f7f7f
+	ascii := ^w & highs
+	y := (w | ones*0x20) & low7
+	letter := (y + ones*(0x80-0x61)) &^ (y + ones*(0x80-0x7b))
+	d := w ^ (ones * '-')
+	dash := ^((d&low7 + low7) | d) // bit 7 set where d's byte is 0
+	return (letter | dash) & ascii
+}
+
+// ctlOrDel flags (bit 7 of each byte) the bytes packed in w that are below
+// 0x20 or are DEL (0x7f): the bytes a field value may not hold, except
+// HTAB, and the CR that ends it. These are the classic "byte below n" and
+// "zero byte" tests: the lowest flagged byte is exact; bytes above it may be
+// flagged falsely by a borrow.
+func ctlOrDel(w uint64) uint64 {
+	const ones = 0x0101010101010101
+	del := w ^ (ones * 0x7f)
+	return (w-ones*0x20)&^w | (del-ones)&^del
 }
 
 // checkFieldLine checks "name: value" (without CRLF) and returns the index
-// of the colon (RFC 9112 §5.1, RFC 9110 §5.5).
+// of the colon (RFC 9112 §5.1, RFC 9110 §5.5). Trailer fields use it.
 func checkFieldLine(line []byte) (int, error) {
 	if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 		return 0, ErrObsFold
@@ -78,49 +194,134 @@ func checkFieldLine(line []byte) (int, error) {
 	return colon, nil
 }
 
-// note records a field that matters for framing or the connection. Names are
-// matched by length first: most fields are none of these.
-func (ff *framingFields) note(name, value []byte, maxBody int) error {
+// note records a field that matters for framing or the connection, and
+// indexes the fields the server looks up (known). Names are matched by
+// length and first letter: most fields are none of these. Field names are
+// tokens (fieldName checked them), so a name equals a lower-case constant
+// ignoring case exactly when each byte ORed with 0x20 equals it.
+func (r *Request) note(ff *framingFields, name, value []byte, maxBody int) error {
 	switch len(name) {
 	case len("host"):
-		if !equalFold(name, "host") {
+		if !foldEq(name, "host") {
 			return nil
 		}
+		r.index(hdrHost)
 		if ff.hosts++; ff.hosts > 1 {
 			return ErrDuplicateHost
 		}
 		if len(value) > 0 && !validAuthority(value, true) {
 			return ErrInvalidHost
 		}
-	case len("expect"):
-		if equalFold(name, "expect") && hasElement(value, "100-continue") {
-			ff.expect = true
+	case len("accept"): // expect, origin
+		switch name[0] | 0x20 {
+		case 'a':
+			if foldEq(name, "accept") {
+				r.index(hdrAccept)
+			}
+		case 'e':
+			if foldEq(name, "expect") && hasElement(value, "100-continue") {
+				ff.expect = true
+			}
+		case 'o':
+			if foldEq(name, "origin") {
+				r.index(hdrOrigin)
+			}
 		}
 	case len("trailer"):
-		if equalFold(name, "trailer") && (hasElement(value, "content-length") ||
+		if foldEq(name, "trailer") && (hasElement(value, "content-length") ||
 			hasElement(value, "transfer-encoding") || hasElement(value, "trailer")) {
 			return ErrTrailerDeclaration
 		}
-	case len("connection"):
-		if equalFold(name, "connection") {
-			ff.close = ff.close || hasElement(value, "close")
-			ff.keepAlive = ff.keepAlive || hasElement(value, "keep-alive")
+	case len("mcp-name"):
+		if foldEq(name, "mcp-name") {
+			r.index(hdrMcpName)
 		}
-	case len("content-length"):
-		if !equalFold(name, "content-length") {
-			return nil
+	case len("connection"): // mcp-method
+		switch name[0] | 0x20 {
+		case 'c':
+			if foldEq(name, "connection") {
+				ff.close = ff.close || hasElement(value, "close")
+				ff.keepAlive = ff.keepAlive || hasElement(value, "keep-alive")
+			}
+		case 'm':
+			if foldEq(name, "mcp-method") {
+				r.index(hdrMcpMethod)
+			}
 		}
-		if ff.lengths++; ff.lengths > 1 {
-			return ErrDuplicateContentLength
+	case len("content-type"):
+		if foldEq(name, "content-type") {
+			r.index(hdrContentType)
 		}
-		return ff.noteContentLength(value, maxBody)
+	case len("authorization"): // last-event-id
+		switch name[0] | 0x20 {
+		case 'a':
+			if foldEq(name, "authorization") {
+				r.index(hdrAuthorization)
+			}
+		case 'l':
+			if foldEq(name, "last-event-id") {
+				r.index(hdrLastEventID)
+			}
+		}
+	case len("content-length"): // mcp-session-id
+		switch name[0] | 0x20 {
+		case 'c':
+			if !foldEq(name, "content-length") {
+				return nil
+			}
+			if ff.lengths++; ff.lengths > 1 {
+				return ErrDuplicateContentLength
+			}
+			return ff.noteContentLength(value, maxBody)
+		case 'm':
+			if foldEq(name, "mcp-session-id") {
+				r.index(hdrMcpSessionID)
+			}
+		}
 	case len("transfer-encoding"):
-		if equalFold(name, "transfer-encoding") {
+		if foldEq(name, "transfer-encoding") {
 			ff.encodings++
 			ff.chunked = ff.encodings == 1 && equalFold(value, "chunked")
 		}
+	case len("mcp-protocol-version"):
+		if foldEq(name, "mcp-protocol-version") {
+			r.index(hdrMcpProtocolVersion)
+		}
 	}
 	return nil
+}
+
+// foldEq reports whether token name equals lower, a lower-case name of
+// letters, digits and '-', ignoring ASCII case: 8 bytes per step. Exact for
+// tokens only: a byte ORed with 0x20 can turn into a letter, digit or '-'
+// from its upper-case letter or from a control byte, and a token holds no
+// control byte.
+func foldEq(name []byte, lower string) bool {
+	n := len(name)
+	if n != len(lower) {
+		return false
+	}
+	switch {
+	case n >= 8:
+		const fold = 0x2020202020202020
+		for i := 0; i < n-8; i += 8 {
+			if binary.LittleEndian.Uint64(name[i:])|fold != le64(lower[i:]) {
+				return false
+			}
+		}
+		// The last 8 bytes, overlapping the last step.
+		return binary.LittleEndian.Uint64(name[n-8:])|fold == le64(lower[n-8:])
+	case n >= 4:
+		const fold = 0x20202020
+		return binary.LittleEndian.Uint32(name)|fold == le32(lower) &&
+			binary.LittleEndian.Uint32(name[n-4:])|fold == le32(lower[n-4:])
+	}
+	for i := range n {
+		if name[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // noteContentLength parses 1*DIGIT, saturating just above maxBody so that
@@ -173,4 +374,18 @@ func (r *Request) decideFraming(ff *framingFields, maxBody int) error {
 	r.keepAlive = !ff.close && (r.minor == 1 || ff.keepAlive)
 	r.expectContinue = ff.expect && r.minor == 1
 	return nil
+}
+
+// le64 is the first 8 bytes of s as a little-endian word (binary's
+// LittleEndian.Uint64 for a string; the compiler merges the loads).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// le32 is the first 4 bytes of s as a little-endian word.
+func le32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }

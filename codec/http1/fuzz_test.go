@@ -68,6 +68,9 @@ var fuzzSeeds = []string{
 	"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
 	"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n",
 	"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+	// the indexed fields, in other cases, twice, with tabs
+	"POST /mcp HTTP/1.1\r\nhOST: a\r\nmcp-session-id: s1\r\nMCP-SESSION-ID: s2\r\nAccept:\t*/*\t\r\nmcp-method: tools/call\r\nMcp-Name: e\r\n" +
+		"Mcp-Protocol-Version: 2026-07-28\r\nContent-type: application/json\r\nOrigin: http://a\r\nlast-event-id: 7\r\nAuthorization: Bearer x\r\nContent-Length: 2\r\n\r\n{}",
 }
 
 // FuzzParseVsNetHTTP checks Parse against net/http.ReadRequest on the same
@@ -138,7 +141,30 @@ func compareWithNetHTTP(t *testing.T, data []byte, n, consumed int, req *Request
 		t.Fatalf("on %q: field %s: %q; net/http has %q", data, name, value, hreq.Header[key])
 		return false
 	})
+	for _, name := range indexedNames {
+		if got, want := req.Header(name), scanHeader(req, name); !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("on %q: Header(%q) = %q; the fields say %q", data, name, got, want)
+		}
+	}
 	if strings.Contains(string(data[:n]), "\n ") {
 		t.Fatalf("accepted obs-fold in %q", data[:n])
 	}
+}
+
+// indexedNames are the names Header finds through the index, as the server
+// spells them, and in other cases (which take the scan).
+var indexedNames = []string{"Host", "Content-Type", "Accept", "Origin", "Authorization", "Last-Event-ID",
+	"Mcp-Session-Id", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "mcp-session-id", "X-Other"}
+
+// scanHeader is Header without the index: the first field called name.
+func scanHeader(req *Request, name string) []byte {
+	var v []byte
+	req.VisitHeaders(func(n, value []byte) bool {
+		if bytes.EqualFold(n, []byte(name)) {
+			v = value
+			return false
+		}
+		return true
+	})
+	return v
 }

@@ -1,6 +1,10 @@
 package http1
 
-import "github.com/densemcp/densemcp/codec/partial"
+import (
+	"bytes"
+
+	"github.com/densemcp/densemcp/codec/partial"
+)
 
 // Parser frames HTTP/1.1 requests. It holds only configuration, so one
 // Parser may serve every connection of an event loop; the progress of a
@@ -38,15 +42,20 @@ func (p *Parser) Parse(buf []byte, req *Request) (n int, err error) {
 	}
 	req.budget = p.Budget
 	if req.stage == stageHead {
-		end, err := req.scanHead(buf, p.Limits.maxHeaderBytes())
-		if err != nil {
-			return req.fail(err)
+		end := 0
+		if req.lineStart == 0 && req.scanned == 0 {
+			end = req.wholeHead(buf, p.Limits.maxHeaderBytes(), p.Limits.maxBodyBytes())
 		}
 		if end == 0 {
-			return req.needMore(buf)
-		}
-		if err := req.parseFields(buf[:end], p.Limits.maxBodyBytes()); err != nil {
-			return req.fail(err)
+			if end, err = req.scanHead(buf, p.Limits.maxHeaderBytes()); err != nil {
+				return req.fail(err)
+			}
+			if end == 0 {
+				return req.needMore(buf)
+			}
+			if err := req.parseFields(buf[:end], p.Limits.maxBodyBytes()); err != nil {
+				return req.fail(err)
+			}
 		}
 		req.headLen = end
 		req.wire = end
@@ -61,6 +70,33 @@ func (p *Parser) Parse(buf []byte, req *Request) (n int, err error) {
 	}
 	req.stage = stageDone
 	return n, nil
+}
+
+// wholeHead parses a head that arrived whole with the first bytes of a
+// request, the common case, in one pass over its lines (scanHead searches
+// for the end of every line, then parseFields walks them again). It returns
+// the head's length, or 0 when the head is not all there or anything is
+// wrong with it; req is then as before and scanHead and parseFields decide,
+// so every refusal is the one they give. A head that passes here passes
+// there identically: every line is checked to end in CRLF (a field value
+// stops at its first control byte, which must be the CR of a CRLF), so the
+// blank line found is the first, within the same limit.
+func (r *Request) wholeHead(buf []byte, maxHead, maxBody int) int {
+	h := buf[:min(len(buf), maxHead)]
+	lf := bytes.IndexByte(h, '\n')
+	if lf > 0 && h[lf-1] == '\r' && r.checkMethod(h[:lf]) == nil && r.methodDone {
+		r.head = append(r.head[:0], h[:lf+1]...)
+		if r.parseRequestLine(lf-1) == nil {
+			if end, err := r.fieldLines(h, lf+1, maxBody); end > 0 && err == nil {
+				r.head = append(r.head, h[lf+1:end]...)
+				return end
+			}
+		}
+	}
+	budget := r.budget
+	r.Reset()
+	r.budget = budget
+	return 0
 }
 
 func (r *Request) needMore(buf []byte) (int, error) {

@@ -2,6 +2,9 @@ package http1
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -493,4 +496,124 @@ func TestLimitBoundaries(t *testing.T) {
 	f(post+"Content-Length: 11\r\n\r\n0123456789X", ErrBodyTooLarge)
 	f(post+"Transfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n", nil)
 	f(post+"Transfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n6\r\n56789X\r\n0\r\n\r\n", ErrBodyTooLarge)
+}
+
+// Header finds the indexed fields (any case, the first of two, values
+// trimmed, tabs inside kept) as a scan of the fields does, and nil for a
+// field that is absent, after a Reset too.
+func TestHeaderIndex(t *testing.T) {
+	in := "POST /mcp HTTP/1.1\r\nhost: a\r\nMCP-SESSION-ID: s1\r\nMcp-Session-Id: s2\r\nAccept: \tx\ty \t\r\n" +
+		"X-Long-Value: 0123456789abcdef0123456789abcdef\r\nmcp-protocol-version:2026-07-28\r\nContent-Length: 0\r\n\r\n"
+	var p Parser
+	var req Request
+	if n, err := p.Parse([]byte(in), &req); n != len(in) || err != nil {
+		t.Fatalf("Parse = %d, %v", n, err)
+	}
+	for name, want := range map[string]string{
+		"Host": "a", "Mcp-Session-Id": "s1", "Accept": "x\ty", "MCP-Protocol-Version": "2026-07-28",
+		"X-Long-Value": "0123456789abcdef0123456789abcdef", "mcp-session-id": "s1",
+	} {
+		if got := req.Header(name); string(got) != want {
+			t.Errorf("Header(%q) = %q, want %q", name, got, want)
+		}
+	}
+	for _, name := range []string{"Origin", "Mcp-Method", "Mcp-Name", "Authorization", "Last-Event-ID", "Content-Type"} {
+		if got := req.Header(name); got != nil {
+			t.Errorf("Header(%q) = %q, want nil", name, got)
+		}
+	}
+	in2 := "GET / HTTP/1.1\r\nHost: b\r\n\r\n"
+	if n, err := p.Parse([]byte(in2), &req); n != len(in2) || err != nil {
+		t.Fatalf("Parse = %d, %v", n, err)
+	}
+	if got := req.Header("Mcp-Session-Id"); got != nil {
+		t.Errorf("after the next request, Header(Mcp-Session-Id) = %q, want nil", got)
+	}
+}
+
+// A field value is checked 8 bytes at a time: a control byte or DEL at any
+// position of a long value is refused, a tab anywhere is kept.
+func TestFieldValueBytes(t *testing.T) {
+	var p Parser
+	for i := 0; i < 40; i++ {
+		for _, c := range []byte{0, 0x01, 0x0b, '\r', '\n', 0x1f, 0x7f, '\t', 0x80, 0xff, ' '} {
+			v := []byte("abcdefghijklmnopqrstuvwxyz0123456789ABCD")
+			v[i] = c
+			in := "GET / HTTP/1.1\r\nHost: a\r\nX: " + string(v) + "\r\n\r\n"
+			var req Request
+			_, err := p.Parse([]byte(in), &req)
+			wantOK := c == '\t' || c >= 0x80 || c == ' '
+			switch {
+			case c == '\n':
+				if err != ErrBareLF && err != ErrFieldValue {
+					t.Errorf("LF at %d: %v", i, err)
+				}
+			case wantOK && err != nil:
+				t.Errorf("byte %#x at %d refused: %v", c, i, err)
+			case !wantOK && err != ErrFieldValue:
+				t.Errorf("byte %#x at %d: %v, want ErrFieldValue", c, i, err)
+			case wantOK:
+				want := bytes.Trim(v, " \t")
+				if got := req.Header("X"); !bytes.Equal(got, want) {
+					t.Errorf("byte %#x at %d: value %q, want %q", c, i, got, want)
+				}
+			}
+		}
+	}
+}
+
+// The lowest byte ctlOrDel flags is the first control byte or DEL of the
+// word (a borrow may flag later bytes, never earlier ones).
+func TestCtlOrDelLowestIsFirst(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	interesting := []byte{0, '\t', '\r', '\n', 0x1f, 0x20, 0x21, 'a', 0x7e, 0x7f, 0x80, 0xff}
+	for range 200_000 {
+		var w [8]byte
+		for i := range w {
+			if rng.IntN(2) == 0 {
+				w[i] = interesting[rng.IntN(len(interesting))]
+			} else {
+				w[i] = byte(rng.IntN(256))
+			}
+		}
+		want := 8
+		for i, c := range w {
+			if c < 0x20 || c == 0x7f {
+				want = i
+				break
+			}
+		}
+		m := ctlOrDel(binary.LittleEndian.Uint64(w[:])) & 0x8080808080808080
+		got := bits.TrailingZeros64(m) >> 3
+		if m == 0 {
+			got = 8
+		}
+		if got != want {
+			t.Fatalf("ctlOrDel(% x): first flagged byte %d, want %d", w, got, want)
+		}
+	}
+}
+
+// lettersOrDash flags exactly the ASCII letters and '-' of a word.
+func TestLettersOrDash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 200_000 {
+		var w [8]byte
+		for i := range w {
+			w[i] = byte(rng.IntN(256))
+			if rng.IntN(4) == 0 {
+				w[i] = "-\r\x0dAZaz@[`{:"[rng.IntN(12)]
+			}
+		}
+		m := lettersOrDash(binary.LittleEndian.Uint64(w[:]))
+		for i, c := range w {
+			want := c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+			if got := m>>(8*i+7)&1 == 1; got != want {
+				t.Fatalf("lettersOrDash(% x): byte %d (%#x) flagged %v", w, i, c, got)
+			}
+			if m>>(8*i)&0x7f != 0 {
+				t.Fatalf("lettersOrDash(% x): low bits set in byte %d", w, i)
+			}
+		}
+	}
 }

@@ -41,6 +41,10 @@ type Request struct {
 	head   []byte         // copy of the header block
 	store  partial.Buffer // de-chunked body, held as it arrives
 	fields []field
+	// known[h] is 1 + the index in fields of the first field called h (0:
+	// none), set while the fields are parsed, so Header finds the fields
+	// the server reads on every request without scanning them all.
+	known  [numKnown]uint8
 	budget *partial.Budget // the Parser's, for a body left incomplete
 
 	method, target, path, query span
@@ -110,9 +114,68 @@ func (r *Request) Host() []byte {
 // ProtoMinor is 1 for HTTP/1.1 and 0 for HTTP/1.0.
 func (r *Request) ProtoMinor() int { return int(r.minor) }
 
+// The fields indexed while parsing (see Request.known).
+const (
+	hdrHost = iota
+	hdrContentType
+	hdrAccept
+	hdrOrigin
+	hdrAuthorization
+	hdrLastEventID
+	hdrMcpSessionID
+	hdrMcpProtocolVersion
+	hdrMcpMethod
+	hdrMcpName
+	numKnown
+)
+
+// index records the field just appended as the one called h, unless one
+// came before it.
+func (r *Request) index(h int) {
+	if r.known[h] == 0 {
+		r.known[h] = uint8(len(r.fields)) // MaxHeaderFields < 256
+	}
+}
+
+// knownField returns the index of a field name as the server spells it, or
+// -1 for any other name (Header then scans the fields).
+func knownField(name string) int {
+	switch name {
+	case "Host":
+		return hdrHost
+	case "Content-Type":
+		return hdrContentType
+	case "Accept":
+		return hdrAccept
+	case "Origin":
+		return hdrOrigin
+	case "Authorization":
+		return hdrAuthorization
+	case "Last-Event-ID":
+		return hdrLastEventID
+	case "Mcp-Session-Id":
+		return hdrMcpSessionID
+	case "MCP-Protocol-Version":
+		return hdrMcpProtocolVersion
+	case "Mcp-Method":
+		return hdrMcpMethod
+	case "Mcp-Name":
+		return hdrMcpName
+	}
+	return -1
+}
+
 // Header returns the value of the first field called name (ASCII
-// case-insensitive), without surrounding whitespace, or nil if absent.
+// case-insensitive), without surrounding whitespace, or nil if absent. The
+// fields the server reads on every request are found through an index built
+// while parsing; other names are looked for field by field.
 func (r *Request) Header(name string) []byte {
+	if h := knownField(name); h >= 0 {
+		if i := r.known[h]; i > 0 {
+			return r.bytes(r.fields[i-1].value)
+		}
+		return nil
+	}
 	for _, f := range r.fields {
 		if equalFold(r.bytes(f.name), name) {
 			return r.bytes(f.value)

@@ -124,6 +124,21 @@ func AppendContentLength(dst []byte, n int) []byte {
 	return append(dst, "\r\n"...)
 }
 
+// AppendJSONHead appends the start of a JSON response's head: the status
+// line, "Content-Type: application/json" and Content-Length. The caller
+// appends any further fields and the blank line. Every answer of a JSON-RPC
+// call starts so; as constants it is three copies and the length's digits,
+// with no field to check.
+func AppendJSONHead(dst []byte, status, contentLength int) []byte {
+	if contentLength < 0 {
+		panic("BUG: http1: negative Content-Length")
+	}
+	dst = AppendStatusLine(dst, status)
+	dst = append(dst, "Content-Type: application/json\r\nContent-Length: "...)
+	dst = strconv.AppendInt(dst, int64(contentLength), 10)
+	return append(dst, "\r\n"...)
+}
+
 // AppendDate appends "Date: <IMF-fixdate>\r\n" (RFC 9110 §6.6.1 wants it on
 // most responses). Callers format it once per second and reuse the bytes.
 func AppendDate(dst []byte, now time.Time) []byte {

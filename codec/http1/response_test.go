@@ -125,3 +125,14 @@ func TestResponseWritersRefuseSplitting(t *testing.T) {
 	f("SSE comment", func() { AppendSSEComment(nil, "a\nb") })
 	f("SSE retry", func() { AppendSSERetry(nil, nil, -1) })
 }
+
+// AppendJSONHead writes what AppendStatusLine, AppendHeader(Content-Type)
+// and AppendContentLength write.
+func TestAppendJSONHead(t *testing.T) {
+	for _, c := range []struct{ status, n int }{{200, 0}, {400, 7}, {403, 1234567}, {299, 12}} {
+		want := AppendContentLength(AppendHeader(AppendStatusLine([]byte("x"), c.status), "Content-Type", "application/json"), c.n)
+		if got := AppendJSONHead([]byte("x"), c.status, c.n); string(got) != string(want) {
+			t.Errorf("AppendJSONHead(%d, %d) = %q, want %q", c.status, c.n, got, want)
+		}
+	}
+}
