@@ -65,9 +65,10 @@ func (s *scanner) keyBytes(k keyRef) []byte {
 // check is left to hasDuplicateSorted when the object closes.
 func (s *scanner) addKey(base int, k keyRef) bool {
 	if len(s.keys)-base < smallObjectKeys {
-		kb := s.keyBytes(k)
+		n := k.end - k.off
 		for _, prev := range s.keys[base:] {
-			if bytes.Equal(s.keyBytes(prev), kb) {
+			// Most keys of an object differ in length: compare that first.
+			if prev.end-prev.off == n && bytes.Equal(s.keyBytes(prev), s.keyBytes(k)) {
 				return s.fail(msgDuplicateKey)
 			}
 		}

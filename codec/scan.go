@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -107,13 +108,13 @@ func (s *scanner) text(record bool) bool {
 }
 
 func (s *scanner) skipSpace() {
+	// Messages are mostly compact: the first byte looked at is usually a
+	// token, and any byte above ' ' is one.
 	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
+		if c := s.data[s.pos]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return
 		}
+		s.pos++
 	}
 }
 
@@ -208,12 +209,19 @@ func (s *scanner) str() (escaped, ok bool) {
 	b := s.data
 	i := s.pos + 1
 	for {
-		for i+8 <= len(b) && !hasSpecialByte(binary.LittleEndian.Uint64(b[i:])) {
+		// 8 bytes per step; the lowest byte a step flags is the first
+		// special one (see specialBytes), so it is jumped to directly.
+		for i+8 <= len(b) {
+			if m := specialBytes(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto special
+			}
 			i += 8
 		}
 		for i < len(b) && plainStringByte[b[i]] {
 			i++
 		}
+	special:
 		if i >= len(b) {
 			return false, s.fail(msgUnexpectedEnd)
 		}
@@ -247,16 +255,22 @@ func (s *scanner) str() (escaped, ok bool) {
 // hasSpecialByte reports whether any of the 8 bytes packed in w is not a
 // plain string byte: a control character, '"', '\\' or a byte of a non-ASCII
 // UTF-8 sequence. Text in tool arguments is mostly plain ASCII; skipping it 8
-// bytes per step made ASCII validation 2.5x faster (BenchmarkValid). Each term
-// is the classic exact "some byte is below n" test, (x - n*ones) &^ x & highs.
-func hasSpecialByte(w uint64) bool {
+// bytes per step made ASCII validation 2.5x faster (BenchmarkValid).
+func hasSpecialByte(w uint64) bool { return specialBytes(w) != 0 }
+
+// specialBytes flags (bit 7 of each byte) the bytes of w that hasSpecialByte
+// looks for. Each term is the classic exact "some byte is below n" test,
+// (x - n*ones) &^ x & highs: its lowest flagged byte is a true one and a
+// borrow can only flag bytes above it, so the lowest flagged byte of the
+// result is the first special byte.
+func specialBytes(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote := w ^ (ones * '"')
 	backslash := w ^ (ones * '\\')
 	t := (w - ones*0x20) &^ w
 	t |= (quote - ones) &^ quote
 	t |= (backslash - ones) &^ backslash
-	return (t|w)&highs != 0
+	return (t | w) & highs
 }
 
 func (s *scanner) array() bool {

@@ -1,8 +1,11 @@
 package codec
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -96,6 +99,38 @@ func TestHasSpecialByte(t *testing.T) {
 			if got != !plainStringByte[c] {
 				t.Fatalf("hasSpecialByte with %#x at %d = %v", c, pos, got)
 			}
+		}
+	}
+}
+
+// The lowest byte specialBytes flags is the first special byte of the word,
+// whatever follows it (a borrow may flag later bytes, never earlier ones).
+func TestSpecialBytesLowestIsFirst(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	interesting := []byte{0, 0x1f, 0x20, '"', '\\', 'a', 0x7f, 0x80, 0xff, '!', '#', '[', ']', 0x21, 0x5b, 0x5d}
+	for range 200_000 {
+		var w [8]byte
+		for i := range w {
+			if rng.IntN(2) == 0 {
+				w[i] = interesting[rng.IntN(len(interesting))]
+			} else {
+				w[i] = byte(rng.IntN(256))
+			}
+		}
+		want := 8
+		for i, c := range w {
+			if !plainStringByte[c] {
+				want = i
+				break
+			}
+		}
+		m := specialBytes(binary.LittleEndian.Uint64(w[:]))
+		got := bits.TrailingZeros64(m) >> 3
+		if m == 0 {
+			got = 8
+		}
+		if got != want {
+			t.Fatalf("specialBytes(% x): first flagged byte %d, want %d", w, got, want)
 		}
 	}
 }
