@@ -82,6 +82,29 @@ type Options struct {
 	SkillsDir          string
 	SkillsPollInterval time.Duration
 
+	// Router limits. ListTTL: ttlMs on modern list and read results
+	// (default router.DefaultListTTLMs, 1 min; negative: 0, immediately
+	// stale). ClientRequestTimeout: how long a handler waits for the
+	// client's answer to elicitation, sampling or roots (legacy era;
+	// default router.DefaultClientRequestTimeout, 2 min).
+	// ResourceSubscriptionsPerSession: resources/subscribe URIs one legacy
+	// session may hold (default router.DefaultResourceSubscriptions, 1024).
+	// RetryAfter: the retry hint of a "server busy" refusal when every
+	// worker is busy (default pool.DefaultRetryAfter, 100 ms).
+	ListTTL                         time.Duration
+	ClientRequestTimeout            time.Duration
+	ResourceSubscriptionsPerSession int
+	RetryAfter                      time.Duration
+
+	// StateKeys sign the modern era's requestState, the answers of earlier
+	// input rounds that travel with a retried request (HMAC-SHA256; each key
+	// at least router.MinStateKeyBytes, 32): the first signs, every one
+	// verifies. Replicas behind one load balancer must share them, since a
+	// retry may reach any of them. nil: a random key per process. Rotate
+	// while serving with Server.SetStateKeys. NewServer panics on a key
+	// that is too short.
+	StateKeys [][]byte
+
 	// Middleware (see Middleware): the chains a server starts with;
 	// Server.AddReceivingMiddleware and AddSendingMiddleware add more.
 	ReceivingMiddleware []Middleware
@@ -126,16 +149,30 @@ func NewServer(info Implementation, opts *Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	p := pool.New(o.Workers)
+	if o.RetryAfter > 0 {
+		p.RetryAfter = o.RetryAfter
+	}
+	listTTL := int(o.ListTTL.Milliseconds())
+	if o.ListTTL < 0 {
+		listTTL = -1 // the router's "immediately stale"
+	} else if o.ListTTL > 0 && listTTL == 0 {
+		listTTL = 1
+	}
 	r := router.New(info, router.Options{
-		Instructions:     o.Instructions,
-		PageSize:         o.PageSize,
-		Pool:             pool.New(o.Workers),
-		HandlerTimeout:   o.HandlerTimeout,
-		RootsListChanged: o.RootsListChanged,
-		TaskTTL:          o.TaskTTL,
-		MaxTasks:         o.MaxTasks,
-		TaskPollInterval: o.TaskPollInterval,
-		Auth:             authPolicy(o.Auth),
+		Instructions:                    o.Instructions,
+		PageSize:                        o.PageSize,
+		ListTTLMs:                       listTTL,
+		Pool:                            p,
+		HandlerTimeout:                  o.HandlerTimeout,
+		ClientRequestTimeout:            o.ClientRequestTimeout,
+		ResourceSubscriptionsPerSession: o.ResourceSubscriptionsPerSession,
+		StateKeys:                       o.StateKeys,
+		RootsListChanged:                o.RootsListChanged,
+		TaskTTL:                         o.TaskTTL,
+		MaxTasks:                        o.MaxTasks,
+		TaskPollInterval:                o.TaskPollInterval,
+		Auth:                            authPolicy(o.Auth),
 	})
 	s := &Server{r: r, opts: o}
 	s.receiving = append([]Middleware(nil), o.ReceivingMiddleware...)
@@ -227,3 +264,11 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 	}
 	return engine.NewStdio(s.r, s.opts.Engine).Serve(ctx, in, out)
 }
+
+// SetStateKeys rotates the keys of the modern era's requestState while the
+// server runs: keys[0] signs from now on, every key verifies, and a key no
+// longer listed keeps verifying for router.RequestStateTTL (10 min, the
+// longest a state it signed can be presented), so no round trip in
+// progress breaks. Replicas behind one load balancer: list the new key
+// second on every replica first, then first. Each key needs 32 bytes.
+func (s *Server) SetStateKeys(keys ...[]byte) error { return s.r.SetStateKeys(keys...) }

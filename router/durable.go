@@ -170,16 +170,6 @@ func (r *Router) NotifyChange(kind Change, key string) (refused int) {
 	return refused
 }
 
-// SetStateKey replaces the key that signs modern requestState blobs, so
-// every server of a cluster opens the others' states. Call it before the
-// router serves: requests read the key without a lock.
-func (r *Router) SetStateKey(key []byte) {
-	if len(key) == 0 {
-		return
-	}
-	r.opts.StateKey = append([]byte(nil), key...)
-}
-
 // Durable reports whether the session has durable state: a legacy session
 // whose initialize was answered.
 func (s *Session) Durable() bool { return s.era == EraLegacy && s.initAnswer }

@@ -1,8 +1,6 @@
 package router
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"time"
@@ -114,10 +112,8 @@ func (r *Router) sealState(binding, responses []byte) string {
 	}
 	payload = append(payload, responses...)
 	payload = append(payload, '}')
-	mac := hmac.New(sha256.New, r.opts.StateKey)
-	mac.Write(payload)
-	out := base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-	return out
+	sum := stateMAC(r.keys.Load().sign, payload)
+	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(sum)
 }
 
 // openState verifies a requestState token and returns the responses it
@@ -145,9 +141,7 @@ func (r *Router) openState(q *request, tok []byte) ([]byte, error) {
 	if err1 != nil || err2 != nil {
 		return nil, errBadRequestState
 	}
-	mac := hmac.New(sha256.New, r.opts.StateKey)
-	mac.Write(payload)
-	if !hmac.Equal(sum, mac.Sum(nil)) {
+	if !r.verifyState(payload, sum) {
 		return nil, errBadRequestState
 	}
 	// Signed by us, so well-formed; still parsed defensively.

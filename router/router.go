@@ -5,7 +5,6 @@
 package router
 
 import (
-	"crypto/rand"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,9 +55,11 @@ type Options struct {
 	// ClientRequestTimeout bounds a wait for the client's answer to
 	// elicitation, sampling or roots (DefaultClientRequestTimeout if 0).
 	ClientRequestTimeout time.Duration
-	// StateKey signs modern requestState blobs (HMAC-SHA256). Servers behind
-	// one load balancer share it; empty means a random per-process key.
-	StateKey []byte
+	// StateKeys sign modern requestState blobs (HMAC-SHA256; statekeys.go):
+	// the first signs, all verify. Servers behind one load balancer share
+	// them; none means a random per-process key. Each needs
+	// MinStateKeyBytes.
+	StateKeys [][]byte
 	// ResourceSubscriptionsPerSession bounds resources/subscribe URIs per
 	// session (DefaultResourceSubscriptions if 0).
 	ResourceSubscriptionsPerSession int
@@ -98,6 +99,10 @@ type Router struct {
 	taskLive atomic.Int64 // tasks over all shards, for MaxTasks
 	// hooks run around messages (middleware.go); nil: none.
 	hooks atomic.Pointer[Hooks]
+	// keys sign and verify requestState (statekeys.go); keyMu orders
+	// their replacement.
+	keys  atomic.Pointer[stateKeyring]
+	keyMu sync.Mutex
 	// changed hears every change raised here (SetChanged); guarded by mu.
 	changed func(kind Change, key string)
 }
@@ -115,12 +120,6 @@ func New(info Implementation, opts Options) *Router {
 	}
 	if opts.ResourceSubscriptionsPerSession <= 0 {
 		opts.ResourceSubscriptionsPerSession = DefaultResourceSubscriptions
-	}
-	if len(opts.StateKey) == 0 {
-		opts.StateKey = make([]byte, 32)
-		if _, err := rand.Read(opts.StateKey); err != nil {
-			panic("BUG: crypto/rand failed: " + err.Error())
-		}
 	}
 	if opts.TaskTTL <= 0 {
 		opts.TaskTTL = DefaultTaskTTL
@@ -145,6 +144,12 @@ func New(info Implementation, opts Options) *Router {
 		panic("BUG: cannot encode serverInfo: " + err.Error())
 	}
 	r.registry.init()
+	if len(opts.StateKeys) == 0 {
+		k := randomStateKey()
+		r.keys.Store(&stateKeyring{sign: k, verify: [][]byte{k}})
+	} else if err := r.SetStateKeys(opts.StateKeys...); err != nil {
+		panic("densemcp: Options.StateKeys: " + err.Error())
+	}
 	return r
 }
 
