@@ -122,6 +122,20 @@ type Options struct {
 	// legacy sessions usable through any node, notifications raised on any
 	// node heard by every node's listeners (README: "Running a cluster").
 	Cluster *ClusterConfig
+
+	// Operations (see ops.go and the ops package).
+	//
+	// AdminAddr serves /metrics (Prometheus), /healthz, /readyz,
+	// /dashboard and /debug/pprof/ on a side listener, never an MCP port
+	// ("" = none). It turns Metrics on.
+	AdminAddr string
+	// Metrics counts and times every request on its event loop (method,
+	// tool, error type, transport), read at scrape time (Server.Snapshot,
+	// ops.NewCollector). Off, requests read no clock.
+	Metrics bool
+	// Tracer starts one span per request, the handler's context carrying
+	// it (ops/tracing makes an OpenTelemetry one); nil = no tracing.
+	Tracer router.Tracer
 }
 
 // Session is one MCP session as hooks see it.
@@ -138,6 +152,8 @@ type Server struct {
 
 	handlerOnce sync.Once
 	handler     *engine.NetHTTP // Handler's, once asked for
+
+	live liveTransports // what Snapshot and Ready look at
 }
 
 // NewServer returns a server described by info.
@@ -173,6 +189,8 @@ func NewServer(info Implementation, opts *Options) *Server {
 		MaxTasks:                        o.MaxTasks,
 		TaskPollInterval:                o.TaskPollInterval,
 		Auth:                            authPolicy(o.Auth),
+		Metrics:                         o.Metrics || o.AdminAddr != "",
+		Tracer:                          o.Tracer,
 	})
 	s := &Server{r: r, opts: o}
 	s.receiving = append([]Middleware(nil), o.ReceivingMiddleware...)
@@ -225,6 +243,11 @@ func (s *Server) serveLoops(ctx context.Context, withHTTP bool, serve func(e *en
 		return err
 	}
 	e := engine.New(s.r, cfg, s.opts.Logger)
+	done, err := s.serving(e, nil)
+	if err != nil {
+		return err
+	}
+	defer done()
 	startCluster, leaveCluster, err := s.joinCluster(ctx, e)
 	if err != nil {
 		return err
@@ -262,7 +285,13 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 	if err := s.startSkills(ctx); err != nil {
 		return err
 	}
-	return engine.NewStdio(s.r, s.opts.Engine).Serve(ctx, in, out)
+	st := engine.NewStdio(s.r, s.opts.Engine)
+	done, err := s.serving(nil, st)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return st.Serve(ctx, in, out)
 }
 
 // SetStateKeys rotates the keys of the modern era's requestState while the

@@ -39,8 +39,8 @@ func TestIncompleteBudget(t *testing.T) {
 	}
 	holder.Close()
 	waitFor(t, func() bool { return s.IncompleteBytes() == 0 }, "the budget to be given back")
-	if s.Stats.ClosedBy(CloseBudget) != 1 {
-		t.Fatalf("refusals counted: %d", s.Stats.ClosedBy(CloseBudget))
+	if s.ClosedBy(CloseBudget) != 1 {
+		t.Fatalf("refusals counted: %d", s.ClosedBy(CloseBudget))
 	}
 }
 

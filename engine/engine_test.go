@@ -75,7 +75,7 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	c.Write([]byte(initLines))
 	call := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"big"}}` + "\n")
 	deadline := time.Now().Add(10 * time.Second)
-	for s.Stats.ClosedBy(CloseSlowConsumer) == 0 {
+	for s.ClosedBy(CloseSlowConsumer) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("slow consumer never closed")
 		}
@@ -83,7 +83,7 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 			break // closed by the server
 		}
 	}
-	for s.Stats.ClosedBy(CloseSlowConsumer) == 0 {
+	for s.ClosedBy(CloseSlowConsumer) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("slow consumer never counted")
 		}
@@ -200,7 +200,7 @@ func TestMaxConnections(t *testing.T) {
 	if err := ping(extra); err == nil {
 		t.Fatal("a third connection was served past MaxConnections=2")
 	}
-	if s.Stats.ClosedBy(CloseMaxConnections) == 0 {
+	if s.ClosedBy(CloseMaxConnections) == 0 {
 		t.Fatal("refusal not counted")
 	}
 	held[0].Close()

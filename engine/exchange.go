@@ -77,6 +77,7 @@ func (l *loop) getModernExchange(hc *httpConn, sse bool) *exchange {
 	if l.srv.http.cfg.Auth != nil {
 		ex.session.RequirePrincipal()
 	}
+	ex.session.SetTransport(router.TransportHTTP, "")
 	return ex
 }
 
@@ -248,6 +249,7 @@ func (ex *exchange) writeTo(b []byte, last bool) {
 		return
 	}
 	own := bytes.Clone(b)
+	ex.owner.wrote(len(own))
 	_ = hc.c.AsyncWrite(own, func(_ gnet.Conn, err error) error {
 		if err == nil {
 			hc.afterWrite(sse, last)
@@ -265,7 +267,7 @@ func (hc *httpConn) afterWrite(sse, last bool) {
 		hc.lastWrite = time.Now().UnixNano()
 	}
 	if !hc.inTraffic && hc.c.OutboundBuffered() > hc.l.srv.cfg.MaxOutboundBytes {
-		hc.l.srv.Stats.Closed[CloseSlowConsumer].Add(1)
+		hc.l.closedBy(hc.c, CloseSlowConsumer)
 		hc.closing = true
 		_ = hc.c.Close()
 		return

@@ -65,6 +65,9 @@ func (s *Server) openHTTP(c gnet.Conn, l *loop) {
 func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 	st := s.http
 	c := hc.c
+	if s.timing {
+		hc.l.shard.Arrived = shards.Now()
+	}
 	hc.inTraffic = true
 	hc.touched = true
 	for !hc.busy && !hc.closing {
@@ -82,6 +85,7 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 			if e != nil {
 				status = e.Status
 			}
+			hc.l.stats.bytesIn += uint64(len(buf))
 			_, _ = c.Discard(-1)
 			hc.refuseRequest(status, err)
 			hc.closing = true
@@ -99,6 +103,7 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 			break
 		}
 		// The Request holds its own copies of the head and body.
+		hc.l.stats.bytesIn += uint64(n)
 		_, _ = c.Discard(n)
 		hc.sentContinue = false
 		hc.served = true
@@ -110,12 +115,13 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 		hc.req = nil
 	}
 	hc.inTraffic = false
+	hc.l.shard.Arrived = 0
 	hc.flush()
 	// Bodies are taken from gnet's buffer as they arrive (Detach) and a
 	// head past MaxHeaderBytes is refused, so only requests pipelined
 	// behind one being answered wait here.
 	if !hc.closing && c.InboundBuffered() > st.cfg.MaxHeaderBytes+pipelineSlack {
-		s.Stats.Closed[CloseInboundLimit].Add(1)
+		hc.l.closedBy(c, CloseInboundLimit)
 		hc.closing = true
 	}
 	if hc.closing {
@@ -444,6 +450,8 @@ func (s *Server) newSessionID(l *loop) string {
 
 func (st *httpState) initSession(hc *httpConn, m *codec.Message, sse bool) {
 	if st.sessions.Load() >= int64(st.cfg.MaxSessions) {
+		hc.l.stats.sessionsRefused++
+		st.srv.limitReached(limitSessions, "session limit reached: refusing initialize with 503", "max_sessions", st.cfg.MaxSessions)
 		hc.writeHead(503, "application/json", 0, [][2]string{{"Retry-After", "1"}})
 		hc.finish()
 		return
@@ -454,6 +462,7 @@ func (st *httpState) initSession(hc *httpConn, m *codec.Message, sse bool) {
 	hs.owner = hc.principal
 	hs.sess.SetPrincipal(hc.principal)
 	l.sessions[id] = hs
+	l.stats.sessionsCreated++
 	st.sessions.Add(1)
 	hc.busy = true
 	hc.target = target{owner: l, sid: id} // post sets target.id
@@ -683,6 +692,7 @@ func (hc *httpConn) write(b []byte) {
 		return
 	}
 	_, _ = hc.c.Write(b)
+	hc.l.wrote(len(b))
 }
 
 // flush writes the batch collected during OnTraffic and applies the
@@ -693,9 +703,10 @@ func (hc *httpConn) flush() {
 		return
 	}
 	_, _ = hc.c.Write(l.batch)
+	l.wrote(len(l.batch))
 	l.batch = l.batch[:0]
 	if hc.c.OutboundBuffered() > l.srv.cfg.MaxOutboundBytes {
-		l.srv.Stats.Closed[CloseSlowConsumer].Add(1)
+		l.closedBy(hc.c, CloseSlowConsumer)
 		hc.closing = true
 	}
 }

@@ -42,6 +42,7 @@ func newHTTPSession(st *httpState, l *loop, id string) *httpSession {
 	if st.cfg.Auth != nil {
 		hs.sess.RequirePrincipal()
 	}
+	hs.sess.SetTransport(router.TransportHTTP, id)
 	return hs
 }
 
@@ -251,6 +252,7 @@ func (s *sseStream) close() {
 		}
 		return
 	}
+	s.ex.owner.wrote(len(b))
 	_ = hc.c.AsyncWrite(b, nil)
 	_ = hc.c.Close()
 }

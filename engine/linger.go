@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/densemcp/densemcp/codec/http1"
+	"github.com/densemcp/densemcp/router"
 	"github.com/panjf2000/gnet/v2"
 )
 
@@ -89,7 +90,13 @@ func (l *loop) linger(c gnet.Conn, from watched) {
 	} else {
 		l.watch(lc)
 	}
-	l.srv.Stats.Lingered.Add(1)
+	l.stats.lingered++
+	switch from.(type) {
+	case *conn:
+		l.stats.open[router.TransportNDJSON]--
+	case *httpConn:
+		l.stats.open[router.TransportHTTP]--
+	}
 	lc.tryShutdown()
 }
 
@@ -164,7 +171,7 @@ func (hc *httpConn) closePolitely(reason CloseReason) {
 // lingerHTTP ends hc's HTTP state and lets the connection linger. Loop
 // goroutine of hc, once its last answer is written.
 func (s *Server) lingerHTTP(hc *httpConn) gnet.Action {
-	s.Stats.Closed[hc.reason].Add(1)
+	hc.l.closedBy(hc.c, hc.reason)
 	s.closeHTTP(hc)
 	hc.l.linger(hc.c, hc)
 	return gnet.None

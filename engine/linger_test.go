@@ -125,8 +125,8 @@ func TestOversizedBodyReads413(t *testing.T) {
 			}
 		})
 	}
-	if s.Stats.ClosedBy(CloseBadRequest) == 0 || s.Stats.Lingered.Load() == 0 {
-		t.Fatalf("closes not counted: bad_request %d, lingered %d", s.Stats.ClosedBy(CloseBadRequest), s.Stats.Lingered.Load())
+	if s.ClosedBy(CloseBadRequest) == 0 || s.Lingered() == 0 {
+		t.Fatalf("closes not counted: bad_request %d, lingered %d", s.ClosedBy(CloseBadRequest), s.Lingered())
 	}
 }
 

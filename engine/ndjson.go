@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"net"
+
 	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/codec/partial"
 	"github.com/densemcp/densemcp/router"
+	"github.com/densemcp/densemcp/shards"
 	"github.com/panjf2000/gnet/v2"
-	"net"
 )
 
 // conn is one TCP NDJSON connection = one MCP session. Kept small: at 15K
@@ -36,26 +38,28 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	} else if s.listenersOnly {
 		return nil, gnet.Close // gnet's own private socket: nobody's client
 	}
+	l := s.loopOf(c.EventLoop())
 	if s.draining.Load() {
-		s.Stats.Closed[CloseShutdown].Add(1)
+		l.closedBy(c, CloseShutdown)
 		return nil, gnet.Close
 	}
 	if s.Stats.Open.Add(1) > int64(s.cfg.MaxConnections) {
 		s.Stats.Open.Add(-1)
-		s.Stats.Closed[CloseMaxConnections].Add(1)
+		l.closedBy(c, CloseMaxConnections)
+		s.limitReached(int(CloseMaxConnections), "connection limit reached: closing new connections", "max_connections", s.cfg.MaxConnections)
 		return nil, gnet.Close
 	}
-	l := s.loopOf(c.EventLoop())
 	if s.http != nil && (given.http || !fromListener && samePort(c.LocalAddr().String(), s.httpAddr)) {
 		s.openHTTP(c, l)
-		s.Stats.Opened.Add(1)
+		l.opened(c, router.TransportHTTP)
 		return nil, gnet.None
 	}
 	cn := &conn{c: c, l: l}
 	cn.session = s.r.NewSession(l.shard, cn)
+	cn.session.SetTransport(router.TransportNDJSON, "")
 	c.SetContext(cn)
 	l.watch(cn)
-	s.Stats.Opened.Add(1)
+	l.opened(c, router.TransportNDJSON)
 	return nil, gnet.None
 }
 
@@ -67,8 +71,9 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	switch x := c.Context().(type) {
 	case *httpConn:
 		if !x.closing {
-			s.Stats.Closed[ClosePeer].Add(1)
+			x.l.closedBy(c, ClosePeer)
 		}
+		x.l.stats.open[router.TransportHTTP]--
 		s.closeHTTP(x)
 		x.l.unwatch(x)
 		c.SetContext(nil)
@@ -87,8 +92,9 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	cn.dropPart()
 	cn.session.Close()
 	if !cn.closing {
-		s.Stats.Closed[ClosePeer].Add(1)
+		cn.l.closedBy(c, ClosePeer)
 	}
+	cn.l.stats.open[router.TransportNDJSON]--
 	c.SetContext(nil)
 	return gnet.None
 }
@@ -107,6 +113,10 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	cn.touched = true
+	l := cn.l
+	if s.timing {
+		l.shard.Arrived = shards.Now()
+	}
 	buf, _ := c.Peek(-1)
 	consumed := 0
 	cn.inTraffic = true
@@ -131,7 +141,9 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		s.handleLine(cn, line)
 	}
 	cn.inTraffic = false
+	l.shard.Arrived = 0
 	if consumed > 0 {
+		l.stats.bytesIn += uint64(consumed)
 		_, _ = c.Discard(consumed)
 	}
 	if !cn.closing && c.InboundBuffered() > s.cfg.MaxInboundBytes {
@@ -149,8 +161,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			cn.closePolitely(reason)
 			return gnet.None
 		}
-		s.Stats.Closed[reason].Add(1)
-		s.log.Debug("closing connection", "reason", reason.String())
+		l.closedBy(c, reason)
 		return gnet.Close
 	}
 	return gnet.None
@@ -168,6 +179,7 @@ func (s *Server) flush(cn *conn) {
 		return
 	}
 	_, _ = cn.c.Write(l.batch)
+	l.wrote(len(l.batch))
 	l.batch = l.batch[:0]
 	if cn.c.OutboundBuffered() > s.cfg.MaxOutboundBytes {
 		cn.closing = true
@@ -190,7 +202,7 @@ func (cn *conn) Send(kind router.MsgKind, _, msg []byte) {
 	}
 	l.srv.flush(cn)
 	if cn.closing {
-		l.srv.Stats.Closed[CloseSlowConsumer].Add(1)
+		l.closedBy(cn.c, CloseSlowConsumer)
 		_ = cn.c.Close()
 	}
 }

@@ -59,16 +59,10 @@ func (r CloseReason) String() string {
 	return "unknown"
 }
 
-// Stats are process-wide engine counters.
+// Stats are the engine's process-wide counters: only what admission must
+// see across loops. Everything else is counted per loop (see Snapshot,
+// ClosedBy, Lingered).
 type Stats struct {
-	Opened atomic.Uint64
-	// Open is the number of connections open now.
-	Open   atomic.Int64
-	Closed [numCloseReasons]atomic.Uint64
-	// Lingered counts connections closed politely (linger.go), whatever
-	// their reason.
-	Lingered atomic.Uint64
+	// Open is the number of connections open now, for MaxConnections.
+	Open atomic.Int64
 }
-
-// ClosedBy returns how many connections were closed for reason r.
-func (s *Stats) ClosedBy(r CloseReason) uint64 { return s.Closed[r].Load() }

@@ -39,6 +39,14 @@ type Server struct {
 	draining  atomic.Bool   // set by Stop: refuse new connections
 	tickEvery time.Duration // the sweep's interval, see tickFor
 	budget    *partial.Budget
+	// timing: the router times requests, so loops stamp Shard.Arrived.
+	timing bool
+	// debug: connection events are logged (checked once, not per event).
+	debug  bool
+	limits limitLog
+
+	snapMu   sync.Mutex // guards lastSnap (scrapes only)
+	lastSnap []LoopSnapshot
 
 	httpAddr  string
 	tcpAddr   string
@@ -68,7 +76,8 @@ func New(r *router.Router, cfg Config, log *slog.Logger) *Server {
 		log = slog.Default()
 	}
 	s := &Server{r: r, cfg: cfg, log: log, loops: make(map[gnet.EventLoop]*loop), started: make(chan struct{}),
-		tickEvery: tickFor(cfg.Timeouts, cfg.Linger)}
+		tickEvery: tickFor(cfg.Timeouts, cfg.Linger),
+		timing:    r.Observing(), debug: log.Enabled(context.Background(), slog.LevelDebug)}
 	s.budget = newBudget(&s.cfg)
 	s.execs = make([]*loopExec, cfg.Loops)
 	s.slots = make([]atomic.Pointer[loop], cfg.Loops)
@@ -190,7 +199,9 @@ func (s *Server) Stop(ctx context.Context) error {
 	if !booted {
 		return errors.New("engine: server not started")
 	}
-	s.draining.Store(true)
+	if !s.draining.Swap(true) {
+		s.log.Info("draining: refusing new connections", "running", s.r.Pool().Running())
+	}
 	for s.r.Pool().Running() > 0 {
 		select {
 		case <-ctx.Done():
@@ -280,11 +291,14 @@ type loop struct {
 	freeModern []*exchange // finished modern POST exchanges with their sessions
 	unq        []byte      // scratch for unquoted header checks
 
-	// watched are the loop's connections, visited by sweep (timeouts.go).
+	// watched are the loop's connections, visited by sweep (timeouts.go)
+	// and by snapshots (metrics.go).
 	watched []watched
 	// parts are free buffers for NDJSON lines spanning reads (budget.go);
 	// a connection holds one only while a line is incomplete.
 	parts []*partial.Buffer
+
+	stats loopStats
 }
 
 func (l *loop) getPart() *partial.Buffer {

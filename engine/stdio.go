@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/router"
@@ -27,6 +28,9 @@ type Stdio struct {
 	cfg   Config
 	inbox *shards.Inbox
 	shard *shards.Shard
+	// Counters of the serving goroutine (see Snapshot).
+	bytesIn, bytesOut uint64
+	sess              *router.Session
 }
 
 // NewStdio returns a stdio transport for router r, with a shard of its own.
@@ -39,6 +43,7 @@ func NewStdio(r *router.Router, cfg Config) *Stdio {
 type stdioOut struct {
 	w   *bufio.Writer
 	err error
+	n   *uint64 // bytes written
 }
 
 // Send writes one message and a newline. Shard goroutine only; flushed by
@@ -52,13 +57,17 @@ func (o *stdioOut) Send(kind router.MsgKind, _, msg []byte) {
 		return
 	}
 	o.err = o.w.WriteByte('\n')
+	*o.n += uint64(len(msg) + 1)
 }
 
 // Serve runs until in reaches EOF, ctx is cancelled, out fails, or a line
 // is too long (the parse error is written first). EOF is a clean end.
 func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
-	o := &stdioOut{w: bufio.NewWriterSize(out, 64<<10)}
+	o := &stdioOut{w: bufio.NewWriterSize(out, 64<<10), n: &st.bytesOut}
 	sess := st.r.NewSession(st.shard, o)
+	sess.SetTransport(router.TransportStdio, "")
+	st.sess = sess
+	timing := st.r.Observing()
 	defer func() {
 		sess.Close()
 		st.inbox.Close()
@@ -93,6 +102,9 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 			}
 			pend = append(pend, rr.b...)
 			free <- rr.b
+			if timing {
+				st.shard.Arrived = shards.Now()
+			}
 			consumed := 0
 			for {
 				line, n, err := codec.NextLine(pend[consumed:], st.cfg.MaxLineBytes)
@@ -115,6 +127,8 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 				}
 				st.r.Handle(sess, &msg)
 			}
+			st.shard.Arrived = 0
+			st.bytesIn += uint64(consumed)
 			pend = append(pend[:0], pend[consumed:]...)
 		}
 		if err := o.w.Flush(); err != nil && o.err == nil {
@@ -149,5 +163,33 @@ func readChunks(in io.Reader, chunks chan<- readResult, free chan []byte) {
 			chunks <- readResult{err: err}
 			return
 		}
+	}
+}
+
+// Snapshot copies the stdio session's counters, read on its serving
+// goroutine; ok is false when it is not serving or did not answer within
+// a second.
+func (st *Stdio) Snapshot() (ls LoopSnapshot, ok bool) {
+	ch := make(chan LoopSnapshot, 1)
+	err := st.shard.Post(func() {
+		ls := LoopSnapshot{Index: st.shard.ID, BytesIn: st.bytesIn, BytesOut: st.bytesOut}
+		if st.sess != nil && !st.sess.Closed() {
+			ls.Open[router.TransportStdio] = 1
+			ls.Opened[router.TransportStdio] = 1
+			ls.Sessions[router.TransportStdio][st.sess.Era()] = 1
+		}
+		st.r.SnapshotShard(st.shard, &ls.Requests)
+		ch <- ls
+	})
+	if err != nil {
+		return ls, false
+	}
+	t := time.NewTimer(snapshotWait)
+	defer t.Stop()
+	select {
+	case ls = <-ch:
+		return ls, true
+	case <-t.C:
+		return ls, false
 	}
 }

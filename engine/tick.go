@@ -30,7 +30,9 @@ func (st *httpState) tickLoop(l *loop, now int64) {
 			continue
 		}
 		if now-hc.lastWrite >= hb {
-			_, _ = hc.c.Write(http1.AppendSSEComment(l.wbuf[:0], "ping"))
+			b := http1.AppendSSEComment(l.wbuf[:0], "ping")
+			_, _ = hc.c.Write(b)
+			l.wrote(len(b))
 			hc.lastWrite = now
 		}
 	}

@@ -267,7 +267,7 @@ func (hc *httpConn) timeout() {
 
 // closeQuietly closes an HTTP connection that has nothing in progress.
 func (hc *httpConn) closeQuietly(reason CloseReason) {
-	hc.l.srv.Stats.Closed[reason].Add(1)
+	hc.l.closedBy(hc.c, reason)
 	hc.closing = true
 	_ = hc.c.Close()
 }
@@ -284,7 +284,7 @@ func (cn *conn) sweep(now int64) {
 		}
 	case phaseIdle:
 		if expired(t.TCPIdle, cn.lastIn, now) {
-			cn.l.srv.Stats.Closed[CloseIdle].Add(1)
+			cn.l.closedBy(cn.c, CloseIdle)
 			cn.closing = true
 			_ = cn.c.Close()
 		}
@@ -325,7 +325,7 @@ func (cn *conn) refuse(code int, msg string, reason CloseReason) {
 // it, the caller returns gnet.None afterwards).
 func (cn *conn) closePolitely(reason CloseReason) {
 	l := cn.l
-	l.srv.Stats.Closed[reason].Add(1)
+	l.closedBy(cn.c, reason)
 	cn.closing = true
 	cn.dropPart()
 	cn.session.Close()

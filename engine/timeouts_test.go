@@ -47,8 +47,8 @@ func TestHeadTimeout(t *testing.T) {
 	if ans := readAll(t, c); !strings.HasPrefix(ans, "HTTP/1.1 408 ") || !strings.Contains(ans, "Connection: close") {
 		t.Fatalf("answer %q", ans)
 	}
-	if s.Stats.ClosedBy(CloseTimeout) != 1 {
-		t.Fatalf("timeouts counted: %d", s.Stats.ClosedBy(CloseTimeout))
+	if s.ClosedBy(CloseTimeout) != 1 {
+		t.Fatalf("timeouts counted: %d", s.ClosedBy(CloseTimeout))
 	}
 }
 
@@ -60,8 +60,8 @@ func TestFirstRequestTimeout(t *testing.T) {
 	if ans := readAll(t, c); ans != "" {
 		t.Fatalf("answer %q", ans)
 	}
-	if s.Stats.ClosedBy(CloseIdle) != 1 {
-		t.Fatalf("idle closes counted: %d", s.Stats.ClosedBy(CloseIdle))
+	if s.ClosedBy(CloseIdle) != 1 {
+		t.Fatalf("idle closes counted: %d", s.ClosedBy(CloseIdle))
 	}
 }
 
@@ -257,8 +257,8 @@ func TestNDJSONTimeouts(t *testing.T) {
 	if ans := readAll(t, c); !strings.Contains(ans, `"code":-32001`) {
 		t.Fatalf("no handshake: %q", ans)
 	}
-	if s0.Stats.ClosedBy(CloseTimeout) != 1 {
-		t.Fatalf("counted: timeout %d", s0.Stats.ClosedBy(CloseTimeout))
+	if s0.ClosedBy(CloseTimeout) != 1 {
+		t.Fatalf("counted: timeout %d", s0.ClosedBy(CloseTimeout))
 	}
 	to := shortTimeouts
 	to.Init = time.Minute // the handshake below is not what is timed
@@ -279,8 +279,8 @@ func TestNDJSONTimeouts(t *testing.T) {
 	if rest, err := io.ReadAll(br); err != nil || !strings.Contains(string(rest), `"code":-32001`) {
 		t.Fatalf("stalled message: %q %v", rest, err)
 	}
-	if s.Stats.ClosedBy(CloseTimeout) != 1 || s.Stats.ClosedBy(CloseIdle) != 1 {
-		t.Fatalf("counted: timeout %d idle %d", s.Stats.ClosedBy(CloseTimeout), s.Stats.ClosedBy(CloseIdle))
+	if s.ClosedBy(CloseTimeout) != 1 || s.ClosedBy(CloseIdle) != 1 {
+		t.Fatalf("counted: timeout %d idle %d", s.ClosedBy(CloseTimeout), s.ClosedBy(CloseIdle))
 	}
 }
 
@@ -310,7 +310,7 @@ func TestNDJSONBusyNotCut(t *testing.T) {
 	if err != nil || !strings.Contains(line, `"id":2`) {
 		t.Fatalf("busy connection: %q %v", line, err)
 	}
-	if n := s.Stats.ClosedBy(CloseIdle); n != 0 {
+	if n := s.ClosedBy(CloseIdle); n != 0 {
 		t.Fatalf("%d idle closes", n)
 	}
 }

@@ -62,7 +62,7 @@ func (r *Router) dispatch(q *request, t target, args []byte) {
 	}
 	if t.inline {
 		req := q.s.r.inlineRequest(q.s.shard)
-		req.begin(q, context.Background(), true)
+		req.begin(q, r.spanContext(q.s), true)
 		req.responses = responses
 		r.execute(req, &t, args)
 		buf := q.s.beginResult(q.id)
@@ -70,6 +70,9 @@ func (r *Router) dispatch(q *request, t target, args []byte) {
 		if code != 0 {
 			q.s.replyError(q.id, code, msg, data)
 			return
+		}
+		if t.kind == targetTool && req.Result.isError && r.observing() {
+			r.markToolError(q.s)
 		}
 		q.s.endResult(q.id, buf)
 		return
@@ -197,7 +200,7 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		ownResp = nil
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), r.opts.HandlerTimeout)
+	ctx, cancel := context.WithTimeout(r.spanContext(s), r.opts.HandlerTimeout)
 	c := &call{cancel: cancel}
 	key := string(id)
 	req := &Request{}
@@ -208,6 +211,9 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		req.deferred = &deferredTask{e: t.tool, c: c}
 	}
 	era := s.era
+	// The request's observation goes with it to the pool and ends when
+	// the answer is sent (cur is zero, inactive, when nothing observes).
+	ob := &r.stateOf(s.shard.ID).meter.cur
 
 	var hook Hook
 	var method string
@@ -240,6 +246,7 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 			}
 		}
 		out.B = buf
+		errT := answerErrType(buf, t.kind == targetTool && req.Result.isError)
 		err := s.shard.Post(func() {
 			if !c.cancelled && !s.closed {
 				s.out.Send(MsgResponse, id, out.B)
@@ -250,23 +257,38 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 			cancel()
 			bytebufferpool.Put(out)
 			bytebufferpool.Put(own)
+			if c.obs.active {
+				c.obs.errT = errT
+				r.finish(s, &r.stateOf(s.shard.ID).meter, &c.obs)
+			}
 		})
 		if err != nil {
 			// The shard is gone (server stopping): nobody is left to answer.
 			cancel()
 			bytebufferpool.Put(out)
+			if c.obs.span != nil {
+				c.obs.span.End(ErrTypeName(errT))
+			}
 		}
 	}
 	if s.inflight == nil {
 		s.inflight = make(map[string]*call)
 	}
 	s.inflight[key] = c
+	if ob.active {
+		c.obs = *ob
+		c.obs.msg = nil
+	}
 	if err := r.pool.Submit(task); err != nil {
 		delete(s.inflight, key)
 		cancel()
 		bytebufferpool.Put(own)
+		c.obs = observation{}
 		r.replyBusy(q)
+		return
 	}
+	ob.active = false // the pooled answer ends it
+	ob.span, ob.ctx = nil, nil
 }
 
 // runHooked runs the receiving hook around a pooled handler and returns
@@ -291,6 +313,7 @@ func (r *Router) runHooked(hook Hook, ctx context.Context, c *Call) []byte {
 
 // replyBusy refuses a request because the worker pool is full.
 func (r *Router) replyBusy(q *request) {
+	r.stateOf(q.s.shard.ID).meter.busy++
 	data := make([]byte, 0, 32)
 	data = append(data, `{"retryAfterMs":`...)
 	data = appendInt(data, int(r.pool.RetryAfter.Milliseconds()))

@@ -357,6 +357,9 @@ func (r *Router) answer(c *Call, res []byte, err error) {
 		// The hook returned what the router rendered: send it as it is.
 		buf := codec.AppendResultTail(c.buf)
 		s.out.Send(MsgResponse, c.ID, buf)
+		if r.observing() {
+			s.answeredWith(buf)
+		}
 		c.buf = buf[:0]
 	default:
 		if codec.Valid(res) != nil {

@@ -11,6 +11,9 @@ func (s *Session) replyResult(id, result []byte) {
 	buf := codec.AppendResponse(s.shard.Scratch[:0], id, result)
 	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]
+	if s.r.observing() {
+		s.answered(0)
+	}
 }
 
 // replyError answers id (nil → null) with a JSON-RPC error.
@@ -22,6 +25,9 @@ func (s *Session) replyError(id []byte, code int, msg string, data []byte) {
 	buf := codec.AppendError(s.shard.Scratch[:0], id, code, msg, data)
 	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]
+	if s.r.observing() {
+		s.answered(code)
+	}
 }
 
 // sendAnswer sends a complete answer (result or error) to id. Shard
@@ -32,6 +38,9 @@ func (s *Session) sendAnswer(id, msg []byte) {
 		return
 	}
 	s.out.Send(MsgResponse, id, msg)
+	if s.r.observing() {
+		s.answeredWith(msg)
+	}
 }
 
 // replyMethodNotFound allocates the message; it is an error path.
@@ -61,6 +70,9 @@ func (s *Session) endResult(id, buf []byte) {
 	buf = codec.AppendResultTail(buf)
 	s.out.Send(MsgResponse, id, buf)
 	s.shard.Scratch = buf[:0]
+	if s.r.observing() {
+		s.answered(0)
+	}
 }
 
 // appendEraFields closes a result object opened by the caller with the

@@ -79,6 +79,12 @@ type Options struct {
 	TaskTTL          time.Duration
 	MaxTasks         int
 	TaskPollInterval time.Duration
+
+	// Metrics counts and times every request per shard (method, tool,
+	// error type, transport) for SnapshotShard. Off, requests read no clock.
+	Metrics bool
+	// Tracer, if set, starts a span per request (see Tracer).
+	Tracer Tracer
 }
 
 // Router routes the messages of every session of one server.
@@ -91,6 +97,10 @@ type Router struct {
 	mu       sync.Mutex // guards registry and shards (registration path only)
 	registry registry
 	shards   []*shards.Shard
+	// toolLabels are the metric labels of tools by id, toolLabelOf their
+	// ids (see toolLabel); guarded by mu.
+	toolLabels  []string
+	toolLabelOf map[string]int32
 	// local[i] is shard i's state: its replica of the catalog (the request path only
 	// loads it: an atomic load is a plain MOV on amd64, no lock, no
 	// contention; publish swaps in a new immutable snapshot) and its inline Request.
@@ -194,6 +204,7 @@ type shardState struct {
 	// recv and send are the Calls hooks see on this shard's goroutine,
 	// reused like inline.
 	recv, send Call
+	meter      meter // shard goroutine only (meter.go)
 }
 
 // inlineRequest returns shard sh's reusable Request for inline handlers.
@@ -225,6 +236,15 @@ func (r *Router) Handle(s *Session, m *codec.Message) {
 	if s.closed {
 		return
 	}
+	if m.Kind == codec.KindRequest && r.observing() {
+		r.observeRequest(s, m) // and then route (below)
+		return
+	}
+	r.route(s, m)
+}
+
+// route hands m to the middleware chain, or to its handler.
+func (r *Router) route(s *Session, m *codec.Message) {
 	if h := r.hooks.Load(); h != nil && h.Receive != nil && (m.Kind == codec.KindRequest || m.Kind == codec.KindNotification) {
 		r.handleHooked(h.Receive, s, m)
 		return
@@ -246,6 +266,14 @@ func (r *Router) HandleDecodeError(s *Session, err error) {
 	if s.closed {
 		return
 	}
+	if r.observing() {
+		r.observeDecodeError(s, err)
+		return
+	}
+	r.answerDecodeError(s, err)
+}
+
+func (r *Router) answerDecodeError(s *Session, err error) {
 	if e, ok := err.(*codec.Error); ok {
 		s.replyError(e.ID, e.Code, e.Message, nil)
 		return

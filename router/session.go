@@ -72,6 +72,10 @@ type Session struct {
 	out   Transport
 	shard *shards.Shard
 	r     *Router
+	// kind is the transport the session arrived on; id is its
+	// Mcp-Session-Id when it has one (metrics and span attributes).
+	kind TransportKind
+	id   string
 
 	// clientCaps/clientInfo are copies of what initialize declared.
 	clientCaps []byte
@@ -154,6 +158,10 @@ func (s *Session) Reuse(out Transport) bool {
 	s.logLevel.Store(int32(levelUnset))
 	return true
 }
+
+// SetTransport tells the session which transport carries it and its
+// Mcp-Session-Id ("" for none), for request metrics and spans.
+func (s *Session) SetTransport(kind TransportKind, id string) { s.kind, s.id = kind, id }
 
 // UseModern fixes the session's era to modern before its first message:
 // for transports that know the era from outside the body (HTTP headers).
@@ -248,6 +256,7 @@ func (s *Session) sendResourceUpdated(subID []byte, uri string) {
 type call struct {
 	cancel    context.CancelFunc
 	cancelled bool
+	obs       observation // the request's, ended when its answer is sent
 }
 
 // Initialized reports whether a legacy session completed its handshake

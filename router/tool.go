@@ -80,6 +80,7 @@ type toolEntry struct {
 	handler  ToolHandler
 	headers  []HeaderParam // x-mcp-header parameters (toolheaders.go)
 	scopes   []string      // Tool.Scopes with the policy's ToolScopes
+	label    int32         // metric label id (Router.ToolLabels)
 }
 
 // validToolName follows the spec's naming guidance (SEP-986): 1-128 of
@@ -136,6 +137,7 @@ func (r *Router) AddTool(t Tool, h ToolHandler, replace bool) error {
 	if _, ok := r.registry.tools[t.Name]; ok && !replace {
 		return fmt.Errorf("%w: %q", ErrToolExists, t.Name)
 	}
+	e.label = r.toolLabel(t.Name)
 	r.registry.tools[t.Name] = e
 	r.publish(changeTools)
 	return nil
@@ -244,6 +246,9 @@ func (r *Router) callTool(q *request) {
 	if e == nil {
 		s.replyError(q.id, codec.CodeInvalidParams, "Unknown tool: "+string(name), nil)
 		return
+	}
+	if r.observing() {
+		r.markTool(s, e)
 	}
 	if !q.permits(e.scopes) {
 		return

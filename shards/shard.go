@@ -37,6 +37,10 @@ type Shard struct {
 	// Scratch is a reusable buffer for encoding on this shard's goroutine.
 	// Whoever uses it must finish with it before returning to the loop.
 	Scratch []byte
+	// Arrived is when the input being handled now was read (Now), set by
+	// the transport while the router times requests and 0 otherwise:
+	// requests read together share one clock read.
+	Arrived int64
 }
 
 // New returns a shard running its tasks on exec.
