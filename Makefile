@@ -5,10 +5,12 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle perf-middleware perf-nethttp clean linger cluster-bench
+.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
 
+# -buildvcs=auto: densemcp version reports the commit even where GOFLAGS
+# turns VCS stamping off.
 build:
-	$(GO) build -o bin/densemcp ./cmd/densemcp
+	$(GO) build -buildvcs=auto -o bin/densemcp ./cmd/densemcp
 
 vet:
 	$(GO) vet ./...
@@ -101,6 +103,10 @@ perf-nethttp:
 .PHONY: vulncheck
 vulncheck:
 	bash .ci/govulncheck.sh
+
+# What Options.Metrics (on with --admin) costs: perf/RESULTS.md's ops-metrics section.
+perf-metrics:
+	bash perf/metrics.sh
 
 clean:
 	rm -rf bin

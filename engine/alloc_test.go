@@ -2,7 +2,11 @@
 
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/densemcp/densemcp/router"
+)
 
 // The steady state of a legacy Streamable HTTP tools/call — HTTP parse,
 // session lookup, decode, route, handler, response — allocates one object
@@ -22,11 +26,13 @@ func TestHTTPToolsCallAllocations(t *testing.T) {
 // the exchange and session of an answered inline call, so the steady state
 // allocates nothing.
 func TestHTTPModernToolsCallAllocations(t *testing.T) {
-	const depth = 8
-	h := newMemHTTP(t)
-	run := h.modernBatch(t, depth)
-	if n := testing.AllocsPerRun(100, run); n != 0 {
-		t.Fatalf("%v allocations per %d pipelined modern tools/call, want 0", n, depth)
+	for _, metrics := range []bool{false, true} {
+		const depth = 8
+		h := newMemHTTPWith(t, router.Options{Metrics: metrics})
+		run := h.modernBatch(t, depth)
+		if n := testing.AllocsPerRun(100, run); n != 0 {
+			t.Fatalf("metrics %v: %v allocations per %d pipelined modern tools/call, want 0", metrics, n, depth)
+		}
 	}
 }
 

@@ -115,7 +115,7 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 		hc.req = nil
 	}
 	hc.inTraffic = false
-	hc.l.shard.Arrived = 0
+	s.r.EndInput(hc.l.shard)
 	hc.flush()
 	// Bodies are taken from gnet's buffer as they arrive (Detach) and a
 	// head past MaxHeaderBytes is refused, so only requests pipelined

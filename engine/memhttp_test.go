@@ -59,7 +59,12 @@ type memHTTP struct {
 
 func newMemHTTP(tb testing.TB) *memHTTP {
 	tb.Helper()
-	r := router.New(router.Implementation{Name: "mem", Version: "1"}, router.Options{})
+	return newMemHTTPWith(tb, router.Options{})
+}
+
+func newMemHTTPWith(tb testing.TB, opts router.Options) *memHTTP {
+	tb.Helper()
+	r := router.New(router.Implementation{Name: "mem", Version: "1"}, opts)
 	err := r.AddTool(router.Tool{Name: "ok", Inline: true}, func(req *router.Request, _ []byte) error {
 		req.Result.AddText("ok")
 		return nil
@@ -131,18 +136,25 @@ func (h *memHTTP) modernBatch(tb testing.TB, depth int) func() {
 // handler, response — without sockets: what the server spends on a call
 // besides the kernel's read and write.
 func BenchmarkHTTPToolsCall(b *testing.B) {
-	b.Run("legacy", func(b *testing.B) {
-		run := newMemHTTP(b).legacyBatch(b, 1)
-		b.ReportAllocs()
-		for b.Loop() {
-			run()
+	for _, metrics := range []bool{false, true} {
+		suffix := ""
+		if metrics {
+			suffix = "/metrics"
 		}
-	})
-	b.Run("modern", func(b *testing.B) {
-		run := newMemHTTP(b).modernBatch(b, 1)
-		b.ReportAllocs()
-		for b.Loop() {
-			run()
-		}
-	})
+		opts := router.Options{Metrics: metrics}
+		b.Run("legacy"+suffix, func(b *testing.B) {
+			run := newMemHTTPWith(b, opts).legacyBatch(b, 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				run()
+			}
+		})
+		b.Run("modern"+suffix, func(b *testing.B) {
+			run := newMemHTTPWith(b, opts).modernBatch(b, 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				run()
+			}
+		})
+	}
 }

@@ -141,7 +141,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		s.handleLine(cn, line)
 	}
 	cn.inTraffic = false
-	l.shard.Arrived = 0
+	s.r.EndInput(l.shard)
 	if consumed > 0 {
 		l.stats.bytesIn += uint64(consumed)
 		_, _ = c.Discard(consumed)

@@ -127,7 +127,7 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 				}
 				st.r.Handle(sess, &msg)
 			}
-			st.shard.Arrived = 0
+			st.r.EndInput(st.shard)
 			st.bytesIn += uint64(consumed)
 			pend = append(pend[:0], pend[consumed:]...)
 		}

@@ -9,12 +9,19 @@ import (
 )
 
 // The steady state of decode → route → encode of a tools/call with an
-// inline handler allocates nothing, in both eras.
+// inline handler allocates nothing, in both eras, with and without a
+// no-op middleware; with Metrics on, counting and timing it allocates
+// nothing either.
 func TestToolsCallAllocatesNothing(t *testing.T) {
+	t.Run("metrics off", func(t *testing.T) { testToolsCallAllocs(t, false) })
+	t.Run("metrics on", func(t *testing.T) { testToolsCallAllocs(t, true) })
+}
+
+func testToolsCallAllocs(t *testing.T, metrics bool) {
 	hooked := false
 	f := func(name string, setup [][]byte, line []byte) {
 		t.Helper()
-		r, s, out := newBenchRouter(t)
+		r, s, out := newBenchRouterWith(t, Options{Metrics: metrics})
 		if hooked {
 			r.SetHooks(&Hooks{Receive: noopHook, Send: noopHook})
 		}

@@ -28,7 +28,12 @@ func echoInline(req *Request, args []byte) error {
 
 func newBenchRouter(tb testing.TB) (*Router, *Session, *sink) {
 	tb.Helper()
-	r := New(Implementation{Name: "bench", Version: "1"}, Options{})
+	return newBenchRouterWith(tb, Options{})
+}
+
+func newBenchRouterWith(tb testing.TB, opts Options) (*Router, *Session, *sink) {
+	tb.Helper()
+	r := New(Implementation{Name: "bench", Version: "1"}, opts)
 	err := r.AddTool(Tool{
 		Name:         "echo",
 		Inline:       true,

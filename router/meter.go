@@ -71,7 +71,17 @@ type meter struct {
 	busy uint64
 	// cur is the inline request being observed.
 	cur observation
+	// pending are the series of requests answered during the current
+	// input (they arrived together at Shard.Arrived and their answers
+	// leave together when the transport writes its batch): EndInput
+	// observes them all with one clock read.
+	pending  [maxPending]*opSeries
+	npending int
 }
+
+// maxPending bounds the answers of one input observed together; past it
+// each reads the clock itself.
+const maxPending = 64
 
 // observation is what the router knows of one request between its
 // arrival and its answer.
@@ -215,6 +225,26 @@ func (r *Router) observing() bool { return r.opts.Metrics || r.opts.Tracer != ni
 // one clock read.
 func (r *Router) Observing() bool { return r.observing() }
 
+// EndInput tells the router that the transport has handled the input
+// stamped in Shard.Arrived and writes the answers now: the requests
+// answered meanwhile are observed with one clock read between them, and
+// Arrived is cleared. Shard goroutine.
+func (r *Router) EndInput(sh *shards.Shard) {
+	if sh.Arrived == 0 {
+		return
+	}
+	m := &r.stateOf(sh.ID).meter
+	if m.npending > 0 {
+		d := shards.Now() - sh.Arrived
+		for i := range m.npending {
+			m.pending[i].observe(d)
+			m.pending[i] = nil
+		}
+		m.npending = 0
+	}
+	sh.Arrived = 0
+}
+
 // arrival returns when the shard's current input arrived, reading the
 // clock if the transport did not say (a task posted from another loop).
 func arrival(sh *shards.Shard) int64 {
@@ -307,7 +337,13 @@ func (r *Router) markTool(s *Session, e *toolEntry) {
 func (r *Router) finish(s *Session, m *meter, o *observation) {
 	o.active = false
 	if r.opts.Metrics {
-		m.series(o).observe(shards.Now() - o.start)
+		p := m.series(o)
+		if o.start == s.shard.Arrived && m.npending < maxPending {
+			m.pending[m.npending] = p
+			m.npending++
+		} else {
+			p.observe(shards.Now() - o.start)
+		}
 	}
 	if r.opts.Tracer != nil {
 		if o.span == nil && o.msg != nil {

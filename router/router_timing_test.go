@@ -92,3 +92,19 @@ func BenchmarkHookOverhead(b *testing.B) {
 	slices.Sort(ratios)
 	b.ReportMetric((ratios[len(ratios)/2]-1)*100, "overhead-%")
 }
+
+// BenchmarkToolsCallInlineMetrics is BenchmarkToolsCallInline with
+// Options.Metrics on: the price of counting and timing each call (two
+// clock reads here, since no transport stamps the arrival time).
+func BenchmarkToolsCallInlineMetrics(b *testing.B) {
+	r, s, _ := newBenchRouterWith(b, Options{Metrics: true})
+	var dec codec.Decoder
+	var m codec.Message
+	handleLine(r, s, &dec, &m, lineInit)
+	handleLine(r, s, &dec, &m, lineInitialized)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(lineCall)))
+	for b.Loop() {
+		handleLine(r, s, &dec, &m, lineCall)
+	}
+}

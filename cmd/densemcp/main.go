@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/densemcp/densemcp"
 	"github.com/densemcp/densemcp/engine"
@@ -22,8 +23,9 @@ import (
 	"github.com/densemcp/densemcp/router"
 )
 
-// version is the binary's serverInfo version.
-const version = "0.1.0"
+// version is the binary's serverInfo version; a release may set it at
+// link time (-ldflags "-X main.version=…").
+var version = "0.1.0"
 
 // defaultHTTPAddr is where `densemcp serve` listens with no transport flag.
 const defaultHTTPAddr = "127.0.0.1:8080"
@@ -36,8 +38,10 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: densemcp <command> [flags]
 
 commands:
-  serve   run the MCP server (densemcp serve -h for flags)
-  bench   load-generate against an MCP server on loopback (densemcp bench -h)
+  serve         run the MCP server (densemcp serve -h for flags)
+  bench         load-generate against an MCP server on loopback (densemcp bench -h)
+  config print  show the effective serve configuration as TOML (defaults, --config FILE, DENSEMCP_*, flags)
+  version       print the version, commit and Go version
 `)
 }
 
@@ -51,6 +55,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return serve(args[1:], stdin, stdout, stderr)
 	case "bench":
 		return perf.Main(args[1:])
+	case "config":
+		return configCommand(args[1:], stdout, stderr)
+	case "version", "--version":
+		printVersion(stdout)
+		return 0
 	case "-h", "--help", "help":
 		usage(stdout)
 		return 0
@@ -60,45 +69,88 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// serveFlags are the values of `densemcp serve`'s own flags; extensions
+// keep theirs (see extend.go).
+type serveFlags struct {
+	httpAddr, tcp, endpoint                   *string
+	stdio                                     *bool
+	allowedHosts, allowedOrigins, corsOrigins *string
+	sessionTTL, handlerTimeout                *time.Duration
+	maxSessions, replay, loops, maxLine       *int
+	maxOut, workers, maxConns                 *int
+	fixtures, logLevel, logFormat             *string
+}
+
+// newServeFlags defines every flag of `densemcp serve`, the registered
+// extensions' included: the config file and DENSEMCP_* variables mirror
+// exactly this set.
+func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveFlags) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	httpAddr := fs.String("http", "", "serve Streamable HTTP on `ADDR` (default "+defaultHTTPAddr+" when no transport flag is given)")
-	tcp := fs.String("tcp", "", "serve newline-delimited JSON over TCP on `ADDR`")
-	stdio := fs.Bool("stdio", false, "serve one session on stdin/stdout (logs go to stderr)")
-	endpoint := fs.String("endpoint", engine.DefaultEndpoint, "HTTP path of the MCP endpoint")
-	allowedHosts := fs.String("allowed-hosts", "", "comma-separated Host names accepted besides loopback (Host/Origin checks are on for loopback binds)")
-	allowedOrigins := fs.String("allowed-origins", "", "comma-separated Origins (scheme://host[:port]) accepted besides loopback")
-	corsOrigins := fs.String("cors-origins", "", "comma-separated Origins that get CORS headers (none by default)")
-	sessionTTL := fs.Duration("session-ttl", engine.DefaultSessionIdleTTL, "idle time after which a legacy HTTP session is evicted")
-	maxSessions := fs.Int("max-sessions", engine.DefaultMaxSessions, "most live legacy HTTP sessions")
-	replay := fs.Int("replay-events", 0, "events kept per SSE stream for Last-Event-ID replay (0: off)")
-	fixtureSet := fs.String("fixtures", "", "register a fixture set instead of the echo tool: conformance, or load (echo and work)")
-	loops := fs.Int("loops", 0, "event loops, one shard each (default GOMAXPROCS)")
-	maxLine := fs.Int("max-message-bytes", engine.DefaultMaxLineBytes, "largest accepted message in bytes")
-	maxOut := fs.Int("max-outbound-bytes", engine.DefaultMaxOutboundBytes, "answers queued for one slow client before it is disconnected")
-	workers := fs.Int("workers", 0, "goroutines for blocking handlers (default 4096)")
-	handlerTimeout := fs.Duration("handler-timeout", router.DefaultHandlerTimeout, "a blocking handler's context is cancelled after this long")
-	maxConns := fs.Int("max-connections", engine.DefaultMaxConnections, "open connections over all transports; more are closed at once")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	f := &serveFlags{
+		httpAddr:       fs.String("http", "", "serve Streamable HTTP on `ADDR` (default "+defaultHTTPAddr+" when no transport flag is given)"),
+		tcp:            fs.String("tcp", "", "serve newline-delimited JSON over TCP on `ADDR`"),
+		stdio:          fs.Bool("stdio", false, "serve one session on stdin/stdout (logs go to stderr)"),
+		endpoint:       fs.String("endpoint", engine.DefaultEndpoint, "HTTP path of the MCP endpoint"),
+		allowedHosts:   fs.String("allowed-hosts", "", "comma-separated Host names accepted besides loopback (Host/Origin checks are on for loopback binds)"),
+		allowedOrigins: fs.String("allowed-origins", "", "comma-separated Origins (scheme://host[:port]) accepted besides loopback"),
+		corsOrigins:    fs.String("cors-origins", "", "comma-separated Origins that get CORS headers (none by default)"),
+		sessionTTL:     fs.Duration("session-ttl", engine.DefaultSessionIdleTTL, "idle time after which a legacy HTTP session is evicted"),
+		maxSessions:    fs.Int("max-sessions", engine.DefaultMaxSessions, "most live legacy HTTP sessions"),
+		replay:         fs.Int("replay-events", 0, "events kept per SSE stream for Last-Event-ID replay (0: off)"),
+		fixtures:       fs.String("fixtures", "", "register a fixture set instead of the echo tool: conformance, or load (echo and work)"),
+		loops:          fs.Int("loops", 0, "event loops, one shard each (default GOMAXPROCS)"),
+		maxLine:        fs.Int("max-message-bytes", engine.DefaultMaxLineBytes, "largest accepted message in bytes"),
+		maxOut:         fs.Int("max-outbound-bytes", engine.DefaultMaxOutboundBytes, "answers queued for one slow client before it is disconnected"),
+		workers:        fs.Int("workers", 0, "goroutines for blocking handlers (default 4096)"),
+		handlerTimeout: fs.Duration("handler-timeout", router.DefaultHandlerTimeout, "a blocking handler's context is cancelled after this long"),
+		maxConns:       fs.Int("max-connections", engine.DefaultMaxConnections, "open connections over all transports; more are closed at once"),
+		logLevel:       fs.String("log-level", "info", "debug, info, warn or error"),
+		logFormat:      fs.String("log-format", "text", "log line format on stderr: text or json"),
+	}
+	fs.String(configFlag, "", "read flag values from the TOML `FILE` (keys are flag names; DENSEMCP_* variables and flags override it)")
 	for _, e := range serveExtensions {
 		if e.flags != nil {
 			e.flags(fs)
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	return fs, f
+}
+
+// newLogger builds the server's logger on w (stderr: on stdio, stdout
+// carries only MCP messages).
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad --log-level %q (debug, info, warn or error)", level)
+	}
+	ho := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, fmt.Errorf("bad --log-format %q (text or json)", format)
+}
+
+func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, f := newServeFlags(stderr)
+	if err := parseServeArgs(fs, args, os.LookupEnv, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		if !errors.Is(err, errFlagParse) {
+			fmt.Fprintf(stderr, "densemcp: %v\n", err)
+		}
 		return 2
 	}
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "densemcp: bad --log-level %q\n", *logLevel)
+	log, err := newLogger(stderr, *f.logLevel, *f.logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "densemcp: %v\n", err)
 		return 2
 	}
-	// Logs always go to stderr: on stdio, stdout carries only MCP messages.
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	httpAddr, tcp, stdio, endpoint := f.httpAddr, f.tcp, f.stdio, f.endpoint
 	extServes := false // a concern serves MCP on a listener of its own
 	for _, e := range serveExtensions {
 		if e.servesMCP != nil && e.servesMCP() {
@@ -114,17 +166,17 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	opts := &densemcp.Options{
-		Workers:        *workers,
-		HandlerTimeout: *handlerTimeout,
-		Engine: engine.Config{Loops: *loops, MaxLineBytes: *maxLine, MaxOutboundBytes: *maxOut, MaxConnections: *maxConns,
+		Workers:        *f.workers,
+		HandlerTimeout: *f.handlerTimeout,
+		Engine: engine.Config{Loops: *f.loops, MaxLineBytes: *f.maxLine, MaxOutboundBytes: *f.maxOut, MaxConnections: *f.maxConns,
 			HTTP: engine.HTTPConfig{
 				Endpoint:       *endpoint,
-				AllowedHosts:   splitList(*allowedHosts),
-				AllowedOrigins: splitList(*allowedOrigins),
-				CORSOrigins:    splitList(*corsOrigins),
-				SessionIdleTTL: *sessionTTL,
-				MaxSessions:    *maxSessions,
-				ReplayEvents:   *replay,
+				AllowedHosts:   splitList(*f.allowedHosts),
+				AllowedOrigins: splitList(*f.allowedOrigins),
+				CORSOrigins:    splitList(*f.corsOrigins),
+				SessionIdleTTL: *f.sessionTTL,
+				MaxSessions:    *f.maxSessions,
+				ReplayEvents:   *f.replay,
 			}},
 		Logger: log,
 	}
@@ -146,8 +198,7 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	s := densemcp.NewServer(densemcp.Implementation{Name: "densemcp", Version: version}, opts)
-	var err error
-	switch *fixtureSet {
+	switch *f.fixtures {
 	case "":
 		err = fixtures.AddEcho(s)
 	case "conformance":
@@ -155,7 +206,7 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case fixtures.SetLoad:
 		err = fixtures.AddLoad(s)
 	default:
-		fmt.Fprintf(stderr, "densemcp: unknown fixture set %q (known: conformance, load)\n", *fixtureSet)
+		fmt.Fprintf(stderr, "densemcp: unknown fixture set %q (known: conformance, load)\n", *f.fixtures)
 		return 2
 	}
 	if err != nil {
