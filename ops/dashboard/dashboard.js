@@ -43,10 +43,12 @@ function fmt(n) {
   return n.toFixed(a >= 10 ? 1 : 2);
 }
 
-function fmtMs(s) {
+// fmtDur writes seconds in the unit that suits them.
+function fmtDur(s) {
   if (s === null) return "–";
-  const ms = s * 1000;
-  return ms < 1 ? ms.toFixed(3) : ms < 100 ? ms.toFixed(1) : Math.round(ms).toString();
+  if (s < 1e-3) return fmt(s * 1e6) + " µs";
+  if (s < 1) return fmt(s * 1e3) + " ms";
+  return fmt(s) + " s";
 }
 
 function fmtBytes(n) {
@@ -125,8 +127,8 @@ function update(d) {
   const refRate = p ? rate(t.refusals, p.total.refusals) : null;
 
   push("rate", callRate);
-  push("p50", p50 === null ? null : p50 * 1000);
-  push("p99", p99 === null ? null : p99 * 1000);
+  push("p50", p50 === null ? null : p50 * 1e6);
+  push("p99", p99 === null ? null : p99 * 1e6);
   push("conns", t.connections);
   push("sessions", t.sessions);
   push("errors", errRate);
@@ -143,7 +145,7 @@ function update(d) {
   setText("t-connections", fmt(t.connections));
   setText("t-sessions", fmt(t.sessions));
   setText("t-rate", fmt(callRate));
-  setText("t-latency", fmtMs(p50) + " / " + fmtMs(p99) + " ms");
+  setText("t-latency", fmtDur(p50) + " / " + fmtDur(p99));
   setText("t-errors", fmt(errRate));
   setText("t-refusals", fmt(refRate));
   setText("t-pending", fmtBytes(t.pendingBytes));
