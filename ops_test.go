@@ -274,6 +274,23 @@ func TestMetricsAfterScriptedRun(t *testing.T) {
 		t.Errorf("HTTP connections opened: %v, want at least 5", got)
 	}
 
+	// A malformed HTTP request: 400, a polite close, counted by reason.
+	if resp, _ := rawHTTP(t, url, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"); resp.StatusCode != 400 {
+		t.Fatalf("CL+TE: %d", resp.StatusCode)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		fams = scrape(t, admin.URL+"/metrics")
+		if counterValue(t, fams, "densemcp_connections_closed_total", "reason", "bad_request") == 1 &&
+			counterValue(t, fams, "densemcp_connections_lingered_total") == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("bad_request closes %v, lingered %v, want 1 and 1",
+				counterValue(t, fams, "densemcp_connections_closed_total", "reason", "bad_request"),
+				counterValue(t, fams, "densemcp_connections_lingered_total"))
+		}
+	}
+
 	inW.Close()
 	<-stdioDone
 	cancel()

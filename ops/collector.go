@@ -18,6 +18,7 @@ type Collector struct {
 	connOpened, conns, connClosed, sessions, sessionsCreated       *prometheus.Desc
 	bytesIn, bytesOut, pending, loopConns, loopPending, staleLoops *prometheus.Desc
 	workersRunning, workersCap, refusals, ready, draining          *prometheus.Desc
+	lingering, lingered                                            *prometheus.Desc
 }
 
 // NewCollector returns a collector reading src.
@@ -49,8 +50,10 @@ func NewCollector(src Source) *Collector {
 		workersCap:     d("densemcp_worker_pool_capacity", "Size of the blocking-handler worker pool.", nil, nil),
 		refusals: d("densemcp_refusals_total",
 			"Work refused at a limit: worker_pool_full (-32000), max_sessions (503), max_connections (closed at accept).", []string{"reason"}, nil),
-		ready:    d("densemcp_ready", "1 while the server should get traffic (what /readyz says).", nil, nil),
-		draining: d("densemcp_draining", "1 while the server is draining.", nil, nil),
+		lingering: d("densemcp_connections_lingering", "Connections closing politely now: the last answer sent, the rest of the input read and dropped.", nil, nil),
+		lingered:  d("densemcp_connections_lingered_total", "Connections closed politely (lingering after their last answer).", nil, nil),
+		ready:     d("densemcp_ready", "1 while the server should get traffic (what /readyz says).", nil, nil),
+		draining:  d("densemcp_draining", "1 while the server is draining.", nil, nil),
 	}
 }
 
@@ -58,7 +61,7 @@ func NewCollector(src Source) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.opDuration, c.requests, c.toolCalls, c.connOpened, c.conns, c.connClosed,
 		c.sessions, c.sessionsCreated, c.bytesIn, c.bytesOut, c.pending, c.loopConns, c.loopPending, c.staleLoops,
-		c.workersRunning, c.workersCap, c.refusals, c.ready, c.draining} {
+		c.workersRunning, c.workersCap, c.refusals, c.ready, c.draining, c.lingering, c.lingered} {
 		ch <- d
 	}
 }
@@ -79,6 +82,8 @@ type Totals struct {
 	Busy         uint64
 	// SessionsCreated and SessionsRefused: legacy HTTP initialize.
 	SessionsCreated, SessionsRefused uint64
+	Lingering                        int64
+	Lingered                         uint64
 	Stale                            int
 }
 
@@ -113,6 +118,8 @@ func Sum(snap engine.Snapshot, tools []string) *Totals {
 		t.Busy += l.Requests.Busy
 		t.SessionsCreated += l.SessionsCreated
 		t.SessionsRefused += l.SessionsRefused
+		t.Lingering += l.Lingering
+		t.Lingered += l.Lingered
 		for _, op := range l.Requests.Ops {
 			k := opKey{op.Method, op.ErrType, op.Kind, op.Tool}
 			j, ok := idx[k]
@@ -207,6 +214,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.bytesIn, t.BytesIn)
 	counter(c.bytesOut, t.BytesOut)
 	gauge(c.pending, float64(t.Pending))
+	gauge(c.lingering, float64(t.Lingering))
+	counter(c.lingered, t.Lingered)
 	for i := range t.Snapshot.Loops {
 		l := &t.Snapshot.Loops[i]
 		var open int64

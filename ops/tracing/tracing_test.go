@@ -111,7 +111,7 @@ func spanNamed(t *testing.T, exp *tracetest.InMemoryExporter, name string) trace
 func attrs(s tracetest.SpanStub) map[string]string {
 	m := map[string]string{}
 	for _, a := range s.Attributes {
-		m[string(a.Key)] = a.Value.Emit()
+		m[string(a.Key)] = a.Value.String()
 	}
 	return m
 }
