@@ -34,6 +34,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "== go benchmark (COUNT=$COUNT)" >&2
 GOMAXPROCS=1 go test -run '^$' -bench 'MetricsOverhead' -benchtime 4000x -count "$COUNT" ./engine/ >"$WORK/bench.txt"
+GOMAXPROCS=1 go test -run '^$' -bench 'Clock' -count "$COUNT" ./shards/ >"$WORK/clock.txt"
 
 echo "== building bin/densemcp" >&2
 go build -o bin/densemcp ./cmd/densemcp
@@ -91,6 +92,11 @@ section=$WORK/section.md
 	echo
 	echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Command: \`make perf-metrics\` (\`perf/metrics.sh\`, COUNT=$COUNT ROUNDS=$ROUNDS DURATION=$DURATION)."
 	echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(go version | cut -d' ' -f3-); load average before $LOAD_BEFORE, after $LOAD_AFTER."
+	echo
+	echo "One clock read (\`BenchmarkClock\`, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)): $(awk '
+		/^BenchmarkClock\// { n = $1; sub(/^BenchmarkClock\//, "", n); sub(/-[0-9]+$/, "", n); v[n] = v[n] " " $3; if (!(n in s)) { s[n] = 1; o[++k] = n } }
+		function med(x,   a, m, i, j, t) { m = split(substr(x, 2), a, " "); for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }; return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+		END { for (i = 1; i <= k; i++) printf "%s%s %.1f ns", (i > 1 ? ", " : ""), o[i], med(v[o[i]]) }' "$WORK/clock.txt")."
 	echo
 	echo 'Userland path in memory (`BenchmarkMetricsOverhead`, GOMAXPROCS=1, metrics off and on in alternating'
 	echo 'blocks of one run; medians of the runs). k is requests per read: with metrics on each read costs'
