@@ -141,3 +141,34 @@ func TestTracerSpanPerRequest(t *testing.T) {
 		t.Errorf("handler context carries %v, want the request's span", seen)
 	}
 }
+
+// Requests that pass through middleware are counted too, with the error
+// type of the answer the middleware let out.
+func TestMeterCountsThroughMiddleware(t *testing.T) {
+	r, s, _ := newBenchRouterWith(t, Options{Metrics: true})
+	if err := r.AddTool(Tool{Name: "fail", Inline: true}, func(*Request, []byte) error { return errors.New("no") }, false); err != nil {
+		t.Fatal(err)
+	}
+	r.SetHooks(&Hooks{Receive: func(ctx context.Context, c *Call) ([]byte, error) { return c.Continue(ctx) }})
+	var dec codec.Decoder
+	var m codec.Message
+	for _, l := range [][]byte{lineInit, lineInitialized, lineCall,
+		[]byte(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"fail"}}`),
+		[]byte(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nope"}}`),
+	} {
+		handleLine(r, s, &dec, &m, l)
+	}
+	var snap MeterSnapshot
+	r.SnapshotShard(s.shard, &snap)
+	var total uint64
+	for _, op := range snap.Ops {
+		total += op.Count
+	}
+	if total != 4 {
+		t.Fatalf("%d requests counted through middleware, want 4: %+v", total, snap.Ops)
+	}
+	if opCount(&snap, MethodToolsCall, ErrTypeTool, 1) != 1 || opCount(&snap, MethodToolsCall, ErrTypeInvalidParams, -1) != 1 ||
+		opCount(&snap, MethodToolsCall, ErrTypeNone, 0) != 1 {
+		t.Fatalf("through middleware: %+v", snap.Ops)
+	}
+}
