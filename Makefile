@@ -28,7 +28,10 @@ test: vet
 bench:
 	bash perf/gobench.sh
 
-# What authorization costs per call (cached token vs none), into perf/RESULTS.md.
+# What authorization costs per call (cached token vs none), into perf/RESULTS.md: server
+# CPU per call over sockets (densemcp with and without --auth-issuer, a loopback issuer
+# from perf/authissuer; port 29010) and the userland path from Go benchmarks. A few
+# minutes; SOCKET_ROUNDS=1 DURATION=1s for a quick look.
 .PHONY: bench-auth
 bench-auth:
 	bash perf/authbench.sh

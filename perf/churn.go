@@ -264,6 +264,7 @@ func (ch *churner) httpReq(c net.Conn, br *bufio.Reader, method string, body []b
 	if session != "" {
 		fmt.Fprintf(&b, "Mcp-Session-Id: %s\r\nMCP-Protocol-Version: %s\r\n", session, legacyVersion)
 	}
+	b.Write(ch.cfg.headerBlock)
 	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
 	b.Write(body)
 	if _, err := c.Write(b.Bytes()); err != nil {
@@ -302,8 +303,8 @@ func (ch *churner) httpCycle(addr string, kind int) {
 	}
 	const both = "application/json, text/event-stream"
 	if kind == churnMidReq {
-		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: %s\r\nContent-Length: %d\r\n\r\n",
-			ch.cfg.Path, ch.cfg.Addr, both, len(initializeBody))
+		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: %s\r\n%sContent-Length: %d\r\n\r\n",
+			ch.cfg.Path, ch.cfg.Addr, both, ch.cfg.headerBlock, len(initializeBody))
 		_, err = c.Write([]byte(head + initializeBody[:len(initializeBody)/2]))
 		reset(c)
 		ch.abrupt(err == nil, func(s *ChurnStats) { s.MidRequest++ })
@@ -329,8 +330,8 @@ func (ch *churner) httpCycle(addr string, kind int) {
 	case churnReset:
 		var b bytes.Buffer
 		body := ch.callBody(id, "", "")
-		fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: %s\r\nMcp-Session-Id: %s\r\nMCP-Protocol-Version: %s\r\nContent-Length: %d\r\n\r\n%s",
-			ch.cfg.Path, ch.cfg.Addr, both, session, legacyVersion, len(body), body)
+		fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAccept: %s\r\nMcp-Session-Id: %s\r\nMCP-Protocol-Version: %s\r\n%sContent-Length: %d\r\n\r\n%s",
+			ch.cfg.Path, ch.cfg.Addr, both, session, legacyVersion, ch.cfg.headerBlock, len(body), body)
 		_, err = c.Write(b.Bytes())
 		reset(c)
 		ch.abrupt(err == nil, func(s *ChurnStats) { s.Resets++ })

@@ -203,11 +203,17 @@ type Config struct {
 	SSETool  string
 	// Plot is a chart file (.svg or .png) that Main draws the rows into; empty: none.
 	Plot string
+	// Headers are extra header fields, "Name: value" each, that every HTTP request of the
+	// run carries (handshake, calls, GET streams, churn): an Authorization token, say.
+	// HTTP targets only; checked by buildHeaders (header.go).
+	Headers []string
 
 	sockaddr unix.Sockaddr
 	probe    *goroutineProbe
 	// call is the request body around the id, built once from Tool and Args.
 	call callTemplate
+	// headerBlock is Headers as sent: "Name: value\r\n" each.
+	headerBlock []byte
 }
 
 // parseConfig reads the bench flags; usage and errors go to stderr.
@@ -244,6 +250,10 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&cfg.Plot, "plot", "", "draw the run into `FILE` (.svg or .png): per step for ramp and overload, over time otherwise")
 	fs.StringVar(&cfg.Metrics, "metrics", "", "the server's Prometheus metrics `URL` (http://127.0.0.1:PORT/metrics): goroutines in the time series")
 	fs.StringVar(&cfg.Pprof, "pprof", "", "the server's pprof `ADDR`: goroutines in the time series (when --metrics is not given)")
+	fs.Func("header", "an extra header field `'Name: value'` every HTTP request carries (repeatable; e.g. 'Authorization: Bearer TOKEN')", func(v string) error {
+		cfg.Headers = append(cfg.Headers, v)
+		return nil
+	})
 	multiples := fs.String("multiples", "0.5,1,2,4", "overload: offered rates as multiples of the capacity, one window each")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -362,6 +372,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: --multiples is empty", ErrBadFlag)
 	}
 	if err := c.buildCall(); err != nil {
+		return err
+	}
+	if err := c.buildHeaders(); err != nil {
 		return err
 	}
 	if c.ChurnTCP != "" {

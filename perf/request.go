@@ -112,6 +112,8 @@ const initializedBody = `{"jsonrpc":"2.0","method":"notifications/initialized"}`
 // httpHead holds what every request head of one connection shares.
 type httpHead struct {
 	host, path []byte
+	// extra is the run's --header fields, "Name: value\r\n" each (Config.headerBlock).
+	extra []byte
 }
 
 // appendPost appends a POST of body with the headers of the connection's era; session and
@@ -136,6 +138,7 @@ func (h *httpHead) appendPost(dst []byte, body []byte, session, version, tool []
 		dst = append(dst, session...)
 		dst = append(dst, "\r\n"...)
 	}
+	dst = append(dst, h.extra...)
 	dst = append(dst, "Content-Length: "...)
 	dst = strconv.AppendInt(dst, int64(len(body)), 10)
 	dst = append(dst, "\r\n\r\n"...)
@@ -159,5 +162,6 @@ func (h *httpHead) appendStreamGet(dst []byte, session, version []byte) []byte {
 		dst = append(dst, session...)
 		dst = append(dst, "\r\n"...)
 	}
+	dst = append(dst, h.extra...)
 	return append(dst, "\r\n"...)
 }

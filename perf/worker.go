@@ -61,7 +61,7 @@ func newWorker(cfg *Config, io IOMode, nworkers, nconns int, base time.Time) (*w
 	}
 	w := &worker{cfg: cfg, io: io, nworkers: nworkers, base: base, poll: p, plan: idlePlan,
 		events: make([]unix.EpollEvent, 512), rbuf: make([]byte, readBufferSize),
-		head: httpHead{host: []byte(cfg.Addr), path: []byte(cfg.Path)}}
+		head: httpHead{host: []byte(cfg.Addr), path: []byte(cfg.Path), extra: cfg.headerBlock}}
 	switch a := cfg.sockaddr.(type) {
 	case *unix.SockaddrInet4:
 		w.sa = &unix.SockaddrInet4{Port: a.Port, Addr: a.Addr}
