@@ -16,6 +16,7 @@ package densemcp
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
@@ -136,6 +137,26 @@ type Options struct {
 	// Tracer starts one span per request, the handler's context carrying
 	// it (ops/tracing makes an OpenTelemetry one); nil = no tracing.
 	Tracer router.Tracer
+
+	// Admission control of blocking handlers (Engine holds the rest of the
+	// overload options: MessagesPerPass, MemoryBudget, DrainTimeout).
+	//
+	// MaxInFlightPerConn bounds one client's (a TCP or stdio connection, a
+	// legacy HTTP session) blocking calls running or queued; more are
+	// refused as over its share: HTTP 429, or -32000 with reason
+	// "client_limit" (default router.DefaultMaxInFlightPerSession).
+	MaxInFlightPerConn int
+	// MaxInFlightPerLoop bounds one event loop's blocking calls running or
+	// queued; more are refused before decoding: HTTP 503, or -32000 with
+	// reason "loop_limit" (default router.DefaultMaxInFlightPerLoop).
+	MaxInFlightPerLoop int
+	// ConcurrencyLimit pins each loop's limit on blocking handlers running
+	// at once; 0 (default) adapts it to measured handler latency.
+	ConcurrencyLimit int
+	// MaxQueueWait bounds how long a blocking call waits for a slot under
+	// the limit before it is refused; 0 (default) means twice the measured
+	// minimum handler latency, between 1 ms and 1 s.
+	MaxQueueWait time.Duration
 }
 
 // Session is one MCP session as hooks see it.
@@ -191,6 +212,11 @@ func NewServer(info Implementation, opts *Options) *Server {
 		Auth:                            authPolicy(o.Auth),
 		Metrics:                         o.Metrics || o.AdminAddr != "",
 		Tracer:                          o.Tracer,
+
+		MaxInFlightPerSession: o.MaxInFlightPerConn,
+		MaxInFlightPerLoop:    o.MaxInFlightPerLoop,
+		Concurrency:           pool.LimitConfig{Fixed: o.ConcurrencyLimit},
+		MaxQueueWait:          o.MaxQueueWait,
 	})
 	s := &Server{r: r, opts: o}
 	s.receiving = append([]Middleware(nil), o.ReceivingMiddleware...)
@@ -223,7 +249,9 @@ func (s *Server) ServeTCP(ctx context.Context, addr string) error { return s.Ser
 func (s *Server) ServeHTTP(ctx context.Context, addr string) error { return s.Serve(ctx, "", addr) }
 
 // Serve serves NDJSON on tcpAddr and Streamable HTTP on httpAddr (either
-// may be empty) on the same event loops, until ctx is done.
+// may be empty) on the same event loops, until ctx is done or Shutdown is
+// called; when ctx is done it drains first, for at most
+// Options.Engine.DrainTimeout (see Shutdown), and returns nil.
 func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
 	return s.serveLoops(ctx, httpAddr != "", func(e *engine.Server) error { return e.Serve(tcpAddr, httpAddr) })
 }
@@ -268,9 +296,9 @@ func (s *Server) serveLoops(ctx context.Context, withHTTP bool, serve func(e *en
 		case <-ctx.Done():
 		}
 	}
-	stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	drainCtx, cancel := context.WithTimeout(context.Background(), e.DrainTimeout())
 	defer cancel()
-	if err := e.Stop(stopCtx); err != nil {
+	if err := e.Shutdown(drainCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	if err := <-errc; failed == nil {
@@ -280,7 +308,8 @@ func (s *Server) serveLoops(ctx context.Context, withHTTP bool, serve func(e *en
 }
 
 // ServeStdio serves one session on in/out (usually os.Stdin/os.Stdout)
-// until in ends or ctx is done.
+// until in ends, or ctx is done or Shutdown is called (then after a
+// drain).
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := s.startSkills(ctx); err != nil {
 		return err
@@ -301,3 +330,54 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 // progress breaks. Replicas behind one load balancer: list the new key
 // second on every replica first, then first. Each key needs 32 bytes.
 func (s *Server) SetStateKeys(keys ...[]byte) error { return s.r.SetStateKeys(keys...) }
+
+// Shutdown drains the serving transports and stops them: new connections
+// are refused; requests arriving on open connections are refused (HTTP
+// 503 with Connection: close, or the JSON-RPC error -32000 with reason
+// "shutdown"); SSE streams end with a final event; every call already
+// admitted runs until it is answered or ctx ends, when those left are
+// answered with a shutdown error. Serve then returns nil. It returns
+// ctx's error if calls had to be cut off.
+func (s *Server) Shutdown(ctx context.Context) error {
+	engines, stdios := s.live.list()
+	if len(engines)+len(stdios) == 0 {
+		return ErrNotServing
+	}
+	var err error
+	for _, e := range engines {
+		if err2 := e.Shutdown(ctx); err == nil {
+			err = err2
+		}
+	}
+	for _, st := range stdios {
+		if err2 := st.Shutdown(ctx); err == nil {
+			err = err2
+		}
+	}
+	return err
+}
+
+// OverloadStats sums the admission and overload counters of the serving
+// transports' loops at this moment (for a metrics scrape).
+func (s *Server) OverloadStats() router.Stats {
+	engines, stdios := s.live.list()
+	var st router.Stats
+	for _, e := range engines {
+		o := e.OverloadStats()
+		st.Merge(&o)
+	}
+	for _, sd := range stdios {
+		o := sd.OverloadStats()
+		st.Merge(&o)
+	}
+	return st
+}
+
+// Engine returns the network transport serving now (nil when none), for
+// its overload stage, drain counts and connection counters.
+func (s *Server) Engine() *engine.Server {
+	if engines, _ := s.live.list(); len(engines) > 0 {
+		return engines[0]
+	}
+	return nil
+}

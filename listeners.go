@@ -58,7 +58,11 @@ func (s *Server) serveNetHTTP(ln net.Listener) (stop func()) {
 		}
 	}()
 	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		grace := s.opts.Engine.DrainTimeout
+		if grace <= 0 {
+			grace = engine.DefaultDrainTimeout
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		_ = hs.Shutdown(ctx)
 		<-done

@@ -79,10 +79,13 @@ var (
 	ErrNotServing = errors.New("not serving")
 	// ErrDraining: the server is stopping and refuses new connections.
 	ErrDraining = errors.New("draining")
+	// ErrOverloaded: the overload manager refuses new connections for
+	// lack of memory (engine.StageRefuseConnections or above).
+	ErrOverloaded = errors.New("overloaded: refusing new connections for memory")
 )
 
 // Ready reports whether the server should get traffic: nil while a
-// transport is serving and none is draining.
+// transport is serving and none is draining or shedding load for memory.
 func (s *Server) Ready() error {
 	engines, stdios := s.live.list()
 	if len(engines)+len(stdios) == 0 {
@@ -92,6 +95,9 @@ func (s *Server) Ready() error {
 	for _, e := range engines {
 		if e.Draining() {
 			return ErrDraining
+		}
+		if e.Stage() >= engine.StageRefuseConnections {
+			return ErrOverloaded
 		}
 		started = started || e.Started()
 	}

@@ -148,7 +148,8 @@ func TestShutdownAnswersRunningRequests(t *testing.T) {
 	}
 }
 
-// A blocking handler's context ends after HandlerTimeout.
+// A blocking handler's context ends after HandlerTimeout; one that heeds
+// it answers for itself (its error becomes an isError result).
 func TestHandlerTimeout(t *testing.T) {
 	s := newTestServer(t, &densemcp.Options{HandlerTimeout: 100 * time.Millisecond}, func(s *densemcp.Server) {
 		err := s.AddRawTool(&densemcp.Tool{Name: "stuck"}, func(req *densemcp.Request, _ []byte) error {

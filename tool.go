@@ -4,14 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"time"
 
 	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/codec/schema"
 )
-
-// shutdownGrace bounds how long ServeTCP waits for loops to stop.
-const shutdownGrace = 10 * time.Second
 
 // AddTool registers a tool with a typed handler, in the shape of the
 // official Go SDK's AddTool[In, Out]: the input schema is inferred from In

@@ -18,12 +18,15 @@ const (
 	CodeInvalidParams = -32602
 	// CodeInternalError: a handler failed or panicked.
 	CodeInternalError = -32603
-	// CodeServerBusy: the bounded worker pool is full; data carries
-	// retryAfterMs. Implementation-defined server error range.
+	// CodeServerBusy: the request was refused before it ran (overload,
+	// a client over its share, shutdown); data carries retryAfterMs and a
+	// reason. Implementation-defined server error range.
 	CodeServerBusy = -32000
-	// CodeRequestTimeout: a message or a session handshake did not arrive
-	// in time; the connection is closed (the TypeScript SDK's
-	// RequestTimeout code).
+	// CodeRequestTimeout: something did not happen in time: a message or
+	// a session handshake did not arrive (the connection is closed), or a
+	// blocking handler did not finish within the handler timeout (the
+	// client is answered at the deadline). The TypeScript SDK's
+	// RequestTimeout code.
 	CodeRequestTimeout = -32001
 	// CodeUnauthorized: authorization is on and the request carries no valid
 	// credential: a stdio or TCP NDJSON session that has not presented the

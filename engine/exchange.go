@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/base64"
+	"strconv"
 	"time"
 
 	"github.com/densemcp/densemcp/codec"
@@ -117,7 +118,7 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 	if ex.done || ex.gone {
 		return
 	}
-	if kind == router.MsgResponse {
+	if kind.Final() {
 		ex.done = true
 		if !ex.started {
 			b := ex.owner.wbuf[:0]
@@ -125,10 +126,14 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 				b = http1.AppendJSONHead(b, 403, len(msg))
 				b = http1.AppendHeader(b, "WWW-Authenticate", challenge)
 			} else {
-				b = http1.AppendJSONHead(b, ex.statusOf(msg), len(msg))
+				b = http1.AppendJSONHead(b, ex.statusOf(kind, msg), len(msg))
 			}
 			for _, h := range ex.extra {
 				b = http1.AppendHeader(b, h[0], h[1])
+			}
+			if kind != router.MsgResponse {
+				// A refusal: Retry-After from its reason, in data.
+				b = http1.AppendHeader(b, "Retry-After", retryAfterOf(msg))
 			}
 			if ex.closeConn {
 				b = http1.AppendHeader(b, "Connection", "close")
@@ -176,8 +181,16 @@ func (ex *exchange) eventID(msg []byte, final bool) []byte {
 
 var resultPrefix = []byte(`{"jsonrpc":"2.0","id":`)
 
-// statusOf picks the HTTP status of a JSON answer (modernStatus).
-func (ex *exchange) statusOf(msg []byte) int {
+// statusOf picks the HTTP status of a JSON answer: refusals are 503 (the
+// server is overloaded or stopping) or 429 (the client is over its
+// share); otherwise modernStatus.
+func (ex *exchange) statusOf(kind router.MsgKind, msg []byte) int {
+	switch kind {
+	case router.MsgBusy:
+		return 503
+	case router.MsgOverShare:
+		return 429
+	}
 	if !ex.modern {
 		return 200
 	}
@@ -266,11 +279,15 @@ func (hc *httpConn) afterWrite(sse, last bool) {
 		}
 		hc.lastWrite = time.Now().UnixNano()
 	}
-	if !hc.inTraffic && hc.c.OutboundBuffered() > hc.l.srv.cfg.MaxOutboundBytes {
-		hc.l.closedBy(hc.c, CloseSlowConsumer)
-		hc.closing = true
-		_ = hc.c.Close()
-		return
+	if !hc.inTraffic {
+		n := hc.c.OutboundBuffered()
+		if n > hc.l.srv.cfg.MaxOutboundBytes {
+			hc.l.closedBy(hc.c, CloseSlowConsumer)
+			hc.closing = true
+			_ = hc.c.Close()
+			return
+		}
+		hc.l.noteOutbound(hc, n)
 	}
 	if last {
 		if sse {
@@ -287,4 +304,17 @@ func decodeBase64(b []byte) []byte {
 		return nil
 	}
 	return out
+}
+
+// retryAfterOf is the Retry-After of a refusal message: its
+// data.retryAfterMs in whole seconds, at least 1.
+func retryAfterOf(msg []byte) string {
+	e, _ := codec.ObjectField(msg, "error")
+	d, _ := codec.ObjectField(e, "data")
+	v, _ := codec.ObjectField(d, "retryAfterMs")
+	ms, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return "1"
+	}
+	return strconv.FormatInt(max((ms+999)/1000, 1), 10)
 }

@@ -41,6 +41,8 @@ type httpConn struct {
 	closing      bool
 	inTraffic    bool
 	closeAfter   bool         // the current request asked for Connection: close
+	deferred     bool         // queued for the loop's next pass (fair share)
+	gone         bool         // OnClose ran
 	ex           *exchange    // a modern response being produced, if any
 	target       target       // the legacy exchange or stream being served, if any
 	lastWrite    int64        // unix nanos, for heartbeats (SSE only)
@@ -62,6 +64,10 @@ func (s *Server) openHTTP(c gnet.Conn, l *loop) {
 	l.watch(hc)
 }
 
+// trafficHTTP is one pass over an HTTP connection: requests are parsed
+// and served in order while the previous one is answered at once, at most
+// MessagesPerPass of them (fair share); the rest wait for the loop's next
+// pass. Loop goroutine.
 func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 	st := s.http
 	c := hc.c
@@ -70,9 +76,14 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 	}
 	hc.inTraffic = true
 	hc.touched = true
+	budget := s.cfg.MessagesPerPass
 	for !hc.busy && !hc.closing {
 		buf, _ := c.Peek(-1)
 		if len(buf) == 0 {
+			break
+		}
+		if budget == 0 {
+			hc.deferred = hc.l.deferPass(hc, c)
 			break
 		}
 		if hc.req == nil {
@@ -105,10 +116,13 @@ func (s *Server) trafficHTTP(hc *httpConn) gnet.Action {
 		// The Request holds its own copies of the head and body.
 		hc.l.stats.bytesIn += uint64(n)
 		_, _ = c.Discard(n)
+		budget--
 		hc.sentContinue = false
 		hc.served = true
-		hc.closeAfter = !hc.req.KeepAlive()
-		st.serve(hc, hc.req)
+		hc.closeAfter = !hc.req.KeepAlive() || s.draining.Load() || Stage(s.stage.Load()) >= StageNoKeepAlive
+		if !st.refuseHTTP(hc, hc.req) {
+			st.serve(hc, hc.req)
+		}
 		if hc.authWait != hc.req { // else resume puts it back
 			hc.l.putRequest(hc.req)
 		}
@@ -456,6 +470,13 @@ func (st *httpState) initSession(hc *httpConn, m *codec.Message, sse bool) {
 		hc.finish()
 		return
 	}
+	if Stage(st.srv.stage.Load()) >= StageRefuseConnections {
+		// The overload manager refuses new sessions for memory.
+		hc.l.stats.sessionsRefused++
+		hc.writeHead(503, "application/json", 0, [][2]string{{"Retry-After", "1"}})
+		hc.finish()
+		return
+	}
 	l := hc.l
 	id := st.srv.newSessionID(l)
 	hs := newHTTPSession(st, l, id)
@@ -705,8 +726,11 @@ func (hc *httpConn) flush() {
 	_, _ = hc.c.Write(l.batch)
 	l.wrote(len(l.batch))
 	l.batch = l.batch[:0]
-	if hc.c.OutboundBuffered() > l.srv.cfg.MaxOutboundBytes {
+	n := hc.c.OutboundBuffered()
+	if n > l.srv.cfg.MaxOutboundBytes {
 		l.closedBy(hc.c, CloseSlowConsumer)
 		hc.closing = true
+		return
 	}
+	l.noteOutbound(hc, n)
 }

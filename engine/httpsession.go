@@ -58,7 +58,7 @@ func (hs *httpSession) Send(kind router.MsgKind, related, msg []byte) {
 	if kind != router.MsgUnrelated && related != nil {
 		if ex := hs.exchanges.get(related); ex != nil {
 			ex.deliver(kind, msg)
-			if kind == router.MsgResponse {
+			if kind.Final() {
 				hs.exchanges.remove(related)
 				hs.l.putExchange(ex)
 			}
@@ -67,7 +67,7 @@ func (hs *httpSession) Send(kind router.MsgKind, related, msg []byte) {
 		if hs.replayed(kind, related, msg) {
 			return
 		}
-		if kind == router.MsgResponse {
+		if kind.Final() {
 			return // the asking connection is gone
 		}
 	}
@@ -238,11 +238,15 @@ func (s *sseStream) event(msg []byte) {
 }
 
 // close ends the stream with the last chunk and closes its connection.
-func (s *sseStream) close() {
+func (s *sseStream) close() { s.closeWith(nil) }
+
+// closeWith ends the stream with final (a last event, may be nil), the
+// last chunk, and closes its connection.
+func (s *sseStream) closeWith(final []byte) {
 	hc := s.hc
 	s.ex.done = true
 	s.ex.gone = true
-	b := http1.AppendLastChunk(nil)
+	b := http1.AppendLastChunk(append([]byte(nil), final...))
 	if s.ex.owner == hc.l {
 		if !hc.closing {
 			hc.write(b)

@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/densemcp/densemcp/codec"
+import (
+	"time"
+
+	"github.com/densemcp/densemcp/codec"
+)
 
 // Per-connection limits. gnet enforces none of them: it keeps reading a
 // readable socket into an unbounded inbound buffer and never refuses a
@@ -21,6 +25,10 @@ const (
 	// idle, so the default is memory-safe; the file-descriptor limit
 	// (RLIMIT_NOFILE) usually binds first.
 	DefaultMaxConnections = 100_000
+	// DefaultDrainTimeout bounds a drain: long enough for tools that call
+	// slow services to finish, shorter than the 30 s an orchestrator
+	// usually waits between SIGTERM and SIGKILL.
+	DefaultDrainTimeout = 25 * time.Second
 )
 
 // Config configures the engine. Zero fields take their defaults.
@@ -31,6 +39,18 @@ type Config struct {
 	MaxInboundBytes  int
 	MaxOutboundBytes int
 	MaxConnections   int
+	// MessagesPerPass is the fair share of one connection in one pass of
+	// its loop: past it the connection's other messages wait for the
+	// loop's next pass (DefaultMessagesPerPass).
+	MessagesPerPass int
+	// MemoryBudget is the heap the overload manager works against, in
+	// bytes: its stages engage at 80, 88, 94 and 100% of it (see Stage).
+	// 0 means DefaultMemoryBudget(); negative turns the manager off.
+	MemoryBudget int64
+	// DrainTimeout bounds a drain (SIGTERM, Shutdown without a deadline):
+	// calls still running after it are answered with a shutdown error
+	// (DefaultDrainTimeout).
+	DrainTimeout time.Duration
 	// HTTP configures the Streamable HTTP transport.
 	HTTP HTTPConfig
 
@@ -74,4 +94,13 @@ func (c *Config) setDefaults() {
 	}
 	c.Timeouts.setDefaults()
 	c.Linger.setDefaults()
+	if c.MessagesPerPass <= 0 {
+		c.MessagesPerPass = DefaultMessagesPerPass
+	}
+	if c.MemoryBudget == 0 {
+		c.MemoryBudget = DefaultMemoryBudget()
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = DefaultDrainTimeout
+	}
 }

@@ -88,7 +88,12 @@ func (s *Server) ServeListeners(tcp, http net.Listener) error {
 		gnet.WithTicker(true),
 		gnet.WithLogger(quietLogger{}),
 	}
-	if err := gnet.Rotate(s, []string{boot}, opts...); err != nil {
+	s.startMonitor()
+	err = gnet.Rotate(s, []string{boot}, opts...)
+	if s.mon != nil {
+		s.mon.stop() // Shutdown stops it too; Rotate may also fail to start
+	}
+	if err != nil {
 		return fmt.Errorf("engine: cannot serve: %w", err)
 	}
 	return nil

@@ -19,7 +19,9 @@ type conn struct {
 	// inTraffic is set while OnTraffic runs: answers join the loop's batch.
 	inTraffic bool
 	closing   bool
-	progress  // for the timeouts (timeouts.go)
+	deferred  bool // queued for the loop's next pass (fair share)
+	gone      bool // OnClose ran
+	progress       // for the timeouts (timeouts.go)
 	// part holds a line spanning reads, from the loop's free list, only
 	// while it is incomplete (ndjson_partial.go).
 	part *partial.Buffer
@@ -32,6 +34,10 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		c.SetContext(nil)
 		return nil, gnet.None
 	}
+	if k, ok := c.Context().(*kickConn); ok {
+		k.l.kick.c = c // a loop's kicker, enrolled by setupKicker
+		return nil, gnet.None
+	}
 	given, fromListener := c.Context().(enrolled) // listeners.go
 	if fromListener {
 		c.SetContext(nil)
@@ -41,6 +47,10 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	l := s.loopOf(c.EventLoop())
 	if s.draining.Load() {
 		l.closedBy(c, CloseShutdown)
+		return nil, gnet.Close
+	}
+	if Stage(s.stage.Load()) >= StageRefuseConnections {
+		l.closedBy(c, CloseOverload)
 		return nil, gnet.Close
 	}
 	if s.Stats.Open.Add(1) > int64(s.cfg.MaxConnections) {
@@ -65,11 +75,17 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 
 // OnClose ends the session; gnet calls it on the loop before closing the fd.
 func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
+	if k, ok := c.Context().(*kickConn); ok {
+		k.l.kick.c = nil
+		return gnet.None
+	}
 	if c.Context() != nil {
 		s.Stats.Open.Add(-1)
 	}
 	switch x := c.Context().(type) {
 	case *httpConn:
+		x.gone = true
+		delete(x.l.heavy, x)
 		if !x.closing {
 			x.l.closedBy(c, ClosePeer)
 		}
@@ -90,6 +106,8 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	}
 	cn.l.unwatch(cn)
 	cn.dropPart()
+	cn.gone = true
+	delete(cn.l.heavy, cn)
 	cn.session.Close()
 	if !cn.closing {
 		cn.l.closedBy(c, ClosePeer)
@@ -102,16 +120,31 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 // OnTraffic frames every complete line in the inbound bytes, routes each,
 // writes all answers with one write, and leaves a partial line buffered.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
-	cn, ok := c.Context().(*conn)
-	if !ok {
-		switch x := c.Context().(type) {
-		case *httpConn:
-			return s.trafficHTTP(x)
-		case *lingerConn:
-			return x.traffic()
+	switch x := c.Context().(type) {
+	case *conn:
+		if x.deferred {
+			return gnet.None // its turn comes in the loop's next pass
 		}
-		return gnet.Close
+		return s.trafficLines(x)
+	case *httpConn:
+		if x.deferred {
+			return gnet.None
+		}
+		return s.trafficHTTP(x)
+	case *lingerConn:
+		return x.traffic()
+	case *kickConn:
+		x.l.kicked(c)
+		return gnet.None
 	}
+	return gnet.Close
+}
+
+// trafficLines is one pass over an NDJSON connection: at most
+// MessagesPerPass lines (fair share), the rest left in gnet's buffer for
+// the loop's next pass. Loop goroutine.
+func (s *Server) trafficLines(cn *conn) gnet.Action {
+	c := cn.c
 	cn.touched = true
 	l := cn.l
 	if s.timing {
@@ -121,11 +154,19 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	consumed := 0
 	cn.inTraffic = true
 	var reason CloseReason
+	budget := s.cfg.MessagesPerPass
 	if cn.part != nil {
 		// A line begun in an earlier read (ndjson_partial.go).
 		consumed, reason = s.continueLine(cn, buf)
+		budget--
 	}
 	for !cn.closing {
+		if budget <= 0 {
+			if _, n, _ := codec.NextLine(buf[consumed:], s.cfg.MaxLineBytes); n > 0 {
+				cn.deferred = cn.l.deferPass(cn, c)
+			}
+			break
+		}
 		line, n, err := codec.NextLine(buf[consumed:], s.cfg.MaxLineBytes)
 		if err != nil {
 			reason = s.lineTooLong(cn)
@@ -138,6 +179,9 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			break
 		}
 		consumed += n
+		if len(line) > 0 {
+			budget--
+		}
 		s.handleLine(cn, line)
 	}
 	cn.inTraffic = false
@@ -181,9 +225,12 @@ func (s *Server) flush(cn *conn) {
 	_, _ = cn.c.Write(l.batch)
 	l.wrote(len(l.batch))
 	l.batch = l.batch[:0]
-	if cn.c.OutboundBuffered() > s.cfg.MaxOutboundBytes {
+	n := cn.c.OutboundBuffered()
+	if n > s.cfg.MaxOutboundBytes {
 		cn.closing = true
+		return
 	}
+	l.noteOutbound(cn, n)
 }
 
 // Send implements router.Transport. During OnTraffic the message joins the

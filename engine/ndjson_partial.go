@@ -21,6 +21,9 @@ func (s *Server) handleLine(cn *conn, line []byte) {
 		return
 	}
 	l := cn.l
+	if s.refuseLine(l, cn.session, line) {
+		return // refused before decoding (admit.go)
+	}
 	l.msg.Reset()
 	if err := l.dec.Decode(line, &l.msg); err != nil {
 		s.r.HandleDecodeError(cn.session, err)

@@ -506,12 +506,12 @@ func (s *netSession) Send(kind router.MsgKind, related, msg []byte) {
 	if kind != router.MsgUnrelated && related != nil {
 		if x := s.exchanges[string(related)]; x != nil {
 			x.push(kind, msg)
-			if kind == router.MsgResponse {
+			if kind.Final() {
 				delete(s.exchanges, string(related))
 			}
 			return
 		}
-		if kind == router.MsgResponse {
+		if kind.Final() {
 			return // the asking client is gone
 		}
 	}
@@ -589,7 +589,7 @@ func (x *netExchange) Send(kind router.MsgKind, _, msg []byte) {
 		return
 	}
 	x.push(kind, msg)
-	if kind == router.MsgResponse && x.session != nil {
+	if kind.Final() && x.session != nil {
 		x.session.Close()
 	}
 }
@@ -599,14 +599,14 @@ func (x *netExchange) push(kind router.MsgKind, msg []byte) {
 	x.mu.Lock()
 	switch {
 	case x.answered || x.ended || x.overflow:
-	case !x.sse && kind != router.MsgResponse:
+	case !x.sse && !kind.Final():
 		// A client that accepts only JSON gets only the answer.
 	case x.bytes > 0 && x.bytes+len(msg) > x.h.maxOut:
 		x.overflow = true // a slow consumer: its stream ends
 	default:
 		x.msgs = append(x.msgs, netMsg{kind: kind, b: append([]byte(nil), msg...)})
 		x.bytes += len(msg)
-		if kind == router.MsgResponse {
+		if kind.Final() {
 			x.answered = true
 		}
 	}
@@ -701,7 +701,15 @@ func (x *netExchange) serve(w http.ResponseWriter, r *http.Request, cfg *HTTPCon
 		}
 		for _, m := range msgs {
 			if !started {
-				if m.kind == router.MsgResponse {
+				if m.kind.Final() {
+					if m.kind != router.MsgResponse {
+						// A refusal: 503 or 429 with Retry-After.
+						status = 503
+						if m.kind == router.MsgOverShare {
+							status = 429
+						}
+						w.Header().Set("Retry-After", retryAfterOf(m.b))
+					}
 					x.writeJSON(w, status, m.b)
 					return
 				}
@@ -711,7 +719,7 @@ func (x *netExchange) serve(w http.ResponseWriter, r *http.Request, cfg *HTTPCon
 				gone()
 				return
 			}
-			if m.kind == router.MsgResponse {
+			if m.kind.Final() {
 				if fl != nil {
 					fl.Flush()
 				}

@@ -30,6 +30,9 @@ const (
 	// CloseBudget: a message still arriving found no room in the budget
 	// for incomplete messages (503 or -32000, polite close).
 	CloseBudget
+	// CloseOverload: the overload manager refused a new connection or
+	// shed one holding a large queue of unsent answers.
+	CloseOverload
 	numCloseReasons
 )
 
@@ -55,6 +58,8 @@ func (r CloseReason) String() string {
 		return "idle"
 	case CloseBudget:
 		return "incomplete_budget"
+	case CloseOverload:
+		return "overload"
 	}
 	return "unknown"
 }

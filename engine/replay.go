@@ -88,7 +88,7 @@ func (hs *httpSession) replayed(kind router.MsgKind, related, msg []byte) bool {
 		rs.ex.deliver(kind, msg)
 		return true
 	}
-	rs.record(msg, hs.st.cfg.ReplayEvents, kind == router.MsgResponse)
+	rs.record(msg, hs.st.cfg.ReplayEvents, kind.Final())
 	return true
 }
 

@@ -6,7 +6,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -36,7 +35,7 @@ type Server struct {
 	execs  []*loopExec
 	slots  []atomic.Pointer[loop] // loop of each shard index, once bound
 
-	draining  atomic.Bool   // set by Stop: refuse new connections
+	draining  atomic.Bool   // set by Shutdown: refuse new connections and requests
 	tickEvery time.Duration // the sweep's interval, see tickFor
 	budget    *partial.Budget
 	// timing: the router times requests, so loops stamp Shard.Arrived.
@@ -47,6 +46,14 @@ type Server struct {
 
 	snapMu   sync.Mutex // guards lastSnap (scrapes only)
 	lastSnap []LoopSnapshot
+
+	// Overload manager (overload.go): the stage the loops read, the last
+	// live heap sampled, how often the stage changed.
+	stage        atomic.Int32
+	heapLive     atomic.Int64
+	stageChanges atomic.Uint64
+	mon          *monitor
+	drain        drainState
 
 	httpAddr  string
 	tcpAddr   string
@@ -79,6 +86,7 @@ func New(r *router.Router, cfg Config, log *slog.Logger) *Server {
 		tickEvery: tickFor(cfg.Timeouts, cfg.Linger),
 		timing:    r.Observing(), debug: log.Enabled(context.Background(), slog.LevelDebug)}
 	s.budget = newBudget(&s.cfg)
+	s.drain.done = make(chan struct{})
 	s.execs = make([]*loopExec, cfg.Loops)
 	s.slots = make([]atomic.Pointer[loop], cfg.Loops)
 	s.shards = make([]*shards.Shard, cfg.Loops)
@@ -124,7 +132,12 @@ func (s *Server) Serve(tcpAddr, httpAddr string) error {
 		gnet.WithTicker(true),
 		gnet.WithLogger(quietLogger{}),
 	}
-	if err := gnet.Rotate(s, addrs, opts...); err != nil {
+	s.startMonitor()
+	err := gnet.Rotate(s, addrs, opts...)
+	if s.mon != nil {
+		s.mon.stop() // Shutdown stops it too; Rotate may also fail to start
+	}
+	if err != nil {
 		// gnet's own bind errors can be unhelpful (with keep-alive on, a
 		// failed bind is reported as "setsockopt: bad file descriptor"):
 		// if the address was taken since the check, say so.
@@ -184,39 +197,6 @@ func (s *Server) WaitStarted(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// drainPoll is how often Stop looks whether running handlers finished.
-const drainPoll = 10 * time.Millisecond
-
-// Stop drains: new connections are refused at once, requests already
-// running on the worker pool get until ctx's deadline to finish and be
-// answered, then every connection is closed and the loops end.
-func (s *Server) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	eng, booted := s.eng, s.booted
-	s.mu.Unlock()
-	if !booted {
-		return errors.New("engine: server not started")
-	}
-	if !s.draining.Swap(true) {
-		s.log.Info("draining: refusing new connections", "running", s.r.Pool().Running())
-	}
-	for s.r.Pool().Running() > 0 {
-		select {
-		case <-ctx.Done():
-			s.log.Warn("shutdown grace ended with handlers still running", "running", s.r.Pool().Running())
-			return eng.Stop(context.Background())
-		case <-time.After(drainPoll):
-		}
-	}
-	// The last answers were posted to their loops; give the loops one
-	// round to write them before closing.
-	s.flushLoops()
-	if err := s.handOver(ctx); err != nil {
-		s.log.Warn("session handover incomplete", "err", err)
-	}
-	return eng.Stop(ctx)
 }
 
 // flushLoops waits until every bound loop has run a no-op task, so tasks
@@ -290,6 +270,7 @@ type loop struct {
 	freeEx     []*exchange // finished legacy POST exchanges, see getExchange
 	freeModern []*exchange // finished modern POST exchanges with their sessions
 	unq        []byte      // scratch for unquoted header checks
+	rbuf       []byte      // refusal scratch
 
 	// watched are the loop's connections, visited by sweep (timeouts.go)
 	// and by snapshots (metrics.go).
@@ -299,6 +280,9 @@ type loop struct {
 	parts []*partial.Buffer
 
 	stats loopStats
+
+	kick  kicker                 // resumes passes cut by the budget (fairshare.go)
+	heavy map[heavyConn]struct{} // connections with large unsent queues (overload.go)
 }
 
 func (l *loop) getPart() *partial.Buffer {

@@ -31,13 +31,54 @@ type Stdio struct {
 	// Counters of the serving goroutine (see Snapshot).
 	bytesIn, bytesOut uint64
 	sess              *router.Session
+	// shutdown carries Shutdown's budget to the serving loop; done closes
+	// when Serve returns.
+	shutdown chan context.Context
+	done     chan struct{}
+	drained  DrainStats
 }
 
 // NewStdio returns a stdio transport for router r, with a shard of its own.
 func NewStdio(r *router.Router, cfg Config) *Stdio {
 	cfg.setDefaults()
 	in := shards.NewInbox(0)
-	return &Stdio{r: r, cfg: cfg, inbox: in, shard: r.NewShard(in)}
+	return &Stdio{r: r, cfg: cfg, inbox: in, shard: r.NewShard(in),
+		shutdown: make(chan context.Context, 1), done: make(chan struct{})}
+}
+
+// Shutdown drains the session being served: requests that arrive are
+// refused (-32000, reason "shutdown"), calls already admitted run until
+// answered or ctx ends (then they are answered with a shutdown error),
+// and Serve returns. It waits for Serve to return or ctx to end.
+func (st *Stdio) Shutdown(ctx context.Context) error {
+	select {
+	case st.shutdown <- ctx:
+	default: // a drain is already under way
+	}
+	select {
+	case <-st.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// LastDrain returns the counts of the drain once Serve has returned.
+func (st *Stdio) LastDrain() DrainStats {
+	select {
+	case <-st.done:
+		return st.drained
+	default:
+		return DrainStats{}
+	}
+}
+
+// OverloadStats returns the admission counters of the stdio session's
+// shard.
+func (st *Stdio) OverloadStats() router.Stats {
+	var s router.Stats
+	s.Add(st.r.LoopStats(st.shard))
+	return s
 }
 
 type stdioOut struct {
@@ -60,8 +101,11 @@ func (o *stdioOut) Send(kind router.MsgKind, _, msg []byte) {
 	*o.n += uint64(len(msg) + 1)
 }
 
-// Serve runs until in reaches EOF, ctx is cancelled, out fails, or a line
-// is too long (the parse error is written first). EOF is a clean end.
+// Serve runs until in reaches EOF, out fails, a line is too long (the
+// parse error is written first), or a drain ends: when ctx is cancelled
+// (Serve then returns ctx's error) or Shutdown is called, the session
+// drains for at most Config.DrainTimeout (or Shutdown's deadline) first.
+// EOF is a clean end.
 func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 	o := &stdioOut{w: bufio.NewWriterSize(out, 64<<10), n: &st.bytesOut}
 	sess := st.r.NewSession(st.shard, o)
@@ -71,6 +115,7 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 	defer func() {
 		sess.Close()
 		st.inbox.Close()
+		close(st.done)
 	}()
 
 	chunks := make(chan readResult, 1)
@@ -80,11 +125,27 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 	var dec codec.Decoder
 	var msg codec.Message
 	var pend []byte
+	d := stdioDrain{st: st}
+	ctxDone := ctx.Done()
 	for {
+		if d.on {
+			if end, derr := d.check(); end {
+				_ = o.w.Flush()
+				if derr == nil && ctx.Err() != nil {
+					derr = ctx.Err()
+				}
+				return derr
+			}
+		}
 		select {
-		case <-ctx.Done():
-			_ = o.w.Flush()
-			return ctx.Err()
+		case <-ctxDone:
+			ctxDone = nil
+			dctx, cancel := context.WithTimeout(context.Background(), st.cfg.DrainTimeout)
+			defer cancel()
+			d.start(dctx)
+		case dctx := <-st.shutdown:
+			d.start(dctx)
+		case <-d.tick:
 		case fn := <-st.inbox.C:
 			fn()
 		case rr := <-chunks:
@@ -118,6 +179,9 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 				}
 				consumed += n
 				if len(line) == 0 {
+					continue
+				}
+				if st.refuseLine(sess, line, d.on) {
 					continue
 				}
 				msg.Reset()
@@ -192,4 +256,62 @@ func (st *Stdio) Snapshot() (ls LoopSnapshot, ok bool) {
 	case <-t.C:
 		return ls, false
 	}
+}
+
+// refuseLine answers a request line with a refusal when the session is
+// draining or over the in-flight bounds, before decoding it.
+func (st *Stdio) refuseLine(sess *router.Session, line []byte, draining bool) bool {
+	w, ok := st.r.Admissible(st.shard, sess)
+	if draining {
+		w, ok = router.RefusedShutdown, false
+	}
+	if ok {
+		return false
+	}
+	id, isReq := requestID(line)
+	if !isReq {
+		return false
+	}
+	st.r.Refuse(sess, id, w)
+	return true
+}
+
+// stdioDrain is the drain of a stdio session, run by Serve's loop.
+type stdioDrain struct {
+	st     *Stdio
+	on     bool
+	ctx    context.Context
+	tick   <-chan time.Time
+	ticker *time.Ticker
+	before router.Stats
+}
+
+func (d *stdioDrain) start(ctx context.Context) {
+	if d.on {
+		return
+	}
+	d.on = true
+	d.ctx = ctx
+	d.ticker = time.NewTicker(drainPoll)
+	d.tick = d.ticker.C
+	d.before = d.st.OverloadStats()
+	d.st.drained.Accepted = d.before.InFlight + d.before.Queue
+}
+
+// check ends the drain when no call is left or the budget is spent.
+func (d *stdioDrain) check() (end bool, err error) {
+	st := d.st
+	if st.r.Pending(st.shard) > 0 {
+		if d.ctx.Err() == nil {
+			return false, nil
+		}
+		st.r.CutOff(st.shard)
+		err = d.ctx.Err()
+	}
+	d.ticker.Stop()
+	after := st.OverloadStats()
+	st.drained.Answered = after.Completed - d.before.Completed
+	st.drained.Refused = after.RefusedTotal - d.before.RefusedTotal
+	st.drained.CutOff = after.CutOff - d.before.CutOff
+	return true, err
 }

@@ -209,6 +209,9 @@ func (l *loop) sweep() {
 	if st := l.srv.http; st != nil {
 		st.tickLoop(l, now)
 	}
+	// Queued blocking calls that waited too long are refused even if no
+	// call ends to make room (admission).
+	l.srv.r.Tick(l.shard)
 }
 
 // sweep times one HTTP connection. Loop goroutine.

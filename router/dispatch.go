@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/pool"
 	"github.com/valyala/bytebufferpool"
 )
 
@@ -170,17 +171,29 @@ func isProtocolError(err error) bool {
 	return errors.As(err, &rpc) || errors.As(err, &ce) || errors.Is(err, errHandlerPanicked)
 }
 
-// runPooled runs a handler that may block on the worker pool. The
-// request's bytes are copied (the loop's buffer is reused when we return);
-// the answer is rendered on the worker into a pooled buffer and posted back
-// to the session's shard, which drops it if the request was cancelled or
-// the session closed meanwhile. With hooked (the Call a receiving hook
-// looks the request up with), the hook runs on the worker around the
-// handler; a refusal here (busy, duplicate id) is captured into hooked.
+// runPooled runs a handler that may block on the worker pool, once the
+// loop's admission control lets it (see admission.go): at once while the
+// adaptive concurrency limit has room, else after a short bounded wait in
+// the loop's queue, else never (a refusal, decided here on the loop
+// before anything is copied). The request's bytes are copied (the loop's
+// buffer is reused when we return); the answer is rendered on the worker
+// into a pooled buffer and posted back to the session's shard, which
+// drops it if the request was cancelled, timed out or the session closed
+// meanwhile. With hooked (the Call a receiving hook looks the request up
+// with), the hook runs on the worker around the handler; a refusal here
+// (busy, duplicate id) is captured into hooked.
 func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked *Call) {
 	s := q.s
 	if _, dup := s.inflight[string(q.id)]; dup {
 		s.replyError(q.id, codec.CodeInvalidRequest, "request id is already in use by a running request", nil)
+		return
+	}
+	a := r.admissionOf(s.shard)
+	now := pool.Now()
+	run, why, ok := r.admit(a, s, now)
+	if !ok {
+		r.refuse(s, q.id, why)
+		a.publish()
 		return
 	}
 	s.escaped = true
@@ -200,12 +213,15 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		ownResp = nil
 	}
 
-	ctx, cancel := context.WithTimeout(r.spanContext(s), r.opts.HandlerTimeout)
-	c := &call{cancel: cancel}
-	key := string(id)
+	// The handler's context and deadline start when it starts (start):
+	// the timeout bounds its run, the queueing bound its wait. Its parent
+	// (the request's trace span) is taken now, while the request is the
+	// shard's current one.
+	c := &call{cancel: noCancel, s: s, key: string(id), id: id, own: own, parent: r.spanContext(s)}
 	req := &Request{}
+	c.req = req
 	rq := request{s: s, id: id, method: append([]byte(nil), q.method...), params: params} // _meta is found again in the copied params
-	req.begin(&rq, ctx, false)
+	req.begin(&rq, context.Background(), false)
 	req.responses = ownResp
 	if t.deferTask {
 		req.deferred = &deferredTask{e: t.tool, c: c}
@@ -223,7 +239,8 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		}
 		method = hooked.Method
 	}
-	task := func() {
+	c.task = func() {
+		ctx := req.ctx // set by start, before the task was submitted
 		out := bytebufferpool.Get()
 		var buf []byte
 		if hook != nil {
@@ -247,24 +264,8 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		}
 		out.B = buf
 		errT := answerErrType(buf, t.kind == targetTool && req.Result.isError)
-		err := s.shard.Post(func() {
-			if !c.cancelled && !s.closed {
-				s.out.Send(MsgResponse, id, out.B)
-			}
-			if s.inflight[key] == c {
-				delete(s.inflight, key)
-			}
-			cancel()
-			bytebufferpool.Put(out)
-			bytebufferpool.Put(own)
-			if c.obs.active {
-				c.obs.errT = errT
-				r.finish(s, &r.stateOf(s.shard.ID).meter, &c.obs)
-			}
-		})
-		if err != nil {
+		if err := s.shard.Post(func() { r.callDone(a, c, out, errT) }); err != nil {
 			// The shard is gone (server stopping): nobody is left to answer.
-			cancel()
 			bytebufferpool.Put(out)
 			if c.obs.span != nil {
 				c.obs.span.End(ErrTypeName(errT))
@@ -274,21 +275,26 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 	if s.inflight == nil {
 		s.inflight = make(map[string]*call)
 	}
-	s.inflight[key] = c
+	s.inflight[c.key] = c
 	if ob.active {
 		c.obs = *ob
 		c.obs.msg = nil
+		ob.active = false // the pooled answer (or refusal) ends it
+		ob.span, ob.ctx = nil, nil
 	}
-	if err := r.pool.Submit(task); err != nil {
-		delete(s.inflight, key)
-		cancel()
-		bytebufferpool.Put(own)
-		c.obs = observation{}
-		r.replyBusy(q)
-		return
+	a.track(c)
+	if run {
+		a.publish() // before the handler can be seen running
+		r.start(a, c, now)
+	} else {
+		c.state = callQueued
+		c.enq = now
+		s.queued++
+		a.q.push(c)
+		a.stats.Queued.Inc()
+		r.armQueueTimer(a, s.shard, now)
 	}
-	ob.active = false // the pooled answer ends it
-	ob.span, ob.ctx = nil, nil
+	a.publish()
 }
 
 // runHooked runs the receiving hook around a pooled handler and returns
@@ -311,16 +317,6 @@ func (r *Router) runHooked(hook Hook, ctx context.Context, c *Call) []byte {
 	return codec.AppendResponse(nil, c.ID, res)
 }
 
-// replyBusy refuses a request because the worker pool is full.
-func (r *Router) replyBusy(q *request) {
-	r.stateOf(q.s.shard.ID).meter.busy++
-	data := make([]byte, 0, 32)
-	data = append(data, `{"retryAfterMs":`...)
-	data = appendInt(data, int(r.pool.RetryAfter.Milliseconds()))
-	data = append(data, '}')
-	q.s.replyError(q.id, codec.CodeServerBusy, "server busy: too many requests running, retry later", data)
-}
-
 // cancelRequest handles notifications/cancelled: the handler's context is
 // cancelled and its late answer is not sent; a modern listen stream ends.
 // Unknown ids are ignored.
@@ -338,6 +334,6 @@ func (r *Router) cancelRequest(s *Session, params []byte) {
 		return
 	}
 	c.cancelled = true
-	c.cancel()
 	delete(s.inflight, string(id))
+	r.forget(c)
 }

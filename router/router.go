@@ -68,6 +68,20 @@ type Options struct {
 	// sessions. Scopes declared on tools, resources, templates and prompts
 	// apply whenever a request carries a Principal.
 	Auth AuthPolicy
+	// MaxInFlightPerSession bounds one client's blocking calls running or
+	// queued (DefaultMaxInFlightPerSession if 0): more are refused (429).
+	MaxInFlightPerSession int
+	// MaxInFlightPerLoop bounds one loop's blocking calls running or
+	// queued (DefaultMaxInFlightPerLoop if 0): more are refused (503).
+	MaxInFlightPerLoop int
+	// Concurrency configures each loop's adaptive limit on blocking
+	// handlers running at once (Fixed > 0 pins it; Max defaults to the
+	// worker pool's size).
+	Concurrency pool.LimitConfig
+	// MaxQueueWait bounds how long a blocking call may wait for a slot
+	// under the limit; 0 means twice the measured minimum handler latency,
+	// between 1 ms and 1 s.
+	MaxQueueWait time.Duration
 	// RootsListChanged, if set, is called (on the session's shard; it must
 	// not block) when a legacy client sends notifications/roots/list_changed.
 	RootsListChanged func(s *Session)
@@ -115,6 +129,8 @@ type Router struct {
 	keyMu sync.Mutex
 	// changed hears every change raised here (SetChanged); guarded by mu.
 	changed func(kind Change, key string)
+	// draining: every new blocking call is refused (SetDraining).
+	draining atomic.Bool
 }
 
 // New returns a router for a server described by info.
@@ -145,9 +161,18 @@ func New(info Implementation, opts Options) *Router {
 	} else if opts.ListTTLMs < 0 {
 		opts.ListTTLMs = 0
 	}
+	if opts.MaxInFlightPerSession <= 0 {
+		opts.MaxInFlightPerSession = DefaultMaxInFlightPerSession
+	}
+	if opts.MaxInFlightPerLoop <= 0 {
+		opts.MaxInFlightPerLoop = DefaultMaxInFlightPerLoop
+	}
 	r := &Router{info: info, opts: opts, pool: opts.Pool}
 	if r.pool == nil {
 		r.pool = pool.New(0)
+	}
+	if r.opts.Concurrency.Max <= 0 {
+		r.opts.Concurrency.Max = r.pool.Cap()
 	}
 	var err error
 	if r.infoJSON, err = codec.AppendJSON(nil, &info); err != nil {
@@ -176,6 +201,7 @@ func (r *Router) NewShard(exec shards.Executor) *shards.Shard {
 	r.shards = append(r.shards, sh)
 	p := &shardState{shard: sh}
 	p.cat.Store(r.registry.snapshot())
+	p.adm.init(sh, r.opts.Concurrency)
 	// Copy-on-write table: readers load the table pointer, then the slot;
 	// neither ever sees a slice being grown.
 	var tab []*shardState
@@ -204,7 +230,8 @@ type shardState struct {
 	// recv and send are the Calls hooks see on this shard's goroutine,
 	// reused like inline.
 	recv, send Call
-	meter      meter // shard goroutine only (meter.go)
+	meter      meter     // shard goroutine only (meter.go)
+	adm        admission // shard goroutine only, but for its stats
 }
 
 // inlineRequest returns shard sh's reusable Request for inline handlers.

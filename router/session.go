@@ -3,6 +3,9 @@ package router
 import (
 	"context"
 	"sync/atomic"
+	"time"
+
+	"github.com/valyala/bytebufferpool"
 
 	"github.com/densemcp/densemcp/codec"
 	"github.com/densemcp/densemcp/shards"
@@ -47,7 +50,25 @@ const (
 	// the client resumes the stream later). Transports without resumable
 	// streams ignore it.
 	MsgCloseStream
+	// MsgBusy is a final answer to request related that refuses it for
+	// server-wide pressure (overload, shutdown): HTTP 503 with Retry-After.
+	MsgBusy
+	// MsgOverShare is a final answer that refuses request related because
+	// its client is over its share: HTTP 429 with Retry-After.
+	MsgOverShare
 )
+
+// Final reports whether a message of kind k ends its request (an answer
+// or a refusal).
+func (k MsgKind) Final() bool { return k == MsgResponse || k == MsgBusy || k == MsgOverShare }
+
+// Listening reports whether the session has a modern
+// subscriptions/listen stream open. Shard goroutine only.
+func (s *Session) Listening() bool { return len(s.listens) > 0 }
+
+// InFlight returns the session's blocking calls running or queued. Shard
+// goroutine only.
+func (s *Session) InFlight() int { return len(s.inflight) }
 
 // Transport is how a session's messages leave. Implemented by engine/ for
 // each transport (NDJSON over TCP, stdio, HTTP).
@@ -81,9 +102,11 @@ type Session struct {
 	clientCaps []byte
 	clientInfo []byte
 
-	// inflight holds the session's requests running on the worker pool,
-	// keyed by raw id, so notifications/cancelled can reach them.
+	// inflight holds the session's requests running on the worker pool or
+	// queued for it, keyed by raw id, so notifications/cancelled can reach
+	// them; queued counts the queued ones.
 	inflight map[string]*call
+	queued   int
 
 	// logLevel is the legacy logging/setLevel threshold (levelUnset: all),
 	// read by handlers on workers, hence atomic.
@@ -188,8 +211,8 @@ func (s *Session) Close() {
 		s.shard.Leave(s)
 	}
 	for k, c := range s.inflight {
-		c.cancel()
 		delete(s.inflight, k)
+		s.r.forget(c)
 	}
 	for k, ch := range s.pending {
 		ch <- clientAnswer{err: errSessionClosed}
@@ -252,11 +275,40 @@ func (s *Session) sendResourceUpdated(subID []byte, uri string) {
 	s.notify(kind, subID, "notifications/resources/updated", params)
 }
 
-// call is a request running on the worker pool.
+// call is a blocking request running on the worker pool or queued for a
+// slot there (admission.go). Shard goroutine only, but for task, which
+// runs on a worker.
 type call struct {
 	cancel    context.CancelFunc
-	cancelled bool
-	obs       observation // the request's, ended when its answer is sent
+	cancelled bool            // by the client: its answer is not sent
+	obs       observation     // the request's, ended when its answer is sent
+	parent    context.Context // the request's trace span, parent of its context
+	s         *Session
+	key       string // string(id), its key in s.inflight
+	id        []byte // in own
+	own       *bytebufferpool.ByteBuffer
+	req       *Request // its context is set when the call starts
+	task      func()
+	state     uint8
+	enq       int64       // when it was queued
+	start     int64       // when it was submitted to the pool
+	deadline  *time.Timer // abandons the call at the handler timeout
+	// prev and next link the shard's calls (admission.head).
+	prev, next *call
+}
+
+func (c *call) stopTimer() {
+	if c.deadline != nil {
+		c.deadline.Stop()
+	}
+}
+
+// free returns the call's copy of the request; c.id is invalid after.
+func (c *call) free() {
+	if c.own != nil {
+		bytebufferpool.Put(c.own)
+		c.own = nil
+	}
 }
 
 // Initialized reports whether a legacy session completed its handshake

@@ -112,7 +112,7 @@ func (r *Router) startTaskNow(q *request, e *toolEntry) {
 	t.principal = s.principal
 	if err := r.runTask(st, t); err != nil {
 		r.dropTask(&st.tasks, t)
-		r.replyBusy(q)
+		r.refuse(q.s, q.id, RefusedWorkers)
 		return
 	}
 	buf := s.beginResult(q.id)
