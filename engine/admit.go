@@ -95,6 +95,11 @@ func (st *httpState) refuseHTTP(hc *httpConn, req *http1.Request) bool {
 		return false
 	}
 	st.srv.r.LoopStats(hc.l.shard).Refused[w].Inc()
+	if len(st.cfg.CORSOrigins) > 0 {
+		// Refused before serve looks at the Origin: a browser must still
+		// be able to read the refusal and its Retry-After.
+		hc.cors = st.cfg.corsOrigin(req.Header("Origin"))
+	}
 	hc.writeRefusal(w, id)
 	return true
 }

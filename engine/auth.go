@@ -92,7 +92,6 @@ func (hc *httpConn) authorized(req *http1.Request, p *router.Principal, status i
 	if challenge != "" {
 		extra = append(extra, [2]string{"WWW-Authenticate", challenge})
 	}
-	extra = hc.l.srv.http.corsHeaders(req, extra...)
 	hc.writeHead(status, "text/plain; charset=utf-8", len(text), extra)
 	hc.write([]byte(text))
 	hc.finish()

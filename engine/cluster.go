@@ -129,6 +129,7 @@ type Forward struct {
 	hc   *httpConn
 	id   []byte // JSON-RPC id of a POSTed request, for errors
 	kind uint8  // opPost, opStream, opDelete
+	cors string // the request's allowed Origin: its answer gets the CORS fields here (cors.go)
 
 	mu      sync.Mutex
 	started bool // response bytes were written to the client
@@ -150,7 +151,7 @@ func (f *Forward) Started() bool {
 
 // forward sends a request for session sid to the cluster. Loop of hc.
 func (st *httpState) forward(hc *httpConn, sid []byte, m *codec.Message, op sessionOp) {
-	f := &Forward{SID: string(sid), Node: string(sessionNode(sid)), st: st, hc: hc, kind: op.kind}
+	f := &Forward{SID: string(sid), Node: string(sessionNode(sid)), st: st, hc: hc, kind: op.kind, cors: hc.cors}
 	if m != nil {
 		f.id = bytes.Clone(m.ID)
 	}
@@ -172,6 +173,7 @@ func (f *Forward) Write(b []byte) {
 	if !f.started {
 		f.started = true
 		f.sse = bytes.Contains(headOf(b), []byte("text/event-stream"))
+		b = spliceCORS(b, f.cors) // the owner node does not see the Origin
 	}
 	f.mu.Unlock()
 	hc := f.hc
@@ -243,10 +245,10 @@ func (f *Forward) Fail(status int, code int, msg string) {
 			// A request gets its JSON-RPC error: the call failed, the
 			// session goes on.
 			body := codec.AppendError(nil, f.id, code, msg, nil)
-			b = http1.AppendResponse(nil, 200, "application/json", body, false)
+			b = http1.AppendResponse(nil, 200, "application/json", body, false, withCORS(f.cors)...)
 		} else {
 			body := codec.AppendError(nil, nil, code, msg, nil)
-			b = http1.AppendResponse(nil, status, "application/json", body, false, [2]string{"Retry-After", "1"})
+			b = http1.AppendResponse(nil, status, "application/json", body, false, withCORS(f.cors, [2]string{"Retry-After", "1"})...)
 		}
 		f.end(b, false)
 	case sse:
@@ -275,7 +277,7 @@ func (f *Forward) NotFound() {
 	f.ended = true
 	f.mu.Unlock()
 	body := codec.AppendError(nil, f.id, codec.CodeInvalidRequest, "session not found", nil)
-	f.end(http1.AppendResponse(nil, 404, "application/json", body, false), false)
+	f.end(http1.AppendResponse(nil, 404, "application/json", body, false, withCORS(f.cors)...), false)
 }
 
 // RunLocal runs the request on this node: the cluster adopted the session

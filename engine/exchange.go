@@ -35,12 +35,15 @@ type exchange struct {
 	rs        *replayStream // replay record of this stream, when replay is on
 }
 
-// headFields are the extra fields of an SSE response head.
+// headFields are the extra fields of an SSE response head. The request's
+// CORS origin is read from hc on the owner loop: hc's loop set it before
+// handing the request over and clears it only once the exchange is done.
 func (ex *exchange) headFields() [][2]string {
-	if !ex.closeConn {
-		return ex.extra
+	f := ex.extra
+	if ex.closeConn {
+		f = append(f[:len(f):len(f)], [2]string{"Connection", "close"})
 	}
-	return append(ex.extra[:len(ex.extra):len(ex.extra)], [2]string{"Connection", "close"})
+	return withCORS(ex.hc.cors, f...)
 }
 
 func newExchange(hc *httpConn, owner *loop, sse bool) *exchange {
@@ -135,6 +138,7 @@ func (ex *exchange) deliver(kind router.MsgKind, msg []byte) {
 				// A refusal: Retry-After from its reason, in data.
 				b = http1.AppendHeader(b, "Retry-After", retryAfterOf(msg))
 			}
+			b = appendCORS(b, ex.hc.cors)
 			if ex.closeConn {
 				b = http1.AppendHeader(b, "Connection", "close")
 			}
@@ -231,6 +235,7 @@ func modernStatus(id, msg []byte) int {
 func (ex *exchange) writeError(status int, id []byte, code int, msg string) {
 	body := codec.AppendError(nil, id, code, msg, nil)
 	b := http1.AppendJSONHead(nil, status, len(body))
+	b = appendCORS(b, ex.hc.cors)
 	b = append(b, "\r\n"...)
 	b = append(b, body...)
 	ex.done = true

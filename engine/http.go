@@ -43,6 +43,7 @@ type httpConn struct {
 	closeAfter   bool         // the current request asked for Connection: close
 	deferred     bool         // queued for the loop's next pass (fair share)
 	gone         bool         // OnClose ran
+	cors         string       // the current request's allowed Origin, for its answer's CORS fields ("": none; cors.go)
 	ex           *exchange    // a modern response being produced, if any
 	target       target       // the legacy exchange or stream being served, if any
 	lastWrite    int64        // unix nanos, for heartbeats (SSE only)
@@ -182,6 +183,9 @@ func (st *httpState) serve(hc *httpConn, req *http1.Request) {
 		}
 		return
 	}
+	if len(st.cfg.CORSOrigins) > 0 {
+		hc.cors = st.cfg.corsOrigin(req.Header("Origin")) // until finish
+	}
 	if !st.cfg.hostAllowed(req.Host()) || !st.cfg.originAllowed(req.Header("Origin")) {
 		hc.writeSimple(403, "forbidden: Host or Origin not allowed", false)
 		return
@@ -204,27 +208,17 @@ func (st *httpState) route(hc *httpConn, req *http1.Request) {
 	case "DELETE":
 		st.serveDelete(hc, req)
 	case "OPTIONS":
-		hc.writeHead(204, "", 0, st.corsHeaders(req, [2]string{"Allow", "GET, POST, DELETE, OPTIONS"}))
+		extra := [][2]string{{"Allow", "GET, POST, DELETE, OPTIONS"}}
+		if hc.cors != "" {
+			extra = append(extra, corsPreflight(req.HeaderValues)...)
+		}
+		hc.writeHead(204, "", 0, extra)
 		hc.finish()
 	default:
 		hc.writeHead(405, "text/plain", len("method not allowed"), [][2]string{{"Allow", "GET, POST, DELETE, OPTIONS"}})
 		hc.write([]byte("method not allowed"))
 		hc.finish()
 	}
-}
-
-// corsHeaders returns the CORS headers for req's Origin, if configured.
-func (st *httpState) corsHeaders(req *http1.Request, extra ...[2]string) [][2]string {
-	o := st.cfg.corsOrigin(req.Header("Origin"))
-	if o == "" {
-		return extra
-	}
-	return append(extra,
-		[2]string{"Access-Control-Allow-Origin", o},
-		[2]string{"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
-		[2]string{"Access-Control-Allow-Headers", "Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, Authorization"},
-		[2]string{"Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate"},
-		[2]string{"Vary", "Origin"})
 }
 
 // accepts reports whether the Accept header admits mime (or is absent).
@@ -632,6 +626,7 @@ func decodeHeaderValue(v []byte) []byte {
 // be parsed. Loop goroutine of hc.
 func (hc *httpConn) finish() {
 	hc.busy = false
+	hc.cors = ""
 	hc.ex = nil
 	hc.target = target{}
 	if rc, ok := hc.c.(*remoteConn); ok {
@@ -667,6 +662,7 @@ func (hc *httpConn) writeHead(status int, contentType string, length int, extra 
 	for _, h := range extra {
 		b = http1.AppendHeader(b, h[0], h[1])
 	}
+	b = appendCORS(b, hc.cors)
 	if hc.closeAfter {
 		b = http1.AppendHeader(b, "Connection", "close")
 	}

@@ -135,37 +135,51 @@ func hostNameBytes(h []byte) []byte {
 }
 
 // originAllowed checks an Origin header; an absent Origin (non-browser
-// clients) is allowed.
+// clients) is allowed. A browser sends Origin on every request, so it is
+// matched on its bytes, without copying it into a string.
 func (c *HTTPConfig) originAllowed(origin []byte) bool {
 	if origin == nil || !*c.HostCheck {
 		return true
 	}
-	o := string(origin)
 	for _, a := range c.AllowedOrigins {
-		if strings.EqualFold(a, o) {
+		if equalFoldASCII(origin, a) {
 			return true
 		}
 	}
-	rest, ok := strings.CutPrefix(o, "http://")
+	rest, ok := bytes.CutPrefix(origin, []byte("http://"))
 	if !ok {
-		if rest, ok = strings.CutPrefix(o, "https://"); !ok {
+		if rest, ok = bytes.CutPrefix(origin, []byte("https://")); !ok {
 			return false
 		}
 	}
-	if strings.ContainsAny(rest, "/?#@") {
+	if bytes.ContainsAny(rest, "/?#@") {
 		return false
 	}
-	return isLoopbackName(hostName(rest))
+	name := hostNameBytes(rest)
+	switch string(name) {
+	case "127.0.0.1", "localhost", "::1":
+		return true
+	}
+	return isLoopbackName(string(name))
 }
 
-// corsOrigin returns origin if CORS headers are configured for it.
-func (c *HTTPConfig) corsOrigin(origin []byte) string {
-	for _, a := range c.CORSOrigins {
-		if a == "*" || strings.EqualFold(a, string(origin)) {
-			return string(origin)
+// equalFoldASCII reports whether b and s are equal up to ASCII case, as
+// scheme and host names compare (origins are ASCII; other bytes must be
+// equal).
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if x == y {
+			continue
+		}
+		if x|0x20 != y|0x20 || x|0x20 < 'a' || x|0x20 > 'z' {
+			return false
 		}
 	}
-	return ""
+	return true
 }
 
 // hostName strips the port from host[:port] and the brackets of [v6].

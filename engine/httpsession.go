@@ -87,7 +87,7 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse, closeConn bool)
 		hs.st.srv.r.Handle(hs.sess, m)
 		ex := hs.l.getExchange(hc, false)
 		ex.done = true
-		b := http1.AppendResponse(hs.l.wbuf[:0], 202, "", nil, closeConn)
+		b := http1.AppendResponse(hs.l.wbuf[:0], 202, "", nil, closeConn, withCORS(hc.cors)...)
 		ex.writeTo(b, true)
 		hs.l.wbuf = b[:0]
 		hs.l.putExchange(ex)
@@ -159,7 +159,7 @@ func (hs *httpSession) terminate(hc *httpConn, closeConn bool) {
 	hs.end()
 	ex := newExchange(hc, hs.l, false)
 	ex.done = true
-	ex.writeTo(http1.AppendResponse(nil, 200, "", nil, closeConn), true)
+	ex.writeTo(http1.AppendResponse(nil, 200, "", nil, closeConn, withCORS(hc.cors)...), true)
 }
 
 // end removes the session: running handlers are cancelled, open streams
@@ -220,7 +220,7 @@ func (hs *httpSession) openStream(hc *httpConn, lastEventID []byte) {
 	ex.started = true
 	s := &sseStream{hs: hs, hc: hc, ex: ex}
 	hs.streams = append(hs.streams, s)
-	b := http1.AppendSSEHead(nil, getStreamClose)
+	b := http1.AppendSSEHead(nil, withCORS(hc.cors, getStreamClose)...)
 	if hs.st.cfg.ReplayEvents > 0 {
 		ex.rs = hs.newReplay("")
 		ex.rs.ex = ex

@@ -179,8 +179,20 @@ func (h *NetHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden: Host or Origin not allowed", http.StatusForbidden)
 		return
 	}
-	for _, kv := range cfg.corsHeaders(hdr.Header("Origin")) {
-		w.Header().Set(kv[0], kv[1])
+	if o := cfg.corsOrigin(hdr.Header("Origin")); o != "" {
+		fields := withCORS(o)
+		if r.Method == http.MethodOptions {
+			fields = append(fields, corsPreflight(func(name string, fn func(v []byte) bool) {
+				for _, v := range r.Header.Values(name) {
+					if !fn([]byte(v)) {
+						return
+					}
+				}
+			})...)
+		}
+		for _, kv := range fields {
+			w.Header().Add(kv[0], kv[1])
+		}
 	}
 	switch r.Method {
 	case http.MethodPost:
@@ -196,20 +208,6 @@ func (h *NetHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, POST, DELETE, OPTIONS")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
-}
-
-// corsHeaders returns the CORS headers for origin, if configured.
-func (c *HTTPConfig) corsHeaders(origin []byte) [][2]string {
-	o := c.corsOrigin(origin)
-	if o == "" {
-		return nil
-	}
-	return [][2]string{
-		{"Access-Control-Allow-Origin", o},
-		{"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
-		{"Access-Control-Allow-Headers", "Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, Authorization"},
-		{"Access-Control-Expose-Headers", "Mcp-Session-Id"},
-		{"Vary", "Origin"}}
 }
 
 // acceptsHeader reports whether an Accept header admits mime (or is absent).

@@ -109,7 +109,7 @@ func (hs *httpSession) resume(hc *httpConn, lastEventID []byte) bool {
 	ex.hs = hs
 	ex.started = true
 	ex.rs = rs
-	b := http1.AppendSSEHead(nil, getStreamClose)
+	b := http1.AppendSSEHead(nil, withCORS(hc.cors, getStreamClose)...)
 	for _, e := range rs.ring {
 		if e.seq > after {
 			b = http1.AppendSSEEvent(b, rs.eventID(e.seq), "message", e.msg)
