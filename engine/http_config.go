@@ -182,20 +182,6 @@ func equalFoldASCII(b []byte, s string) bool {
 	return true
 }
 
-// hostName strips the port from host[:port] and the brackets of [v6].
-func hostName(h string) string {
-	if strings.HasPrefix(h, "[") {
-		if i := strings.IndexByte(h, ']'); i > 0 {
-			return h[1:i]
-		}
-		return h
-	}
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		return h[:i]
-	}
-	return h
-}
-
 func isLoopbackName(name string) bool {
 	// The names every local client sends, without parsing (this runs on
 	// every request).
