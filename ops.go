@@ -64,6 +64,7 @@ func (s *Server) Snapshot() engine.Snapshot {
 		snap := e.Snapshot()
 		out.Loops = append(out.Loops, snap.Loops...)
 		out.Draining = out.Draining || snap.Draining
+		out.Memory.Merge(snap.Memory)
 	}
 	for _, st := range stdios {
 		if ls, ok := st.Snapshot(); ok {

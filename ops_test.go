@@ -255,7 +255,12 @@ func TestMetricsAfterScriptedRun(t *testing.T) {
 	c(1, "mcp_server_tool_calls_total", tool, "slow", "outcome", "error")
 	c(1, "mcp_server_tool_calls_total", tool, "slow", "outcome", "ok")
 	c(1, "mcp_server_requests_total", m, "tools/call", nt, "tcp", np, "", "outcome", "tool_error")
-	c(1, "densemcp_refusals_total", "reason", "worker_pool_full")
+	// The full pool refuses at the concurrency limit, after the queueing
+	// bound, or for want of a worker, whichever the call meets first.
+	if n := counterValue(t, fams, "densemcp_refusals_total", "reason", "concurrency") + counterValue(t, fams, "densemcp_refusals_total", "reason", "queue_timeout") +
+		counterValue(t, fams, "densemcp_refusals_total", "reason", "workers"); n != 1 {
+		t.Errorf("refusals of the full pool: %v, want 1", n)
+	}
 	c(1, "densemcp_refusals_total", "reason", "max_sessions")
 	c(1, "densemcp_http_sessions_created_total")
 	c(1, "densemcp_sessions", "transport", "ndjson", "era", "legacy")

@@ -86,6 +86,10 @@ type LoopSnapshot struct {
 	Lingered  uint64
 	// Requests are the router's counters of the loop's shard.
 	Requests router.MeterSnapshot
+	// Overload are the loop's admission counters and gauges (refusals by
+	// reason, calls admitted, queued and completed, the concurrency
+	// limit and its minimum latency).
+	Overload router.Stats
 }
 
 // Snapshot is a copy of every loop's counters.
@@ -93,6 +97,27 @@ type Snapshot struct {
 	Loops []LoopSnapshot
 	// Draining: the server is stopping and refuses new connections.
 	Draining bool
+	// Memory is the overload manager's state.
+	Memory MemoryState
+}
+
+// MemoryState is the overload manager's view of memory at one moment.
+type MemoryState struct {
+	// Stage is the current stage; StageChanges counts its changes.
+	Stage        Stage
+	StageChanges uint64
+	// HeapLive is the live heap last sampled, against Budget (both 0
+	// when the overload manager is off).
+	HeapLive, Budget int64
+}
+
+// Merge folds another server's state into m: the higher stage, the
+// larger heap, changes and budgets added.
+func (m *MemoryState) Merge(o MemoryState) {
+	m.Stage = max(m.Stage, o.Stage)
+	m.StageChanges += o.StageChanges
+	m.HeapLive = max(m.HeapLive, o.HeapLive)
+	m.Budget += o.Budget
 }
 
 // NumCloseReasons is the number of close reasons (CloseReason values).
@@ -105,7 +130,8 @@ const snapshotWait = time.Second
 // that does not answer within a second keeps its previous values, marked
 // stale. Safe for concurrent use; meant for scrapes, not the hot path.
 func (s *Server) Snapshot() Snapshot {
-	out := Snapshot{Loops: make([]LoopSnapshot, len(s.slots)), Draining: s.draining.Load()}
+	out := Snapshot{Loops: make([]LoopSnapshot, len(s.slots)), Draining: s.draining.Load(),
+		Memory: MemoryState{Stage: s.Stage(), StageChanges: s.StageChanges(), HeapLive: s.HeapLive(), Budget: max(s.cfg.MemoryBudget, 0)}}
 	chans := make([]chan LoopSnapshot, len(s.slots))
 	for i := range s.slots {
 		l := s.slots[i].Load()
@@ -166,6 +192,7 @@ func (l *loop) snapshot() LoopSnapshot {
 	}
 	ls.Sessions[router.TransportHTTP][router.EraLegacy] = int64(len(l.sessions))
 	l.srv.r.SnapshotShard(l.shard, &ls.Requests)
+	ls.Overload.Add(l.srv.r.LoopStats(l.shard))
 	return ls
 }
 

@@ -243,6 +243,7 @@ func (st *Stdio) Snapshot() (ls LoopSnapshot, ok bool) {
 			ls.Sessions[router.TransportStdio][st.sess.Era()] = 1
 		}
 		st.r.SnapshotShard(st.shard, &ls.Requests)
+		ls.Overload.Add(st.r.LoopStats(st.shard))
 		ch <- ls
 	})
 	if err != nil {

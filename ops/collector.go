@@ -19,6 +19,7 @@ type Collector struct {
 	bytesIn, bytesOut, pending, loopConns, loopPending, staleLoops *prometheus.Desc
 	workersRunning, workersCap, refusals, ready, draining          *prometheus.Desc
 	lingering, lingered                                            *prometheus.Desc
+	overload                                                       overloadDescs
 }
 
 // NewCollector returns a collector reading src.
@@ -49,11 +50,13 @@ func NewCollector(src Source) *Collector {
 		workersRunning: d("densemcp_worker_pool_running", "Blocking handlers running now.", nil, nil),
 		workersCap:     d("densemcp_worker_pool_capacity", "Size of the blocking-handler worker pool.", nil, nil),
 		refusals: d("densemcp_refusals_total",
-			"Work refused at a limit: worker_pool_full (-32000), max_sessions (503), max_connections (closed at accept).", []string{"reason"}, nil),
+			"Work refused at a limit, by reason: the admission reasons of a -32000 refusal (HTTP 503, or 429 for client_limit and client_share), "+
+				"max_sessions (initialize answered 503), max_connections (closed at accept).", []string{"reason"}, nil),
 		lingering: d("densemcp_connections_lingering", "Connections closing politely now: the last answer sent, the rest of the input read and dropped.", nil, nil),
 		lingered:  d("densemcp_connections_lingered_total", "Connections closed politely (lingering after their last answer).", nil, nil),
 		ready:     d("densemcp_ready", "1 while the server should get traffic (what /readyz says).", nil, nil),
 		draining:  d("densemcp_draining", "1 while the server is draining.", nil, nil),
+		overload:  newOverloadDescs(),
 	}
 }
 
@@ -64,6 +67,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.workersRunning, c.workersCap, c.refusals, c.ready, c.draining, c.lingering, c.lingered} {
 		ch <- d
 	}
+	c.overload.describe(ch)
 }
 
 // Totals is a snapshot summed over the loops.
@@ -79,7 +83,9 @@ type Totals struct {
 	BytesIn      uint64
 	BytesOut     uint64
 	Pending      uint64
-	Busy         uint64
+	// Overload sums the loops' admission counters (refusals by reason,
+	// calls admitted, queued, completed; in flight, queued, limits).
+	Overload router.Stats
 	// SessionsCreated and SessionsRefused: legacy HTTP initialize.
 	SessionsCreated, SessionsRefused uint64
 	Lingering                        int64
@@ -115,7 +121,7 @@ func Sum(snap engine.Snapshot, tools []string) *Totals {
 		t.BytesIn += l.BytesIn
 		t.BytesOut += l.BytesOut
 		t.Pending += l.PendingBytes
-		t.Busy += l.Requests.Busy
+		t.Overload.Merge(&l.Overload)
 		t.SessionsCreated += l.SessionsCreated
 		t.SessionsRefused += l.SessionsRefused
 		t.Lingering += l.Lingering
@@ -230,11 +236,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	running, capacity := c.src.Workers()
 	gauge(c.workersRunning, float64(running))
 	gauge(c.workersCap, float64(capacity))
-	counter(c.refusals, t.Busy, "worker_pool_full")
+	for w := range router.NumRefusals {
+		counter(c.refusals, t.Overload.Refused[w], w.String())
+	}
 	counter(c.refusals, t.SessionsRefused, "max_sessions")
 	counter(c.refusals, t.Closed[engine.CloseMaxConnections], "max_connections")
 	gauge(c.ready, boolGauge(c.src.Ready() == nil))
 	gauge(c.draining, boolGauge(t.Snapshot.Draining))
+	c.overload.collect(ch, t)
 }
 
 func boolGauge(b bool) float64 {

@@ -85,6 +85,20 @@ type DashboardData struct {
 	Counts []uint64  `json:"counts"`
 	// Closed counts connection closes by reason.
 	Closed map[string]uint64 `json:"closed"`
+	// Memory is the overload manager's stage and the live heap against
+	// its budget (0: off); InFlight and Limit are the blocking calls
+	// running and the sum of the loops' concurrency limits.
+	Memory   DashboardMemory `json:"memory"`
+	InFlight int64           `json:"inFlight"`
+	Limit    int64           `json:"limit"`
+}
+
+// DashboardMemory is the memory tile's data.
+type DashboardMemory struct {
+	Stage    string `json:"stage"`
+	Level    int    `json:"level"` // 0 normal ... 4 shed_outbound
+	HeapLive int64  `json:"heapLive"`
+	Budget   int64  `json:"budget"`
 }
 
 // Dashboard returns the dashboard's data for one snapshot of src.
@@ -98,6 +112,8 @@ func Dashboard(src Source) *DashboardData {
 		out.Ready = true
 	}
 	out.Workers[0], out.Workers[1] = src.Workers()
+	m := snap.Memory
+	out.Memory = DashboardMemory{Stage: m.Stage.String(), Level: int(m.Stage), HeapLive: m.HeapLive, Budget: m.Budget}
 	for i := range snap.Loops {
 		l := &snap.Loops[i]
 		row := loopRow(l)
@@ -120,6 +136,8 @@ func Dashboard(src Source) *DashboardData {
 				out.Counts[b] += n
 			}
 		}
+		out.InFlight += l.Overload.InFlight
+		out.Limit += l.Overload.Limit
 		for r, n := range l.Closed {
 			out.Closed[engine.CloseReason(r).String()] += n
 		}
@@ -129,7 +147,7 @@ func Dashboard(src Source) *DashboardData {
 
 func loopRow(l *engine.LoopSnapshot) DashboardLoop {
 	row := DashboardLoop{Pending: l.PendingBytes, BytesIn: l.BytesIn, BytesOut: l.BytesOut, Stale: l.Stale,
-		Refusals: l.Requests.Busy + l.SessionsRefused + l.Closed[engine.CloseMaxConnections]}
+		Refusals: l.Overload.RefusedTotal + l.SessionsRefused + l.Closed[engine.CloseMaxConnections]}
 	for k := range l.Open {
 		row.Connections += l.Open[k]
 		for _, n := range l.Sessions[k] {

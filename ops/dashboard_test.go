@@ -215,6 +215,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	if rate == "–" || rate == "0" || rate == "" {
 		t.Errorf("calls/s tile shows %q under load", rate)
 	}
+	// The overload tiles: the memory stage (or "off") and the calls in
+	// flight against the loops' limit.
+	if mem, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("t-memory"))); err != nil || !(mem == "off" || strings.HasPrefix(mem, "normal · ")) {
+		t.Errorf("memory tile %q (%v), want off or the normal stage", mem, err)
+	}
+	if inflight, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("t-inflight"))); err != nil || !strings.Contains(inflight, " / ") || strings.Contains(inflight, "–") {
+		t.Errorf("in-flight tile %q (%v)", inflight, err)
+	}
 	if status, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("status"))); err != nil || status != "ready" {
 		t.Errorf("status badge %q (%v), want ready", status, err)
 	}

@@ -150,6 +150,10 @@ function update(d) {
   setText("t-refusals", fmt(refRate));
   setText("t-pending", fmtBytes(t.pendingBytes));
   setText("t-workers", d.workers[0] + " / " + d.workers[1]);
+  setText("t-inflight", fmt(d.inFlight) + " / " + fmt(d.limit));
+  const mem = d.memory;
+  setText("t-memory", mem.budget > 0 ? mem.stage + " · " + fmtBytes(mem.heapLive) + " / " + fmtBytes(mem.budget) : "off");
+  document.getElementById("t-memory").className = "value" + (mem.level >= 2 ? " bad" : mem.level === 1 ? " warn" : "");
   const status = document.getElementById("status");
   status.textContent = d.ready ? "ready" : d.draining ? "draining" : "not ready: " + (d.notReady || "");
   status.className = "badge " + (d.ready ? "ok" : d.draining ? "warn" : "bad");
