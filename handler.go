@@ -25,8 +25,16 @@ import (
 // returns the same handler, whose state lives on Options.Engine.Loops
 // shards, one goroutine each.
 func (s *Server) Handler() http.Handler {
+	h := s.netHTTP()
+	s.live.mount() // the program serves it: Ready counts it as serving
+	return h
+}
+
+// netHTTP returns the net/http transport, made on first use.
+func (s *Server) netHTTP() *engine.NetHTTP {
 	s.handlerOnce.Do(func() {
 		s.handler = engine.NewNetHTTP(s.r, s.opts.Engine, s.opts.Logger)
+		s.live.setHandler(s.handler)
 	})
 	return s.handler
 }

@@ -28,7 +28,10 @@ func (s *Server) ServeListeners(ctx context.Context, tcp, http net.Listener) err
 		return fmt.Errorf("NDJSON listener %T: %w", tcp, ErrNotRawListener)
 	}
 	if http != nil && !engine.RawListener(http) {
-		stop := s.serveNetHTTP(http)
+		stop, err := s.serveNetHTTP(http)
+		if err != nil {
+			return err
+		}
 		defer stop()
 		if tcp == nil {
 			<-ctx.Done()
@@ -47,9 +50,14 @@ func (s *Server) ServeListeners(ctx context.Context, tcp, http net.Listener) err
 var ErrNotRawListener = engine.ErrNotRawListener
 
 // serveNetHTTP serves Handler on ln with an http.Server of its own until
-// the returned stop is called.
-func (s *Server) serveNetHTTP(ln net.Listener) (stop func()) {
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+// the returned stop is called (counted as serving: Ready, the admin
+// listener).
+func (s *Server) serveNetHTTP(ln net.Listener) (stop func(), err error) {
+	draining, served, err := s.servingNetHTTP()
+	if err != nil {
+		return nil, err
+	}
+	hs := &http.Server{Handler: s.netHTTP(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -64,7 +72,9 @@ func (s *Server) serveNetHTTP(ln net.Listener) (stop func()) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
+		draining()
 		_ = hs.Shutdown(ctx)
 		<-done
-	}
+		served()
+	}, nil
 }

@@ -16,6 +16,14 @@ type liveTransports struct {
 	engines   []*engine.Server
 	stdios    []*engine.Stdio
 	stopAdmin func()
+	// handler is Handler's net/http transport once asked for: its shards
+	// are counted with the loops. nets are the http.Servers that
+	// ServeListeners runs it on; netDraining those shutting down.
+	handler           *engine.NetHTTP
+	nets, netDraining int
+	// mounted: Handler was called, so the program serves it on a server
+	// of its own.
+	mounted bool
 }
 
 // serving records a transport that starts serving, starting the admin
@@ -25,7 +33,7 @@ func (s *Server) serving(e *engine.Server, st *engine.Stdio) (done func(), err e
 	lt := &s.live
 	lt.mu.Lock()
 	defer lt.mu.Unlock()
-	if s.opts.AdminAddr != "" && len(lt.engines)+len(lt.stdios) == 0 {
+	if s.opts.AdminAddr != "" && len(lt.engines)+len(lt.stdios)+lt.nets == 0 {
 		if lt.stopAdmin, err = ops.StartAdmin(s.opts.AdminAddr, s, s.opts.Logger); err != nil {
 			return nil, err
 		}
@@ -41,7 +49,7 @@ func (s *Server) serving(e *engine.Server, st *engine.Stdio) (done func(), err e
 		defer lt.mu.Unlock()
 		lt.engines = slices.DeleteFunc(lt.engines, func(x *engine.Server) bool { return x == e })
 		lt.stdios = slices.DeleteFunc(lt.stdios, func(x *engine.Stdio) bool { return x == st })
-		if len(lt.engines)+len(lt.stdios) == 0 && lt.stopAdmin != nil {
+		if len(lt.engines)+len(lt.stdios)+lt.nets == 0 && lt.stopAdmin != nil {
 			lt.stopAdmin()
 			lt.stopAdmin = nil
 		}
@@ -54,9 +62,67 @@ func (lt *liveTransports) list() ([]*engine.Server, []*engine.Stdio) {
 	return slices.Clone(lt.engines), slices.Clone(lt.stdios)
 }
 
+// servingNetHTTP records an http.Server that starts serving Handler (the
+// admin listener starts with the first transport); draining marks it
+// shutting down, done forgets it.
+func (s *Server) servingNetHTTP() (draining, done func(), err error) {
+	lt := &s.live
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	if s.opts.AdminAddr != "" && len(lt.engines)+len(lt.stdios)+lt.nets == 0 {
+		if lt.stopAdmin, err = ops.StartAdmin(s.opts.AdminAddr, s, s.opts.Logger); err != nil {
+			return nil, nil, err
+		}
+	}
+	lt.nets++
+	var once sync.Once
+	draining = func() {
+		once.Do(func() {
+			lt.mu.Lock()
+			lt.netDraining++
+			lt.mu.Unlock()
+		})
+	}
+	return draining, func() {
+		draining()
+		lt.mu.Lock()
+		defer lt.mu.Unlock()
+		lt.nets--
+		lt.netDraining--
+		if len(lt.engines)+len(lt.stdios)+lt.nets == 0 && lt.stopAdmin != nil {
+			lt.stopAdmin()
+			lt.stopAdmin = nil
+		}
+	}, nil
+}
+
+// netHTTP returns Handler's transport (nil until first used), whether it
+// serves now (Handler was called, or ServeListeners runs it) and whether
+// an http.Server of ServeListeners is shutting down.
+func (lt *liveTransports) netHTTP() (h *engine.NetHTTP, serving, draining bool) {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	return lt.handler, lt.mounted || lt.nets > 0, lt.netDraining > 0
+}
+
+// mount records that Handler was called.
+func (lt *liveTransports) mount() {
+	lt.mu.Lock()
+	lt.mounted = true
+	lt.mu.Unlock()
+}
+
+// setHandler records Handler's transport, for Snapshot and Ready.
+func (lt *liveTransports) setHandler(h *engine.NetHTTP) {
+	lt.mu.Lock()
+	lt.handler = h
+	lt.mu.Unlock()
+}
+
 // Snapshot copies the counters of every event loop of the transports
-// serving now (stdio sessions count as one loop each), each read on its
-// own loop. Request counters need Options.Metrics (or AdminAddr).
+// serving now (stdio sessions count as one loop each; Handler's net/http
+// transport, once asked for, adds one per shard), each read on its own
+// goroutine. Request counters need Options.Metrics (or AdminAddr).
 func (s *Server) Snapshot() engine.Snapshot {
 	engines, stdios := s.live.list()
 	var out engine.Snapshot
@@ -70,6 +136,10 @@ func (s *Server) Snapshot() engine.Snapshot {
 		if ls, ok := st.Snapshot(); ok {
 			out.Loops = append(out.Loops, ls)
 		}
+	}
+	if h, _, draining := s.live.netHTTP(); h != nil {
+		out.Loops = append(out.Loops, h.Snapshot()...)
+		out.Draining = out.Draining || draining
 	}
 	return out
 }
@@ -87,12 +157,18 @@ var (
 
 // Ready reports whether the server should get traffic: nil while a
 // transport is serving and none is draining or shedding load for memory.
+// Handler, once called, counts as serving (the program serves it), and an
+// http.Server of ServeListeners that shuts down as draining.
 func (s *Server) Ready() error {
 	engines, stdios := s.live.list()
-	if len(engines)+len(stdios) == 0 {
+	_, netServing, netDraining := s.live.netHTTP()
+	if len(engines)+len(stdios) == 0 && !netServing {
 		return ErrNotServing
 	}
-	started := len(stdios) > 0
+	if netDraining {
+		return ErrDraining
+	}
+	started := len(stdios) > 0 || netServing
 	for _, e := range engines {
 		if e.Draining() {
 			return ErrDraining

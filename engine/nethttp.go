@@ -324,6 +324,7 @@ func (h *NetHTTP) serveModern(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 	x.modern, x.id = true, m.ID
 	err := ns.in.Execute(func() {
 		x.session = h.r.NewRequestSession(ns.sh, x)
+		x.session.SetTransport(router.TransportHTTP, "")
 		h.r.Handle(x.session, m)
 	})
 	if err != nil {
@@ -353,6 +354,7 @@ func (h *NetHTTP) initSession(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 	err := ns.in.Execute(func() {
 		s := &netSession{ns: ns, id: id, exchanges: make(map[string]*netExchange), lastActive: time.Now()}
 		s.sess = h.r.NewSession(ns.sh, s)
+		s.sess.SetTransport(router.TransportHTTP, id)
 		ns.sessions[id] = s
 		h.sessions.Add(1)
 		s.exchanges[string(m.ID)] = x
