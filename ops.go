@@ -194,3 +194,4 @@ func (s *Server) Workers() (running, capacity int) {
 }
 
 var _ ops.Source = (*Server)(nil)
+var _ ops.ClusterSource = (*Server)(nil)

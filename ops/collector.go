@@ -20,6 +20,7 @@ type Collector struct {
 	workersRunning, workersCap, refusals, ready, draining          *prometheus.Desc
 	lingering, lingered                                            *prometheus.Desc
 	overload                                                       overloadDescs
+	cluster                                                        clusterDescs
 }
 
 // NewCollector returns a collector reading src.
@@ -57,6 +58,7 @@ func NewCollector(src Source) *Collector {
 		ready:     d("densemcp_ready", "1 while the server should get traffic (what /readyz says).", nil, nil),
 		draining:  d("densemcp_draining", "1 while the server is draining.", nil, nil),
 		overload:  newOverloadDescs(),
+		cluster:   newClusterDescs(),
 	}
 }
 
@@ -68,6 +70,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	c.overload.describe(ch)
+	c.cluster.describe(ch)
 }
 
 // Totals is a snapshot summed over the loops.
@@ -244,6 +247,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.ready, boolGauge(c.src.Ready() == nil))
 	gauge(c.draining, boolGauge(t.Snapshot.Draining))
 	c.overload.collect(ch, t)
+	c.cluster.collect(ch, c.src)
 }
 
 func boolGauge(b bool) float64 {
