@@ -72,6 +72,7 @@ func (e *envelope) set(key, val []byte) {
 type Decoder struct {
 	s      scanner
 	method []byte // unescaped method names that had escapes
+	idx    Index  // params, _meta and arguments of the last message
 }
 
 // Decode parses exactly one JSON-RPC 2.0 message from line into m. It
@@ -98,6 +99,8 @@ func (d *Decoder) Decode(line []byte, m *Message) error {
 	s := &d.s
 	s.reset(line)
 	defer s.release()
+	d.idx.reset(line)
+	s.idx = &d.idx
 	if !s.text(true) {
 		return &Error{Code: CodeParseError, Message: s.err}
 	}
@@ -134,6 +137,7 @@ func (d *Decoder) classify(e *envelope, m *Message) error {
 			m.Kind = KindNotification
 		}
 		m.ID, m.Method, m.Params = id, d.unquoteMethod(e.method), e.params
+		m.idx = &d.idx
 		return nil
 	}
 	switch {

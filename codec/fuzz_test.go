@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,10 @@ import (
 // decodeSeeds are lines every Decode fuzz target starts from.
 var decodeSeeds = []string{
 	toolsCall,
+	`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"e","arguments":{"text":"t","n":[1,{"a":2}],"\u0078":null},` +
+		`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","progressToken":"p","\u0041":{}}}}`,
+	`{"jsonrpc":"2.0","id":8,"method":"m","params":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"_meta":{}}}`,
+	`{"jsonrpc":"2.0","method":"n","params":{ "_meta" : { } , "arguments" : {"x" : 1 } }}`,
 	`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`,
 	`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
 	`{"jsonrpc":"2.0","id":"a\u0062","result":{"content":[{"type":"text","text":"x\ny"}]}}`,
@@ -95,6 +100,57 @@ func checkDecode(t *testing.T, line []byte) {
 	checkFields(t, &m, members)
 	checkReencode(t, &m)
 	checkParamsAccess(t, m.Params)
+	checkIndex(t, &m)
+}
+
+// checkIndex: what the Decoder recorded of params, params._meta and
+// params.arguments reads exactly as walking them does, and other objects
+// (including copies of the recorded ones) are walked.
+func checkIndex(t *testing.T, m *Message) {
+	t.Helper()
+	x := m.Index()
+	if (m.Kind == KindRequest || m.Kind == KindNotification) != (x != nil) {
+		t.Fatalf("Index() = %v for a %v", x, m.Kind)
+	}
+	same := func(obj []byte) {
+		t.Helper()
+		type kv struct{ k, v string }
+		var walked, indexed []kv
+		ObjectEach(obj, func(k, v []byte) bool { walked = append(walked, kv{string(k), string(v)}); return true })
+		x.Each(obj, func(k, v []byte) bool { indexed = append(indexed, kv{string(k), string(v)}); return true })
+		if !slices.Equal(walked, indexed) {
+			t.Fatalf("Index.Each(%s) = %q, ObjectEach = %q", obj, indexed, walked)
+		}
+		for _, p := range walked {
+			key := p.k
+			if strings.HasPrefix(key, `"`) {
+				u, err := Unquote(nil, []byte(key))
+				if err != nil {
+					t.Fatalf("escaped key %s: %v", key, err)
+				}
+				key = string(u)
+			}
+			for _, k := range []string{key, key + "x", "_meta", "name"} {
+				v1, ok1 := ObjectField(obj, k)
+				v2, ok2 := x.Field(obj, k)
+				if ok1 != ok2 || !bytes.Equal(v1, v2) {
+					t.Fatalf("Index.Field(%s, %q) = %q %v, ObjectField = %q %v", obj, k, v2, ok2, v1, ok1)
+				}
+			}
+		}
+		// Every member stops Each when fn says so.
+		n := 0
+		x.Each(obj, func(_, _ []byte) bool { n++; return false })
+		if len(walked) > 0 && n != 1 {
+			t.Fatalf("Each went on after false: %d calls", n)
+		}
+	}
+	same(m.Params)
+	same(bytes.Clone(m.Params))
+	meta, _ := ObjectField(m.Params, "_meta")
+	same(meta)
+	args, _ := ObjectField(m.Params, "arguments")
+	same(args)
 }
 
 // checkFields compares the decoded message with encoding/json's reading of

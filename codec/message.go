@@ -49,6 +49,8 @@ type Message struct {
 	Result []byte
 	// Error is the raw JSON object of "error" (KindErrorResponse).
 	Error []byte
+
+	idx *Index // what the Decoder recorded of params (see Index)
 }
 
 // Reset clears m for reuse.

@@ -55,6 +55,7 @@ type scanner struct {
 	keys  []keyRef // keys of the open objects, innermost last
 	arena []byte   // unescaped keys of the open objects that had escapes
 	env   envelope // members of the top-level object, when recording
+	idx   *Index   // where params, _meta and arguments are recorded; nil: nowhere
 }
 
 // reset prepares s for data.
@@ -62,6 +63,7 @@ func (s *scanner) reset(data []byte) {
 	s.data, s.pos, s.depth, s.err = data, 0, 0, ""
 	s.keys, s.arena = s.keys[:0], s.arena[:0]
 	s.env = envelope{}
+	s.idx = nil
 }
 
 // release drops the references to the input and oversized scratch.
@@ -93,7 +95,7 @@ func (s *scanner) text(record bool) bool {
 	}
 	var ok bool
 	if record && s.data[s.pos] == '{' {
-		ok = s.object(true)
+		ok = s.object(recTop)
 	} else {
 		ok = s.value()
 	}
@@ -127,7 +129,7 @@ func (s *scanner) value() bool {
 		_, ok := s.str()
 		return ok
 	case '{':
-		return s.object(false)
+		return s.object(recNone)
 	case '[':
 		return s.array()
 	case 't':
@@ -306,17 +308,25 @@ func (s *scanner) array() bool {
 	}
 }
 
-// object scans an object, rejecting duplicate keys; top records the envelope
-// members (only the top-level object of a message).
-func (s *scanner) object(top bool) bool {
+// object scans an object, rejecting duplicate keys. mode says what to
+// record: recTop the envelope members (the top-level object of a message),
+// recParams, recMeta and recArgs the members of params, params._meta and
+// params.arguments into s.idx (see Index); recNone nothing.
+func (s *scanner) object(mode recMode) bool {
 	if s.depth++; s.depth > MaxDepth {
 		return s.fail(msgTooDeep)
+	}
+	if mode > recTop {
+		s.idx.begin(mode, s.pos)
 	}
 	s.pos++ // '{'
 	s.skipSpace()
 	if s.pos < len(s.data) && s.data[s.pos] == '}' {
 		s.pos++
 		s.depth--
+		if mode > recTop {
+			s.idx.end(mode, s.pos)
+		}
 		return true
 	}
 	base, arenaBase := len(s.keys), len(s.arena)
@@ -327,10 +337,12 @@ func (s *scanner) object(top bool) bool {
 		if s.data[s.pos] != '"' {
 			return s.fail(msgInvalidChar)
 		}
+		kstart := s.pos
 		k, ok := s.key()
 		if !ok || !s.addKey(base, k) {
 			return false
 		}
+		kend := s.pos
 		s.skipSpace()
 		if s.pos >= len(s.data) {
 			return s.fail(msgUnexpectedEnd)
@@ -341,11 +353,19 @@ func (s *scanner) object(top bool) bool {
 		s.pos++
 		s.skipSpace()
 		start := s.pos
-		if !s.value() {
+		if child := s.childMode(mode, k); child != recNone {
+			ok = s.object(child)
+		} else {
+			ok = s.value()
+		}
+		if !ok {
 			return false
 		}
-		if top {
+		switch {
+		case mode == recTop:
 			s.env.set(s.keyBytes(k), s.data[start:s.pos])
+		case mode > recTop:
+			s.idx.add(mode, kstart, kend, start, s.pos, k.inArena)
 		}
 		s.skipSpace()
 		if s.pos >= len(s.data) {
@@ -366,7 +386,33 @@ func (s *scanner) object(top bool) bool {
 	}
 	s.keys, s.arena = s.keys[:base], s.arena[:arenaBase]
 	s.depth--
+	if mode > recTop {
+		s.idx.end(mode, s.pos)
+	}
 	return true
+}
+
+// childMode says what to record of the value at s.pos, member k of an
+// object recorded as mode: params of the message, and _meta and arguments
+// of params, when they are objects and an Index is recording.
+func (s *scanner) childMode(mode recMode, k keyRef) recMode {
+	if mode == recNone || s.idx == nil || s.pos >= len(s.data) || s.data[s.pos] != '{' {
+		return recNone
+	}
+	switch kb := s.keyBytes(k); mode {
+	case recTop:
+		if string(kb) == "params" {
+			return recParams
+		}
+	case recParams:
+		switch string(kb) {
+		case "_meta":
+			return recMeta
+		case "arguments":
+			return recArgs
+		}
+	}
+	return recNone
 }
 
 // scanners serves Valid, which has no Decoder to keep scratch in.

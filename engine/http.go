@@ -244,14 +244,14 @@ func isModernRequest(pv, sid []byte, m *codec.Message) bool {
 		if !bytes.Contains(m.Params, []byte(metaProtocolVersionKey)) && bytes.IndexByte(m.Params, '\\') < 0 {
 			return false
 		}
-		meta, _ := codec.ObjectField(m.Params, "_meta")
-		_, ok := codec.ObjectField(meta, metaProtocolVersionKey)
+		meta, _ := m.Index().Field(m.Params, "_meta")
+		_, ok := m.Index().Field(meta, metaProtocolVersionKey)
 		return ok
 	}
 	if pv != nil && !isLegacyVersion(pv) {
 		return true // the header names a version that is not legacy
 	}
-	_, hasMeta := codec.ObjectField(m.Params, "_meta")
+	_, hasMeta := m.Index().Field(m.Params, "_meta")
 	return hasMeta
 }
 
@@ -566,7 +566,8 @@ func checkModernHeaders(req headerSource, m *codec.Message, r *router.Router, sh
 	}
 	// One walk over params for _meta, the named member and the arguments.
 	var meta, named, args []byte
-	codec.ObjectEach(m.Params, func(k, v []byte) bool {
+	idx := m.Index() // params and _meta as the decoder recorded them
+	idx.Each(m.Params, func(k, v []byte) bool {
 		switch string(k) {
 		case "_meta":
 			meta = v
@@ -580,7 +581,7 @@ func checkModernHeaders(req headerSource, m *codec.Message, r *router.Router, sh
 		return true
 	})
 	if pv := req.Header("MCP-Protocol-Version"); pv != nil {
-		v, ok := codec.ObjectField(meta, metaProtocolVersionKey)
+		v, ok := idx.Field(meta, metaProtocolVersionKey)
 		if ok {
 			body, err := codec.Unquote((*scratch)[:0], v)
 			*scratch = body[:0]

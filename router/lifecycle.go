@@ -96,7 +96,7 @@ func modernVersionOf(params []byte) ([]byte, bool) {
 // supported protocol version and declared client capabilities. It answers
 // the error itself and reports whether the request may proceed.
 func (r *Router) checkModernMeta(q *request) bool {
-	meta, ok := codec.ObjectField(q.params, "_meta")
+	meta, ok := q.idx.Field(q.params, "_meta")
 	if !ok || !codec.IsObject(meta) {
 		q.s.replyError(q.id, codec.CodeInvalidParams, "missing _meta with "+metaProtocolVersion+" and "+metaClientCapabilities, nil)
 		return false

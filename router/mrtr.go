@@ -39,7 +39,7 @@ func stateBinding(q *request) []byte {
 func (r *Router) inputResponsesOf(q *request) ([]byte, error) {
 	st, ir := q.requestState, q.inputResponses
 	if !q.paramsScanned {
-		codec.ObjectEach(q.params, func(k, v []byte) bool {
+		q.idx.Each(q.params, func(k, v []byte) bool {
 			switch string(k) {
 			case "requestState":
 				st = v

@@ -358,7 +358,7 @@ func (r *Router) handleRequest(s *Session, m *codec.Message) {
 }
 
 func (r *Router) handleLegacy(s *Session, m *codec.Message) {
-	req := request{s: s, id: m.ID, method: m.Method, params: m.Params}
+	req := request{s: s, id: m.ID, method: m.Method, params: m.Params, idx: m.Index()}
 	switch string(m.Method) {
 	case "initialize":
 		r.initialize(s, m)
@@ -415,7 +415,7 @@ func (r *Router) handleBoth(req *request) bool {
 }
 
 func (r *Router) handleModern(s *Session, m *codec.Message) {
-	req := request{s: s, id: m.ID, method: m.Method, params: m.Params}
+	req := request{s: s, id: m.ID, method: m.Method, params: m.Params, idx: m.Index()}
 	if !r.checkModernMeta(&req) {
 		return
 	}
@@ -437,7 +437,10 @@ type request struct {
 	id     []byte
 	method []byte
 	params []byte
-	meta   []byte // params._meta, raw
+	// idx has params, _meta and arguments as the decoder recorded them
+	// (nil for a request built from copies: then they are walked).
+	idx  *codec.Index
+	meta []byte // params._meta, raw
 	// metaKnown: params were already searched for _meta (meta may be nil:
 	// there is none), so Request.begin need not walk them again.
 	metaKnown bool
@@ -463,10 +466,10 @@ func (q *request) scanMeta() {
 	}
 	q.metaScanned = true
 	if q.meta == nil && !q.metaKnown {
-		q.meta, _ = codec.ObjectField(q.params, "_meta")
+		q.meta, _ = q.idx.Field(q.params, "_meta")
 		q.metaKnown = true
 	}
-	codec.ObjectEach(q.meta, func(k, v []byte) bool {
+	q.idx.Each(q.meta, func(k, v []byte) bool {
 		switch string(k) {
 		case metaProtocolVersion:
 			q.protoVer = v

@@ -210,7 +210,7 @@ func (r *Router) callTool(q *request) {
 	}
 	// One pass over params picks out every member the call needs.
 	var nameTok, args, meta []byte
-	codec.ObjectEach(q.params, func(k, v []byte) bool {
+	q.idx.Each(q.params, func(k, v []byte) bool {
 		switch string(k) {
 		case "name":
 			nameTok = v
