@@ -47,7 +47,9 @@ func (ex *exchange) headFields() [][2]string {
 }
 
 func newExchange(hc *httpConn, owner *loop, sse bool) *exchange {
-	return &exchange{hc: hc, owner: owner, sse: sse}
+	ex := allocExchange()
+	*ex = exchange{hc: hc, owner: owner, sse: sse}
+	return ex
 }
 
 // maxFreeExchanges bounds a loop's pool of legacy POST exchanges.
@@ -63,7 +65,7 @@ func (owner *loop) getExchange(hc *httpConn, sse bool) *exchange {
 		ex.hc, ex.sse = hc, sse
 		return ex
 	}
-	return &exchange{hc: hc, owner: owner, sse: sse}
+	return newExchange(hc, owner, sse)
 }
 
 // getModernExchange takes an exchange and its request session from the
@@ -76,7 +78,8 @@ func (l *loop) getModernExchange(hc *httpConn, sse bool) *exchange {
 		ex.hc, ex.sse = hc, sse
 		return ex
 	}
-	ex := &exchange{hc: hc, owner: l, sse: sse, modern: true}
+	ex := newExchange(hc, l, sse)
+	ex.modern = true
 	ex.session = l.srv.r.NewRequestSession(l.shard, ex)
 	if l.srv.http.cfg.Auth != nil {
 		ex.session.RequirePrincipal()

@@ -60,7 +60,8 @@ type httpConn struct {
 }
 
 func (s *Server) openHTTP(c gnet.Conn, l *loop) {
-	hc := &httpConn{c: c, l: l}
+	hc := allocHTTPConn()
+	hc.c, hc.l = c, l
 	c.SetContext(hc)
 	l.watch(hc)
 }

@@ -37,7 +37,8 @@ type httpSession struct {
 
 func newHTTPSession(st *httpState, l *loop, id string) *httpSession {
 	now := time.Now().UnixNano()
-	hs := &httpSession{st: st, l: l, id: id, lastActive: now, created: now}
+	hs := allocHTTPSession()
+	*hs = httpSession{st: st, l: l, id: id, lastActive: now, created: now}
 	hs.sess = st.srv.r.NewSession(l.shard, hs)
 	if st.cfg.Auth != nil {
 		hs.sess.RequirePrincipal()

@@ -64,7 +64,8 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		l.opened(c, router.TransportHTTP)
 		return nil, gnet.None
 	}
-	cn := &conn{c: c, l: l}
+	cn := allocConn()
+	cn.c, cn.l = c, l
 	cn.session = s.r.NewSession(l.shard, cn)
 	cn.session.SetTransport(router.TransportNDJSON, "")
 	c.SetContext(cn)

@@ -26,10 +26,15 @@ import (
 type Server struct {
 	gnet.BuiltinEventEngine
 
-	r     *router.Router
-	cfg   Config
-	log   *slog.Logger
+	r   *router.Router
+	cfg Config
+	log *slog.Logger
+	// Stats are written by every loop as connections open and close; the
+	// configuration around them is read on every message. Whole cache
+	// lines on both sides keep those reads from missing after each write.
+	_     [cacheLine]byte
 	Stats Stats
+	_     [cacheLine]byte
 
 	shards []*shards.Shard // one per loop, bound to loops on first sight
 	execs  []*loopExec

@@ -142,7 +142,8 @@ type Session struct {
 
 // NewSession returns a session on shard sh whose output goes to out.
 func (r *Router) NewSession(sh *shards.Shard, out Transport) *Session {
-	s := &Session{out: out, shard: sh, r: r, joined: true}
+	s := allocSession()
+	s.out, s.shard, s.r, s.joined = out, sh, r, true
 	s.logLevel.Store(int32(levelUnset))
 	sh.Join(s)
 	return s
@@ -152,7 +153,8 @@ func (r *Router) NewSession(sh *shards.Shard, out Transport) *Session {
 // (a 2026-07-28 HTTP POST): it hears list changes only once it opens a
 // subscriptions/listen stream, and after Close it may be reused (Reuse).
 func (r *Router) NewRequestSession(sh *shards.Shard, out Transport) *Session {
-	s := &Session{out: out, shard: sh, r: r, era: EraModern}
+	s := allocSession()
+	s.out, s.shard, s.r, s.era = out, sh, r, EraModern
 	s.logLevel.Store(int32(levelUnset))
 	return s
 }
