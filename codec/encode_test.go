@@ -168,3 +168,26 @@ func TestUnmarshal(t *testing.T) {
 		t.Fatal("control character accepted")
 	}
 }
+
+// Runs of plain bytes are copied 8 at a time: a byte that needs escaping,
+// a multi-byte character or an invalid byte is found at every position of
+// a long string, and Unquote reads each back.
+func TestAppendStringEveryPosition(t *testing.T) {
+	for _, special := range []string{`"`, `\`, "\n", "\x01", "\x1f", "é", "😀", "\xff"} {
+		for i := range 24 {
+			in := strings.Repeat("a", i) + special + strings.Repeat("b", 24-i)
+			enc := AppendString(nil, in)
+			want, err := json.Marshal(strings.ToValidUTF8(in, "\ufffd"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, back string
+			if json.Unmarshal(enc, &got) != nil || json.Unmarshal(want, &back) != nil || got != back {
+				t.Fatalf("AppendString(%q) = %s, encoding/json reads %q, want %q", in, enc, got, back)
+			}
+			if uq, err := Unquote(nil, enc); err != nil || string(uq) != got {
+				t.Fatalf("Unquote(%s) = %q, %v", enc, uq, err)
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package codec
 
-import "unicode/utf8"
+import (
+	"math/bits"
+	"unicode/utf8"
+)
 
 // plainStringByte marks the bytes that stand for themselves inside a JSON
 // string: printable ASCII except '"' and '\\'. Every hot loop over string
@@ -12,6 +15,29 @@ var plainStringByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// plainRun returns the index of the first byte at or after i of s that is
+// not a plain string byte (len(s) if none): 8 bytes per step, jumping to the
+// lowest byte a step flags (see specialBytes).
+func plainRun(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		if m := specialBytes(le64(s[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(s) && plainStringByte[s[i]] {
+		i++
+	}
+	return i
+}
+
+// le64 is the first 8 bytes of s as a little-endian word (the compiler
+// merges the loads into one).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
 
 // decodeEscape decodes the escape sequence at the start of b (b[0] == '\\').
 // It returns the rune and the number of bytes the sequence used, or n == 0 if
@@ -86,9 +112,7 @@ func appendUnescaped(dst, src []byte) ([]byte, bool) {
 	i := 0
 	for i < len(src) {
 		start := i
-		for i < len(src) && plainStringByte[src[i]] {
-			i++
-		}
+		i = plainRun(b2s(src), i)
 		dst = append(dst, src[start:i]...)
 		if i == len(src) {
 			break

@@ -170,3 +170,29 @@ func TestEqualJSON(t *testing.T) {
 	f(`{}`, `[]`, false)
 	f(`{"\u0061":[0]}`, `{"a":[-0]}`, true)
 }
+
+// stringEnd finds the closing quote 8 bytes at a time: quotes, escaped
+// quotes and backslashes at every position of a long string.
+func TestStringEndEveryPosition(t *testing.T) {
+	slow := func(b []byte, i int) int {
+		for i++; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				return i + 1
+			case '\\':
+				i++
+			}
+		}
+		return len(b)
+	}
+	for _, mid := range []string{`"`, `\"`, `\\`, `\\\"`, `é`, "\x00"} {
+		for i := range 20 {
+			for _, tail := range []string{`"`, `x"`, `xxxxxxxxxxx", 1`, `\`, ``} {
+				b := []byte(`"` + strings.Repeat("a", i) + mid + strings.Repeat("b", 20-i) + tail)
+				if got, want := stringEnd(b, 0), slow(b, 0); got != want {
+					t.Fatalf("stringEnd(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
