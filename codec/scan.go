@@ -109,16 +109,7 @@ func (s *scanner) text(record bool) bool {
 	return true
 }
 
-func (s *scanner) skipSpace() {
-	// Messages are mostly compact: the first byte looked at is usually a
-	// token, and any byte above ' ' is one.
-	for s.pos < len(s.data) {
-		if c := s.data[s.pos]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return
-		}
-		s.pos++
-	}
-}
+func (s *scanner) skipSpace() { s.pos = skipWS(s.data, s.pos) }
 
 func (s *scanner) value() bool {
 	if s.pos >= len(s.data) {
@@ -319,10 +310,12 @@ func (s *scanner) object(mode recMode) bool {
 	if mode > recTop {
 		s.idx.begin(mode, s.pos)
 	}
-	s.pos++ // '{'
-	s.skipSpace()
-	if s.pos < len(s.data) && s.data[s.pos] == '}' {
-		s.pos++
+	// The position lives in i while this object's own tokens are read, and
+	// in s.pos only across the calls that read a key or a value.
+	b := s.data
+	i := skipWS(b, s.pos+1) // past '{'
+	if i < len(b) && b[i] == '}' {
+		s.pos = i + 1
 		s.depth--
 		if mode > recTop {
 			s.idx.end(mode, s.pos)
@@ -331,74 +324,88 @@ func (s *scanner) object(mode recMode) bool {
 	}
 	base, arenaBase := len(s.keys), len(s.arena)
 	for {
-		if s.pos >= len(s.data) {
+		if i >= len(b) {
 			return s.fail(msgUnexpectedEnd)
 		}
-		if s.data[s.pos] != '"' {
+		if b[i] != '"' {
 			return s.fail(msgInvalidChar)
 		}
-		kstart := s.pos
+		kstart := i
+		s.pos = i
 		k, ok := s.key()
 		if !ok || !s.addKey(base, k) {
 			return false
 		}
 		kend := s.pos
-		s.skipSpace()
-		if s.pos >= len(s.data) {
+		if i = skipWS(b, kend); i >= len(b) {
 			return s.fail(msgUnexpectedEnd)
 		}
-		if s.data[s.pos] != ':' {
+		if b[i] != ':' {
 			return s.fail(msgInvalidChar)
 		}
-		s.pos++
-		s.skipSpace()
-		start := s.pos
-		if child := s.childMode(mode, k); child != recNone {
-			ok = s.object(child)
+		i = skipWS(b, i+1)
+		start := i
+		s.pos = i
+		if mode != recNone && i < len(b) && b[i] == '{' && s.idx != nil {
+			if child := s.childMode(mode, k); child != recNone {
+				ok = s.object(child)
+			} else {
+				ok = s.value()
+			}
 		} else {
 			ok = s.value()
 		}
 		if !ok {
 			return false
 		}
+		i = s.pos
 		switch {
 		case mode == recTop:
-			s.env.set(s.keyBytes(k), s.data[start:s.pos])
+			s.env.set(s.keyBytes(k), b[start:i])
 		case mode > recTop:
-			s.idx.add(mode, kstart, kend, start, s.pos, k.inArena)
+			s.idx.add(mode, kstart, kend, start, i, k.inArena)
 		}
-		s.skipSpace()
-		if s.pos >= len(s.data) {
+		if i = skipWS(b, i); i >= len(b) {
 			return s.fail(msgUnexpectedEnd)
 		}
-		if s.data[s.pos] == '}' {
-			s.pos++
+		if b[i] == '}' {
+			i++
 			break
 		}
-		if s.data[s.pos] != ',' {
+		if b[i] != ',' {
 			return s.fail(msgInvalidChar)
 		}
-		s.pos++
-		s.skipSpace()
+		i = skipWS(b, i+1)
 	}
+	s.pos = i
 	if len(s.keys)-base > smallObjectKeys && s.hasDuplicateSorted(base) {
 		return s.fail(msgDuplicateKey)
 	}
 	s.keys, s.arena = s.keys[:base], s.arena[:arenaBase]
 	s.depth--
 	if mode > recTop {
-		s.idx.end(mode, s.pos)
+		s.idx.end(mode, i)
 	}
 	return true
 }
 
-// childMode says what to record of the value at s.pos, member k of an
-// object recorded as mode: params of the message, and _meta and arguments
-// of params, when they are objects and an Index is recording.
-func (s *scanner) childMode(mode recMode, k keyRef) recMode {
-	if mode == recNone || s.idx == nil || s.pos >= len(s.data) || s.data[s.pos] != '{' {
-		return recNone
+// skipWS returns the index of the first byte at or after i of b that is not
+// JSON whitespace. Messages are mostly compact: the first byte looked at is
+// usually a token, and any byte above ' ' is one.
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		if c := b[i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return i
+		}
+		i++
 	}
+	return i
+}
+
+// childMode says what to record of the object at s.pos, member k of an
+// object recorded as mode (not recNone): params of the message, and _meta
+// and arguments of params.
+func (s *scanner) childMode(mode recMode, k keyRef) recMode {
 	switch kb := s.keyBytes(k); mode {
 	case recTop:
 		if string(kb) == "params" {
