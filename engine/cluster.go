@@ -323,7 +323,8 @@ func (s *Server) Adopt(sid string, state []byte, done func(error)) {
 			done(nil) // adopted already (two requests raced here)
 			return
 		}
-		hs := &httpSession{st: s.http, l: l, id: sid, lastActive: time.Now().UnixNano()}
+		hs := allocHTTPSession() // written on every message, as a new session is
+		*hs = httpSession{st: s.http, l: l, id: sid, lastActive: time.Now().UnixNano()}
 		sess, err := s.r.RestoreSession(l.shard, hs, state)
 		if err != nil {
 			done(err)

@@ -78,7 +78,8 @@ func (r *Router) RestoreSession(sh *shards.Shard, out Transport, state []byte) (
 	if codec.Valid(state) != nil || !codec.IsObject(state) {
 		return nil, errBadState
 	}
-	s := &Session{out: out, shard: sh, r: r, era: EraLegacy, initAnswer: true}
+	s := allocSession() // written on every request, as a new session is
+	*s = Session{out: out, shard: sh, r: r, era: EraLegacy, initAnswer: true}
 	s.logLevel.Store(int32(levelUnset))
 	var bad bool
 	codec.ObjectEach(state, func(k, v []byte) bool {
