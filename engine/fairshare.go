@@ -79,9 +79,13 @@ func (l *loop) setupKicker(el gnet.EventLoop) {
 	l.kick.fd = fds[0]
 }
 
-// closeKicker closes our end (the loop's end goes with the loop).
+// closeKicker closes our end (the loop's end goes with the loop). A loop
+// that never set its kicker up has nothing to close: its fd is the zero
+// value, which is not -1 but descriptor 0, and closing that (then whatever
+// reused number 0, a client's socket or another engine's epoll) broke
+// connections and engines that were not this loop's.
 func (l *loop) closeKicker() {
-	if l.kick.fd >= 0 {
+	if l.kick.enrolled && l.kick.fd >= 0 {
 		_ = unix.Close(l.kick.fd)
 		l.kick.fd = -1
 	}
