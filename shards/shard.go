@@ -6,6 +6,7 @@ package shards
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -45,7 +46,25 @@ type Shard struct {
 
 // New returns a shard running its tasks on exec.
 func New(id int, exec Executor) *Shard {
-	return &Shard{ID: id, exec: exec, members: make(map[Member]struct{})}
+	s := &new(paddedShard).Shard
+	*s = Shard{ID: id, exec: exec, members: make(map[Member]struct{})}
+	return s
+}
+
+// A loop writes its Shard on every read (Arrived, Scratch), and the shards
+// of all loops are allocated one after another by one goroutine at start:
+// unpadded, two loops' shards could share a cache line and each loop's
+// writes would invalidate the other's copy. Rounded up to whole lines (Go
+// places objects of a size class that is a multiple of 64 on 64-byte
+// boundaries) they never do, whatever fields Shard gains.
+const (
+	cacheLine = 64
+	shardPad  = (cacheLine - unsafe.Sizeof(Shard{})%cacheLine) % cacheLine
+)
+
+type paddedShard struct {
+	_ [shardPad]byte // first: a zero-size last field would add a word
+	Shard
 }
 
 // Post runs fn on the shard's goroutine. Safe from any goroutine.
