@@ -41,10 +41,7 @@ type clusterNode struct {
 
 func startClusterNode(t *testing.T, natsURL, name, id string) *clusterNode {
 	t.Helper()
-	s := newTestServer(t, &densemcp.Options{Cluster: &densemcp.ClusterConfig{
-		URLs: []string{natsURL}, Name: name, NodeID: id, MemoryStorage: true,
-		Heartbeat: 100 * time.Millisecond, DeadAfter: time.Second,
-	}}, func(s *densemcp.Server) {
+	return startClusterNodeWith(t, natsURL, name, id, nil, func(s *densemcp.Server) {
 		if err := s.AddResource(&densemcp.Resource{URI: "test://text", Name: "text", Inline: true},
 			func(req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
 				return []densemcp.ResourceContents{densemcp.TextContents(uri, "text/plain", "from "+id)}, nil
@@ -52,6 +49,20 @@ func startClusterNode(t *testing.T, natsURL, name, id string) *clusterNode {
 			t.Fatal(err)
 		}
 	})
+}
+
+// startClusterNodeWith is startClusterNode with options of the test's own
+// (their Cluster is set here; nil: defaults) and its own setup.
+func startClusterNodeWith(t *testing.T, natsURL, name, id string, opts *densemcp.Options, setup func(s *densemcp.Server)) *clusterNode {
+	t.Helper()
+	if opts == nil {
+		opts = &densemcp.Options{}
+	}
+	opts.Cluster = &densemcp.ClusterConfig{
+		URLs: []string{natsURL}, Name: name, NodeID: id, MemoryStorage: true,
+		Heartbeat: 100 * time.Millisecond, DeadAfter: time.Second,
+	}
+	s := newTestServer(t, opts, setup)
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -149,6 +149,7 @@ func (n *Node) nodeLost(id string) {
 		}
 		n.finish(p.f.Token)
 		n.stats.fwdFailed.Add(1)
+		n.stats.fwdTimeouts.Add(1)
 		p.f.Fail(502, codec.CodeInternalError, errNodeLost)
 	}
 	prefix := n.cfg.Name + ".rep." + id + "."
@@ -186,7 +187,9 @@ func (n *Node) resolve(p *pending, failed string) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultForwardWait)
 	defer cancel()
 	for range 4 {
+		n.stats.kvReads.Add(1)
 		e, err := n.kv.Get(ctx, f.SID)
+		n.kvResult(err)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			n.finish(f.Token)
 			f.NotFound()
@@ -206,7 +209,9 @@ func (n *Node) resolve(p *pending, failed string) {
 			n.sendTo(p, owner)
 			return
 		}
+		n.stats.kvWrites.Add(1)
 		rev, err := n.kv.Update(ctx, f.SID, appendRecord(nil, n.id, state), e.Revision())
+		n.kvResult(err)
 		if err != nil {
 			continue // another node changed it first: read again
 		}

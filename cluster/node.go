@@ -74,22 +74,6 @@ type peer struct {
 	leaving bool
 }
 
-// Stats are a node's counters.
-type Stats struct {
-	Forwarded     uint64 // requests sent to another node
-	Served        uint64 // forwarded requests answered here
-	Adopted       uint64 // sessions adopted from lost or leaving nodes
-	NotifySent    uint64 // changes published to the other nodes
-	NotifyHeard   uint64 // changes heard from the other nodes
-	Dropped       uint64 // messages dropped: full outbox, lagging subscription, full shard inbox
-	ForwardFailed uint64 // forwarded exchanges ended with an explicit error
-	NodesLost     uint64 // peers taken for lost (silent past DeadAfter)
-}
-
-type counters struct {
-	forwarded, served, adopted, notifySent, notifyHeard, dropped, fwdFailed, lost atomic.Uint64
-}
-
 // maxMoved bounds the remembered session moves; the table is cleared when
 // full (a forgotten move costs one bucket read).
 const maxMoved = 65536
@@ -192,20 +176,6 @@ func (n *Node) StateKey() []byte { return n.key }
 
 // Conn is the node's NATS connection.
 func (n *Node) Conn() *nats.Conn { return n.nc }
-
-// Stats returns the node's counters.
-func (n *Node) Stats() Stats {
-	d := n.stats.dropped.Load()
-	for _, s := range n.subs {
-		if k, err := s.Dropped(); err == nil {
-			d += uint64(k)
-		}
-	}
-	return Stats{Forwarded: n.stats.forwarded.Load(), Served: n.stats.served.Load(),
-		Adopted: n.stats.adopted.Load(), NotifySent: n.stats.notifySent.Load(),
-		NotifyHeard: n.stats.notifyHeard.Load(), Dropped: d,
-		ForwardFailed: n.stats.fwdFailed.Load(), NodesLost: n.stats.lost.Load()}
-}
 
 // Start makes the node serve: srv (its loops bound, see
 // engine.Server.BindLoops) answers forwarded requests, r's changes are
@@ -430,7 +400,7 @@ func (n *Node) checkPeers() {
 		n.nodeLost(id)
 	}
 	for _, id := range lost {
-		n.stats.lost.Add(1)
+		n.stats.nodesLost.Add(1)
 		n.log.Warn("cluster node lost", "peer", id)
 		n.nodeLost(id)
 	}

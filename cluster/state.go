@@ -167,11 +167,13 @@ func (s *stateStore) write(sid string, op stateOp) {
 	s.mu.Unlock()
 	if op.state == nil {
 		var err error
+		s.n.stats.kvWrites.Add(1)
 		if known {
 			err = kv.Delete(ctx, sid, jetstream.LastRevision(rev))
 		} else {
 			err = kv.Delete(ctx, sid)
 		}
+		s.n.kvResult(err)
 		if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			s.n.log.Warn("cannot delete session record", "session", sid, "err", err)
 		}
@@ -182,11 +184,13 @@ func (s *stateStore) write(sid string, op stateOp) {
 	}
 	rec := appendRecord(nil, s.n.id, op.state)
 	var err error
+	s.n.stats.kvWrites.Add(1)
 	if known {
 		rev, err = kv.Update(ctx, sid, rec, rev)
 	} else {
 		rev, err = kv.Create(ctx, sid, rec)
 	}
+	s.n.kvResult(err)
 	switch {
 	case err == nil:
 		s.mu.Lock()
@@ -251,7 +255,9 @@ func (n *Node) Handover(ctx context.Context, sessions []engine.SessionState) err
 				rctx, cancel := context.WithTimeout(ctx, forwardTimeout)
 				defer cancel()
 				_, err := n.nc.RequestWithContext(rctx, n.cfg.Name+".ctl."+to, payload)
-				if err != nil {
+				if err == nil {
+					n.stats.handoversOut.Add(uint64(len(batch)))
+				} else {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -294,7 +300,9 @@ func (n *Node) adoptHandedOver(m *nats.Msg) {
 	var wg sync.WaitGroup
 	for _, b := range ids {
 		sid := string(b)
+		n.stats.kvReads.Add(1)
 		e, err := n.kv.Get(ctx, sid)
+		n.kvResult(err)
 		if err != nil {
 			continue
 		}
@@ -302,13 +310,16 @@ func (n *Node) adoptHandedOver(m *nats.Msg) {
 		if !ok || owner == n.id {
 			continue
 		}
+		n.stats.kvWrites.Add(1)
 		rev, err := n.kv.Update(ctx, sid, appendRecord(nil, n.id, state), e.Revision())
+		n.kvResult(err)
 		if err != nil {
 			continue // someone adopted it first
 		}
 		n.state.owned(sid, rev)
 		n.forget(sid)
 		n.stats.adopted.Add(1)
+		n.stats.handoversIn.Add(1)
 		n.log.Info("adopted handed-over session", "session", sid, "from", owner)
 		wg.Add(1)
 		n.srv.Adopt(sid, state, func(error) { wg.Done() })

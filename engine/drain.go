@@ -13,6 +13,10 @@ import (
 // drainPoll is how often a drain looks whether the admitted calls ended.
 const drainPoll = 10 * time.Millisecond
 
+// handOverGrace bounds a cluster node's hand-over after a drain that used
+// up its budget.
+const handOverGrace = 5 * time.Second
+
 // ErrNotStarted is returned by Shutdown before the server has started.
 var ErrNotStarted = errors.New("engine: server not started")
 
@@ -118,11 +122,18 @@ func (s *Server) runDrain(ctx context.Context) (DrainStats, error) {
 	// The last answers were posted to their loops; give the loops one
 	// round to write them before closing.
 	s.flushLoops()
-	if err == nil {
-		// A cluster node hands its legacy sessions to the others.
-		if herr := s.handOver(ctx); herr != nil {
-			s.log.Warn("session handover incomplete", "err", herr)
-		}
+	// A cluster node hands its legacy sessions to the others, now that no
+	// handler of theirs runs, before the loops stop. A drain that ran out
+	// of budget (calls cut off) still hands them over, within a grace of
+	// its own: a session left behind would wait for the failure detector.
+	hctx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		hctx, cancel = context.WithTimeout(context.Background(), handOverGrace)
+		defer cancel()
+	}
+	if herr := s.handOver(hctx); herr != nil {
+		s.log.Warn("session handover incomplete", "err", herr)
 	}
 	after := s.OverloadStats()
 	ds.Answered = after.Completed - before.Completed
