@@ -27,11 +27,23 @@ func (s *Server) joinCluster(ctx context.Context, e *engine.Server) (start func(
 	if cfg.Logger == nil {
 		cfg.Logger = s.opts.Logger
 	}
+	// Keys of the server's own (Options.StateKeys, --state-key-file) are
+	// the cluster's: every node is given the same file, and its first key
+	// signs. The router keeps the whole list (rotation); only a cluster
+	// without keys of its own settles one in the cluster's bucket.
+	ownKeys := len(s.opts.StateKeys) > 0
+	if len(cfg.StateKey) == 0 && ownKeys {
+		cfg.StateKey = s.opts.StateKeys[0]
+	}
 	n, err := cluster.Join(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	s.r.SetStateKey(n.StateKey())
+	if !ownKeys || string(cfg.StateKey) != string(s.opts.StateKeys[0]) {
+		s.r.SetStateKey(n.StateKey())
+	}
+	// Tasks name this node, so a tasks/get reaching another is forwarded.
+	s.r.SetTaskNode(n.NodeID())
 	e.SetCluster(n)
 	start = func() error {
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -50,6 +62,7 @@ func (s *Server) joinCluster(ctx context.Context, e *engine.Server) (start func(
 	}
 	leave = func() {
 		s.node.Store(nil)
+		s.r.SetTaskNode("")
 		_ = n.Close()
 	}
 	return start, leave, nil

@@ -32,6 +32,10 @@ const (
 // errNodeLost is the explicit error of a request whose node was lost.
 const errNodeLost = "the cluster node holding this session was lost while the request ran: its outcome is unknown (the session goes on through another node)"
 
+// errTaskNodeLost is the explicit error of a forwarded task request whose
+// node was lost.
+const errTaskNodeLost = "the cluster node holding this task was lost while the request ran: the task is gone"
+
 // pending is a forward this node waits on.
 type pending struct {
 	f      *engine.Forward
@@ -150,6 +154,10 @@ func (n *Node) nodeLost(id string) {
 		n.finish(p.f.Token)
 		n.stats.fwdFailed.Add(1)
 		n.stats.fwdTimeouts.Add(1)
+		if p.f.Modern() {
+			p.f.Fail(502, codec.CodeInternalError, errTaskNodeLost)
+			continue
+		}
 		p.f.Fail(502, codec.CodeInternalError, errNodeLost)
 	}
 	prefix := n.cfg.Name + ".rep." + id + "."
@@ -184,6 +192,12 @@ func (n *Node) failAll(msg string) {
 // set on the record, so one node wins) and runs it here. Own goroutine.
 func (n *Node) resolve(p *pending, failed string) {
 	f := p.f
+	if f.Modern() {
+		// A task lives and dies with its node; there is nothing to adopt.
+		n.finish(f.Token)
+		f.NotFound()
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultForwardWait)
 	defer cancel()
 	for range 4 {

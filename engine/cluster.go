@@ -140,13 +140,45 @@ type Forward struct {
 // Idempotent reports whether the request may run again elsewhere after its
 // node was lost before answering (GET stream, DELETE): nothing it did can
 // have been seen.
-func (f *Forward) Idempotent() bool { return f.kind != opPost }
+func (f *Forward) Idempotent() bool { return f.kind == opStream || f.kind == opDelete }
+
+// Modern reports a modern request forwarded to the node its task id names
+// (SID is then the task id): it has no session to adopt, and when that
+// node is gone so is the task.
+func (f *Forward) Modern() bool { return f.kind == opModern }
 
 // Started reports whether any response bytes reached the client.
 func (f *Forward) Started() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.started
+}
+
+// forwardTask forwards a modern tasks/get, tasks/update or tasks/cancel
+// whose taskId names another node to that node, which holds the task (a
+// task's handler, its context and its result live where it was created;
+// the node answers as if the client had asked it), and reports whether it
+// did. Loop of hc.
+func (st *httpState) forwardTask(hc *httpConn, m *codec.Message, sse bool) bool {
+	switch string(m.Method) {
+	case "tasks/get", "tasks/update", "tasks/cancel":
+	default:
+		return false
+	}
+	v, ok := codec.ObjectField(m.Params, "taskId")
+	if !ok || !codec.IsString(v) {
+		return false // the router answers the error
+	}
+	id, err := codec.Unquote(nil, v)
+	if err != nil {
+		return false
+	}
+	node := router.TaskNode(id)
+	if node == nil || string(node) == st.srv.cluster.NodeID() {
+		return false
+	}
+	st.forward(hc, id, m, sessionOp{kind: opModern, sse: sse, closeConn: hc.closeAfter, principal: hc.principal})
+	return true
 }
 
 // forward sends a request for session sid to the cluster. Loop of hc.
@@ -241,7 +273,7 @@ func (f *Forward) Fail(status int, code int, msg string) {
 	switch {
 	case !started:
 		var b []byte
-		if f.kind == opPost && f.id != nil {
+		if (f.kind == opPost || f.kind == opModern) && f.id != nil {
 			// A request gets its JSON-RPC error: the call failed, the
 			// session goes on.
 			body := codec.AppendError(nil, f.id, code, msg, nil)
@@ -253,7 +285,7 @@ func (f *Forward) Fail(status int, code int, msg string) {
 		f.end(b, false)
 	case sse:
 		var ev []byte
-		if f.kind == opPost && f.id != nil {
+		if (f.kind == opPost || f.kind == opModern) && f.id != nil {
 			ev = codec.AppendError(nil, f.id, code, msg, nil)
 		} else {
 			ev = codec.AppendNotification(nil, "notifications/message",
@@ -267,7 +299,8 @@ func (f *Forward) Fail(status int, code int, msg string) {
 	}
 }
 
-// NotFound answers 404: no node holds the session, nor its state.
+// NotFound answers 404: no node holds the session, nor its state (a
+// forwarded task: the JSON-RPC error of an unknown task).
 func (f *Forward) NotFound() {
 	f.mu.Lock()
 	if f.ended || f.started {
@@ -276,6 +309,13 @@ func (f *Forward) NotFound() {
 	}
 	f.ended = true
 	f.mu.Unlock()
+	if f.kind == opModern {
+		// The node that ran the task is gone, and the task with it: the
+		// answer a node gives for a task it does not know.
+		body := codec.AppendError(nil, f.id, codec.CodeInvalidParams, "Failed to retrieve task: Task not found (the cluster node that ran it is gone)", nil)
+		f.end(http1.AppendResponse(nil, 200, "application/json", body, false), false)
+		return
+	}
 	body := codec.AppendError(nil, f.id, codec.CodeInvalidRequest, "session not found", nil)
 	f.end(http1.AppendResponse(nil, 404, "application/json", body, false, withCORS(f.cors)...), false)
 }

@@ -66,6 +66,10 @@ func (s *Server) ServeForwarded(req []byte, out RemoteOutput) (*Remote, error) {
 	op.noForward = false
 	err = l.shard.Post(func() {
 		hc.closeAfter = op.closeConn
+		if op.kind == opModern {
+			s.http.runModern(hc, m, op.sse)
+			return
+		}
 		s.http.toSession(hc, sid, m, op)
 	})
 	if err != nil {
@@ -278,7 +282,7 @@ func appendField(dst, b []byte) []byte {
 }
 
 func decodeForwardRequest(b []byte) (sid []byte, m *codec.Message, op sessionOp, err error) {
-	if len(b) < 4 || b[0] != 'R' || b[1] > opDelete {
+	if len(b) < 4 || b[0] != 'R' || b[1] > opModern {
 		return nil, nil, op, errBadForward
 	}
 	op.kind = b[1]
@@ -298,7 +302,7 @@ func decodeForwardRequest(b []byte) (sid []byte, m *codec.Message, op sessionOp,
 		}
 		rest = rest[k+int(n):]
 	}
-	if len(f[0]) == 0 {
+	if len(f[0]) == 0 || (op.kind == opModern && flags&fwdMsg == 0) {
 		return nil, nil, op, errBadForward
 	}
 	sid = f[0]

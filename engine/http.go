@@ -329,6 +329,7 @@ const (
 	opPost uint8 = iota
 	opStream
 	opDelete
+	opModern // cluster: a modern request forwarded to the node its task names
 )
 
 func (op *sessionOp) run(hs *httpSession, hc *httpConn, m *codec.Message) {
@@ -523,6 +524,14 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 		hc.writeJSONError(400, m.ID, code, msg, nil)
 		return
 	}
+	if st.srv.cluster != nil && st.forwardTask(hc, m, sse) {
+		return
+	}
+	st.runModern(hc, m, sse)
+}
+
+// runModern hands a checked modern request to the router on hc's loop.
+func (st *httpState) runModern(hc *httpConn, m *codec.Message, sse bool) {
 	l := hc.l
 	ex := l.getModernExchange(hc, sse)
 	ex.closeConn = hc.closeAfter

@@ -119,6 +119,9 @@ type Router struct {
 	// loads it: an atomic load is a plain MOV on amd64, no lock, no
 	// contention; publish swaps in a new immutable snapshot) and its inline Request.
 	local atomic.Pointer[[]*shardState]
+	// taskPrefix leads the ids of the tasks created here: "<node>." in a
+	// cluster (SetTaskNode), else nil or empty.
+	taskPrefix atomic.Pointer[string]
 
 	taskLive atomic.Int64 // tasks over all shards, for MaxTasks
 	// hooks run around messages (middleware.go); nil: none.

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -187,27 +188,57 @@ func (l *taskList) remove(t *task) {
 	*k = taskLinks{}
 }
 
-// taskIDLen is 4 hex digits of shard index and 32 of randomness.
+// taskIDLen is 4 hex digits of shard index and 32 of randomness; a cluster
+// node puts its id and a dot before them (SetTaskNode).
 const taskIDLen = 4 + 32
 
+// SetTaskNode makes the tasks created from now on carry node's id
+// ("<node>.<36 hex digits>"), as a cluster node's session ids do, so any
+// node can tell which one holds a task; this router then answers only for
+// ids that name node ("": no node). Safe at any time.
+func (r *Router) SetTaskNode(node string) {
+	p := ""
+	if node != "" {
+		p = node + "."
+	}
+	r.taskPrefix.Store(&p)
+}
+
+// taskIDPrefix is "<node>." in a cluster, else "".
+func (r *Router) taskIDPrefix() string {
+	if p := r.taskPrefix.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// TaskNode returns the node a task id names ("" for an id without one).
+func TaskNode(id []byte) []byte {
+	if i := bytes.IndexByte(id, '.'); i > 0 && len(id)-i-1 == taskIDLen {
+		return id[:i]
+	}
+	return nil
+}
+
 // newTaskID returns a fresh id owned by shard index idx.
-func newTaskID(idx int) string {
+func (r *Router) newTaskID(idx int) string {
 	var b [2 + 16]byte
 	b[0], b[1] = byte(idx>>8), byte(idx)
 	if _, err := rand.Read(b[2:]); err != nil {
 		panic("BUG: crypto/rand failed: " + err.Error())
 	}
-	return hex.EncodeToString(b[:])
+	return r.taskIDPrefix() + hex.EncodeToString(b[:])
 }
 
 // taskShardIndex derives the owning shard's index from a task id, -1 for
-// an id this server cannot have issued.
-func taskShardIndex(id []byte) int {
-	if len(id) != taskIDLen {
+// an id this server cannot have issued (another node's included).
+func (r *Router) taskShardIndex(id []byte) int {
+	prefix := r.taskIDPrefix()
+	if len(id) != len(prefix)+taskIDLen || string(id[:len(prefix)]) != prefix {
 		return -1
 	}
 	n := 0
-	for _, c := range id[:4] {
+	for _, c := range id[len(prefix):][:4] {
 		var d byte
 		switch {
 		case c >= '0' && c <= '9':
@@ -224,7 +255,7 @@ func taskShardIndex(id []byte) int {
 
 // taskOwner returns the shard state owning task id, or nil.
 func (r *Router) taskOwner(id []byte) *shardState {
-	i := taskShardIndex(id)
+	i := r.taskShardIndex(id)
 	tab := *r.local.Load()
 	if i < 0 || i >= len(tab) {
 		return nil
@@ -325,12 +356,12 @@ func (r *Router) createTask(st *shardState, e *toolEntry, params, reqID []byte, 
 	}
 	ts.seq++
 	t := &task{
-		id: newTaskID(st.shard.ID), seq: ts.seq, legacy: legacy, status: taskWorking,
+		id: r.newTaskID(st.shard.ID), seq: ts.seq, legacy: legacy, status: taskWorking,
 		created: now, updated: now, expires: now.Add(r.opts.TaskTTL).UnixNano(), owner: owner,
 		tool: e, params: own, args: args, reqID: append([]byte(nil), reqID...),
 	}
 	for ts.byID[t.id] != nil { // 128 random bits: never, but cheap to rule out
-		t.id = newTaskID(st.shard.ID)
+		t.id = r.newTaskID(st.shard.ID)
 	}
 	ts.byID[t.id] = t
 	ts.all.push(t)

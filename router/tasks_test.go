@@ -14,18 +14,26 @@ import (
 )
 
 func TestTaskIDCarriesItsShard(t *testing.T) {
-	for _, idx := range []int{0, 1, 7, 255, 4095, 65535} {
-		id := newTaskID(idx)
-		if len(id) != taskIDLen || taskShardIndex([]byte(id)) != idx {
-			t.Fatalf("newTaskID(%d) = %q, decodes to %d", idx, id, taskShardIndex([]byte(id)))
+	for _, node := range []string{"", "node-a"} {
+		r := &Router{}
+		r.SetTaskNode(node)
+		for _, idx := range []int{0, 1, 7, 255, 4095, 65535} {
+			id := r.newTaskID(idx)
+			if len(id) != len(r.taskIDPrefix())+taskIDLen || r.taskShardIndex([]byte(id)) != idx {
+				t.Fatalf("node %q: newTaskID(%d) = %q, decodes to %d", node, idx, id, r.taskShardIndex([]byte(id)))
+			}
+			if string(TaskNode([]byte(id))) != node {
+				t.Fatalf("TaskNode(%q) = %q, want %q", id, TaskNode([]byte(id)), node)
+			}
+			if r.newTaskID(idx) == id {
+				t.Fatal("two task ids alike")
+			}
 		}
-		if newTaskID(idx) == id {
-			t.Fatal("two task ids alike")
-		}
-	}
-	for _, bad := range []string{"", "abc", strings.Repeat("g", taskIDLen), "ABCD" + strings.Repeat("0", 32), strings.Repeat("0", taskIDLen+1)} {
-		if taskShardIndex([]byte(bad)) != -1 {
-			t.Fatalf("taskShardIndex(%q) accepted", bad)
+		for _, bad := range []string{"", "abc", strings.Repeat("g", taskIDLen), "ABCD" + strings.Repeat("0", 32), strings.Repeat("0", taskIDLen+1),
+			"node-b." + strings.Repeat("0", taskIDLen), "node-a" + strings.Repeat("0", taskIDLen+1)} {
+			if r.taskShardIndex([]byte(bad)) != -1 {
+				t.Fatalf("node %q: taskShardIndex(%q) accepted", node, bad)
+			}
 		}
 	}
 }
