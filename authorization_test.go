@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,6 +40,29 @@ type whoOut struct {
 // under secret:// need "mcp:secret" (by template). mod may change the
 // options.
 func newAuthFixture(t *testing.T, mod func(*auth.Config)) (*authFixture, *densemcp.Server, string) {
+	t.Helper()
+	return newAuthFixtureOn(t, mod, false)
+}
+
+// authFixtureFn makes an authFixture on one of the HTTP transports.
+type authFixtureFn func(t *testing.T, mod func(*auth.Config)) (*authFixture, *densemcp.Server, string)
+
+// onBothAuthTransports runs test against the event loops' HTTP and against
+// Server.Handler mounted on a net/http mux (the endpoint and the
+// well-known paths), which must authorize exactly alike.
+func onBothAuthTransports(t *testing.T, test func(t *testing.T, newFixture authFixtureFn)) {
+	t.Run("gnet", func(t *testing.T) { test(t, newAuthFixture) })
+	t.Run("nethttp", func(t *testing.T) {
+		test(t, func(t *testing.T, mod func(*auth.Config)) (*authFixture, *densemcp.Server, string) {
+			t.Helper()
+			return newAuthFixtureOn(t, mod, true)
+		})
+	})
+}
+
+// newAuthFixtureOn is newAuthFixture, served through net/http when stdlib
+// is set (TCP is not served then).
+func newAuthFixtureOn(t *testing.T, mod func(*auth.Config), stdlib bool) (*authFixture, *densemcp.Server, string) {
 	t.Helper()
 	iss := authtest.New(t)
 	addr := freeAddr(t)
@@ -86,6 +110,19 @@ func newAuthFixture(t *testing.T, mod func(*auth.Config)) (*authFixture, *densem
 			t.Fatal(err)
 		}
 	})
+	if stdlib {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/mcp", s.Handler())
+		mux.Handle("/.well-known/", s.Handler())
+		hs := &http.Server{Handler: mux}
+		go hs.Serve(ln)
+		t.Cleanup(func() { hs.Close() })
+		return f, s, ""
+	}
 	tcp := ""
 	if c.StaticToken != "" {
 		tcp = freeAddr(t)
@@ -202,195 +239,205 @@ func callBody(id, tool string) string {
 // The metadata document is served where RFC 9728 puts it, and every 401
 // points to it.
 func TestAuthMetadataAndChallenge(t *testing.T) {
-	f, _, _ := newAuthFixture(t, nil)
-	for _, u := range []string{f.metadata, strings.TrimSuffix(f.metadata, "/mcp")} {
-		resp, err := http.Get(u)
-		if err != nil {
-			t.Fatal(err)
+	onBothAuthTransports(t, func(t *testing.T, newFixture authFixtureFn) {
+		f, _, _ := newFixture(t, nil)
+		for _, u := range []string{f.metadata, strings.TrimSuffix(f.metadata, "/mcp")} {
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Resource        string   `json:"resource"`
+				Servers         []string `json:"authorization_servers"`
+				ScopesSupported []string `json:"scopes_supported"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&doc)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || doc.Resource != f.url || len(doc.Servers) != 1 || doc.Servers[0] != f.iss.URL {
+				t.Fatalf("%s: %d %+v %v", u, resp.StatusCode, doc, err)
+			}
+			if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+				t.Errorf("%s: not readable cross-origin", u)
+			}
+			want := map[string]bool{"mcp": true, "mcp:admin": true, "mcp:deploy": true, "mcp:prompts": true, "mcp:secret": true}
+			for _, s := range doc.ScopesSupported {
+				delete(want, s)
+			}
+			if len(want) > 0 {
+				t.Errorf("scopes_supported %v lacks %v", doc.ScopesSupported, want)
+			}
 		}
-		var doc struct {
-			Resource        string   `json:"resource"`
-			Servers         []string `json:"authorization_servers"`
-			ScopesSupported []string `json:"scopes_supported"`
+		r := f.modernCall(t, "", "echo")
+		want := `Bearer scope="mcp", resource_metadata="` + f.metadata + `"`
+		if r.status != 401 || r.challenge != want {
+			t.Fatalf("no token: %d %q, want 401 %q", r.status, r.challenge, want)
 		}
-		err = json.NewDecoder(resp.Body).Decode(&doc)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 || doc.Resource != f.url || len(doc.Servers) != 1 || doc.Servers[0] != f.iss.URL {
-			t.Fatalf("%s: %d %+v %v", u, resp.StatusCode, doc, err)
+		// A CORS preflight carries no credentials and is not refused.
+		if r := f.do(t, "OPTIONS", "", nil, ""); r.status != 204 {
+			t.Errorf("preflight: %d", r.status)
 		}
-		if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
-			t.Errorf("%s: not readable cross-origin", u)
-		}
-		want := map[string]bool{"mcp": true, "mcp:admin": true, "mcp:deploy": true, "mcp:prompts": true, "mcp:secret": true}
-		for _, s := range doc.ScopesSupported {
-			delete(want, s)
-		}
-		if len(want) > 0 {
-			t.Errorf("scopes_supported %v lacks %v", doc.ScopesSupported, want)
-		}
-	}
-	r := f.modernCall(t, "", "echo")
-	want := `Bearer scope="mcp", resource_metadata="` + f.metadata + `"`
-	if r.status != 401 || r.challenge != want {
-		t.Fatalf("no token: %d %q, want 401 %q", r.status, r.challenge, want)
-	}
-	// A CORS preflight carries no credentials and is not refused.
-	if r := f.do(t, "OPTIONS", "", nil, ""); r.status != 204 {
-		t.Errorf("preflight: %d", r.status)
-	}
+	})
 }
 
 // Every bad token over HTTP gets 401 with error="invalid_token", in both
 // eras; a token lacking a scope gets 403 with error="insufficient_scope".
 func TestAuthBadTokensOverHTTP(t *testing.T) {
-	f, _, _ := newAuthFixture(t, nil)
-	good := authtest.Claims{Subject: "alice", Audience: f.url, Scopes: []string{"mcp"}}
-	expired, wrongAud, wrongIss, unknownKid := good, good, good, good
-	expired.Expiry = time.Now().Add(-time.Hour)
-	wrongAud.Audience = "http://127.0.0.1:1/other"
-	wrongIss.Issuer = "https://evil.example.com"
-	unknownKid.KeyID = "not-a-key-of-the-issuer"
-	cases := []struct{ name, token, desc string }{
-		{"malformed", "this-is.not-a.jwt", "malformed token"},
-		{"expired", f.iss.Token(t, expired), "token expired"},
-		{"wrong audience", f.iss.Token(t, wrongAud), "token audience is not this resource"},
-		{"wrong issuer", f.iss.Token(t, wrongIss), "token issuer not accepted"},
-		{"alg none", f.iss.Forged(t, good, "none"), "token algorithm not allowed"},
-		{"HMAC with the public key", f.iss.Forged(t, good, "HS256"), "token algorithm not allowed"},
-		{"unknown kid", f.iss.Token(t, unknownKid), "no issuer key matches the token"},
-	}
-	sid := f.initialize(t, f.token(t, "alice", "mcp"), "2025-11-25")
-	for _, c := range cases {
-		want := `Bearer error="invalid_token", error_description="` + c.desc + `", scope="mcp", resource_metadata="` + f.metadata + `"`
-		if r := f.modernCall(t, c.token, "echo"); r.status != 401 || r.challenge != want {
-			t.Errorf("%s (modern): %d %q, want 401 %q", c.name, r.status, r.challenge, want)
+	onBothAuthTransports(t, func(t *testing.T, newFixture authFixtureFn) {
+		f, _, _ := newFixture(t, nil)
+		good := authtest.Claims{Subject: "alice", Audience: f.url, Scopes: []string{"mcp"}}
+		expired, wrongAud, wrongIss, unknownKid := good, good, good, good
+		expired.Expiry = time.Now().Add(-time.Hour)
+		wrongAud.Audience = "http://127.0.0.1:1/other"
+		wrongIss.Issuer = "https://evil.example.com"
+		unknownKid.KeyID = "not-a-key-of-the-issuer"
+		cases := []struct{ name, token, desc string }{
+			{"malformed", "this-is.not-a.jwt", "malformed token"},
+			{"expired", f.iss.Token(t, expired), "token expired"},
+			{"wrong audience", f.iss.Token(t, wrongAud), "token audience is not this resource"},
+			{"wrong issuer", f.iss.Token(t, wrongIss), "token issuer not accepted"},
+			{"alg none", f.iss.Forged(t, good, "none"), "token algorithm not allowed"},
+			{"HMAC with the public key", f.iss.Forged(t, good, "HS256"), "token algorithm not allowed"},
+			{"unknown kid", f.iss.Token(t, unknownKid), "no issuer key matches the token"},
 		}
-		if r := f.legacy(t, c.token, sid, "2025-11-25", callBody("7", "echo")); r.status != 401 || r.challenge != want {
-			t.Errorf("%s (legacy): %d %q, want 401 %q", c.name, r.status, r.challenge, want)
+		sid := f.initialize(t, f.token(t, "alice", "mcp"), "2025-11-25")
+		for _, c := range cases {
+			want := `Bearer error="invalid_token", error_description="` + c.desc + `", scope="mcp", resource_metadata="` + f.metadata + `"`
+			if r := f.modernCall(t, c.token, "echo"); r.status != 401 || r.challenge != want {
+				t.Errorf("%s (modern): %d %q, want 401 %q", c.name, r.status, r.challenge, want)
+			}
+			if r := f.legacy(t, c.token, sid, "2025-11-25", callBody("7", "echo")); r.status != 401 || r.challenge != want {
+				t.Errorf("%s (legacy): %d %q, want 401 %q", c.name, r.status, r.challenge, want)
+			}
 		}
-	}
-	// Lacking the scope every request needs.
-	few := f.token(t, "alice", "other")
-	want := `Bearer error="insufficient_scope", error_description="the token lacks a scope this operation needs", scope="mcp", resource_metadata="` + f.metadata + `"`
-	if r := f.modernCall(t, few, "echo"); r.status != 403 || r.challenge != want {
-		t.Errorf("without the required scope: %d %q, want 403 %q", r.status, r.challenge, want)
-	}
+		// Lacking the scope every request needs.
+		few := f.token(t, "alice", "other")
+		want := `Bearer error="insufficient_scope", error_description="the token lacks a scope this operation needs", scope="mcp", resource_metadata="` + f.metadata + `"`
+		if r := f.modernCall(t, few, "echo"); r.status != 403 || r.challenge != want {
+			t.Errorf("without the required scope: %d %q, want 403 %q", r.status, r.challenge, want)
+		}
+	})
 }
 
 // A valid token works in both eras, and handlers see its principal; a
 // tool, method or template scope the token lacks is 403 with that scope,
 // in both eras alike.
 func TestAuthValidTokenAndScopes(t *testing.T) {
-	f, _, _ := newAuthFixture(t, nil)
-	tok := f.token(t, "alice", "mcp")
-	if r := f.modernCall(t, tok, "whoami"); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
-		t.Fatalf("modern whoami: %d %s", r.status, r.body)
-	}
-	for _, v := range []string{"2025-11-25", "2024-11-05"} {
-		sid := f.initialize(t, tok, v)
-		if r := f.legacy(t, tok, sid, v, callBody("2", "whoami")); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
-			t.Fatalf("legacy %s whoami: %d %s", v, r.status, r.body)
+	onBothAuthTransports(t, func(t *testing.T, newFixture authFixtureFn) {
+		f, _, _ := newFixture(t, nil)
+		tok := f.token(t, "alice", "mcp")
+		if r := f.modernCall(t, tok, "whoami"); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
+			t.Fatalf("modern whoami: %d %s", r.status, r.body)
 		}
-		// A pooled handler sees the principal too.
-		if r := f.legacy(t, f.token(t, "alice", "mcp", "mcp:deploy"), sid, v, callBody("3", "deploy")); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
-			t.Fatalf("legacy %s deploy: %d %s", v, r.status, r.body)
+		for _, v := range []string{"2025-11-25", "2024-11-05"} {
+			sid := f.initialize(t, tok, v)
+			if r := f.legacy(t, tok, sid, v, callBody("2", "whoami")); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
+				t.Fatalf("legacy %s whoami: %d %s", v, r.status, r.body)
+			}
+			// A pooled handler sees the principal too.
+			if r := f.legacy(t, f.token(t, "alice", "mcp", "mcp:deploy"), sid, v, callBody("3", "deploy")); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
+				t.Fatalf("legacy %s deploy: %d %s", v, r.status, r.body)
+			}
 		}
-	}
 
-	scopeChallenge := func(scope string) string {
-		return `Bearer error="insufficient_scope", error_description="the token lacks a scope this operation needs", scope="` + scope + `", resource_metadata="` + f.metadata + `"`
-	}
-	check := func(name string, r reply, scope string) {
-		t.Helper()
-		if r.status != 403 || r.challenge != scopeChallenge(scope) || !strings.Contains(r.body, `"code":-32003`) {
-			t.Errorf("%s: %d %q %s, want 403 for scope %q", name, r.status, r.challenge, r.body, scope)
+		scopeChallenge := func(scope string) string {
+			return `Bearer error="insufficient_scope", error_description="the token lacks a scope this operation needs", scope="` + scope + `", resource_metadata="` + f.metadata + `"`
 		}
-	}
-	check("modern admin", f.modernCall(t, tok, "admin"), "mcp:admin")
-	check("modern deploy", f.modernCall(t, tok, "deploy"), "mcp:deploy")
-	check("modern prompts/list", f.do(t, "POST", tok, map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "prompts/list"},
-		`{"jsonrpc":"2.0","id":1,"method":"prompts/list","params":{`+modernMeta+`}}`), "mcp:prompts")
-	check("modern secret read", f.do(t, "POST", tok, map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "resources/read", "Mcp-Name": "secret://1"},
-		`{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"secret://1",`+modernMeta+`}}`), "mcp:secret")
-	for _, v := range []string{"2025-11-25", "2025-06-18", "2024-11-05"} {
-		sid := f.initialize(t, tok, v)
-		check("legacy "+v+" admin", f.legacy(t, tok, sid, v, callBody("4", "admin")), "mcp:admin")
-		check("legacy "+v+" prompts/list", f.legacy(t, tok, sid, v, `{"jsonrpc":"2.0","id":5,"method":"prompts/list"}`), "mcp:prompts")
-		check("legacy "+v+" secret read", f.legacy(t, tok, sid, v, `{"jsonrpc":"2.0","id":6,"method":"resources/read","params":{"uri":"secret://1"}}`), "mcp:secret")
-		check("legacy "+v+" secret subscribe", f.legacy(t, tok, sid, v, `{"jsonrpc":"2.0","id":8,"method":"resources/subscribe","params":{"uri":"secret://1"}}`), "mcp:secret")
-		// Step up: the same session with a token holding the scope.
-		more := f.token(t, "alice", "mcp", "mcp:admin", "mcp:secret")
-		if r := f.legacy(t, more, sid, v, callBody("9", "admin")); r.status != 200 {
-			t.Errorf("legacy %s admin after step-up: %d %s", v, r.status, r.body)
+		check := func(name string, r reply, scope string) {
+			t.Helper()
+			if r.status != 403 || r.challenge != scopeChallenge(scope) || !strings.Contains(r.body, `"code":-32003`) {
+				t.Errorf("%s: %d %q %s, want 403 for scope %q", name, r.status, r.challenge, r.body, scope)
+			}
 		}
-	}
-	if r := f.modernCall(t, f.token(t, "alice", "mcp", "mcp:admin"), "admin"); r.status != 200 {
-		t.Errorf("modern admin with the scope: %d %s", r.status, r.body)
-	}
+		check("modern admin", f.modernCall(t, tok, "admin"), "mcp:admin")
+		check("modern deploy", f.modernCall(t, tok, "deploy"), "mcp:deploy")
+		check("modern prompts/list", f.do(t, "POST", tok, map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "prompts/list"},
+			`{"jsonrpc":"2.0","id":1,"method":"prompts/list","params":{`+modernMeta+`}}`), "mcp:prompts")
+		check("modern secret read", f.do(t, "POST", tok, map[string]string{"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "resources/read", "Mcp-Name": "secret://1"},
+			`{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"secret://1",`+modernMeta+`}}`), "mcp:secret")
+		for _, v := range []string{"2025-11-25", "2025-06-18", "2024-11-05"} {
+			sid := f.initialize(t, tok, v)
+			check("legacy "+v+" admin", f.legacy(t, tok, sid, v, callBody("4", "admin")), "mcp:admin")
+			check("legacy "+v+" prompts/list", f.legacy(t, tok, sid, v, `{"jsonrpc":"2.0","id":5,"method":"prompts/list"}`), "mcp:prompts")
+			check("legacy "+v+" secret read", f.legacy(t, tok, sid, v, `{"jsonrpc":"2.0","id":6,"method":"resources/read","params":{"uri":"secret://1"}}`), "mcp:secret")
+			check("legacy "+v+" secret subscribe", f.legacy(t, tok, sid, v, `{"jsonrpc":"2.0","id":8,"method":"resources/subscribe","params":{"uri":"secret://1"}}`), "mcp:secret")
+			// Step up: the same session with a token holding the scope.
+			more := f.token(t, "alice", "mcp", "mcp:admin", "mcp:secret")
+			if r := f.legacy(t, more, sid, v, callBody("9", "admin")); r.status != 200 {
+				t.Errorf("legacy %s admin after step-up: %d %s", v, r.status, r.body)
+			}
+		}
+		if r := f.modernCall(t, f.token(t, "alice", "mcp", "mcp:admin"), "admin"); r.status != 200 {
+			t.Errorf("modern admin with the scope: %d %s", r.status, r.body)
+		}
+	})
 }
 
 // The CVE-2026-11719 regression: an old MCP-Protocol-Version (or a legacy
 // initialize) without a token is refused exactly like a modern request,
 // and an old version does not skip a tool's scope.
 func TestAuthVersionDowngrade(t *testing.T) {
-	f, _, _ := newAuthFixture(t, nil)
-	want := f.modernCall(t, "", "echo")
-	if want.status != 401 {
-		t.Fatalf("modern without a token: %d", want.status)
-	}
-	init := func(v string) string {
-		return `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"` + v + `","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
-	}
-	tok := f.token(t, "alice", "mcp")
-	sid := f.initialize(t, tok, "2024-11-05")
-	for name, r := range map[string]reply{
-		"legacy initialize":                 f.do(t, "POST", "", nil, init("2025-11-25")),
-		"initialize 2024-11-05 with header": f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "2024-11-05"}, init("2024-11-05")),
-		"tools/call, header 2024-11-05":     f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "2024-11-05"}, callBody("1", "echo")),
-		"tools/call, header 2025-03-26":     f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "2025-03-26"}, callBody("1", "echo")),
-		"session request, old header":       f.legacy(t, "", sid, "2024-11-05", callBody("1", "echo")),
-		"session request, no header":        f.do(t, "POST", "", map[string]string{"Mcp-Session-Id": sid}, callBody("1", "echo")),
-		"unknown version header":            f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "1999-01-01"}, callBody("1", "echo")),
-		"GET stream":                        f.do(t, "GET", "", map[string]string{"Mcp-Session-Id": sid, "MCP-Protocol-Version": "2024-11-05"}, ""),
-		"DELETE":                            f.do(t, "DELETE", "", map[string]string{"Mcp-Session-Id": sid}, ""),
-		"modern tools/call with old header": f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "2025-06-18"}, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",`+modernMeta+`}}`),
-		"not JSON":                          f.do(t, "POST", "", nil, `{`),
-	} {
-		if r.status != want.status || r.challenge != want.challenge {
-			t.Errorf("%s: %d %q, want %d %q", name, r.status, r.challenge, want.status, want.challenge)
+	onBothAuthTransports(t, func(t *testing.T, newFixture authFixtureFn) {
+		f, _, _ := newFixture(t, nil)
+		want := f.modernCall(t, "", "echo")
+		if want.status != 401 {
+			t.Fatalf("modern without a token: %d", want.status)
 		}
-	}
-	// The session still works for its owner: the refusals changed nothing.
-	if r := f.legacy(t, tok, sid, "2024-11-05", callBody("2", "echo")); r.status != 200 {
-		t.Errorf("the session after refusals: %d %s", r.status, r.body)
-	}
-	// An old version with a token does not skip a tool's scope.
-	if r := f.legacy(t, tok, sid, "2024-11-05", callBody("3", "admin")); r.status != 403 || !strings.Contains(r.challenge, `scope="mcp:admin"`) {
-		t.Errorf("2024-11-05 session calling admin without its scope: %d %q", r.status, r.challenge)
-	}
+		init := func(v string) string {
+			return `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"` + v + `","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+		}
+		tok := f.token(t, "alice", "mcp")
+		sid := f.initialize(t, tok, "2024-11-05")
+		for name, r := range map[string]reply{
+			"legacy initialize":                 f.do(t, "POST", "", nil, init("2025-11-25")),
+			"initialize 2024-11-05 with header": f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "2024-11-05"}, init("2024-11-05")),
+			"tools/call, header 2024-11-05":     f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "2024-11-05"}, callBody("1", "echo")),
+			"tools/call, header 2025-03-26":     f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "2025-03-26"}, callBody("1", "echo")),
+			"session request, old header":       f.legacy(t, "", sid, "2024-11-05", callBody("1", "echo")),
+			"session request, no header":        f.do(t, "POST", "", map[string]string{"Mcp-Session-Id": sid}, callBody("1", "echo")),
+			"unknown version header":            f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "1999-01-01"}, callBody("1", "echo")),
+			"GET stream":                        f.do(t, "GET", "", map[string]string{"Mcp-Session-Id": sid, "MCP-Protocol-Version": "2024-11-05"}, ""),
+			"DELETE":                            f.do(t, "DELETE", "", map[string]string{"Mcp-Session-Id": sid}, ""),
+			"modern tools/call with old header": f.do(t, "POST", "", map[string]string{"MCP-Protocol-Version": "2025-06-18"}, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",`+modernMeta+`}}`),
+			"not JSON":                          f.do(t, "POST", "", nil, `{`),
+		} {
+			if r.status != want.status || r.challenge != want.challenge {
+				t.Errorf("%s: %d %q, want %d %q", name, r.status, r.challenge, want.status, want.challenge)
+			}
+		}
+		// The session still works for its owner: the refusals changed nothing.
+		if r := f.legacy(t, tok, sid, "2024-11-05", callBody("2", "echo")); r.status != 200 {
+			t.Errorf("the session after refusals: %d %s", r.status, r.body)
+		}
+		// An old version with a token does not skip a tool's scope.
+		if r := f.legacy(t, tok, sid, "2024-11-05", callBody("3", "admin")); r.status != 403 || !strings.Contains(r.challenge, `scope="mcp:admin"`) {
+			t.Errorf("2024-11-05 session calling admin without its scope: %d %q", r.status, r.challenge)
+		}
+	})
 }
 
 // A legacy session is bound to the subject that created it: another
 // user's valid token with its id is refused, and the session is left as
 // it was.
 func TestAuthSessionHijack(t *testing.T) {
-	f, _, _ := newAuthFixture(t, nil)
-	alice := f.token(t, "alice", "mcp", "mcp:admin")
-	bob := f.token(t, "bob", "mcp", "mcp:admin")
-	sid := f.initialize(t, alice, "2025-11-25")
-	for name, r := range map[string]reply{
-		"POST":   f.legacy(t, bob, sid, "2025-11-25", callBody("1", "whoami")),
-		"GET":    f.do(t, "GET", bob, map[string]string{"Mcp-Session-Id": sid}, ""),
-		"DELETE": f.do(t, "DELETE", bob, map[string]string{"Mcp-Session-Id": sid}, ""),
-	} {
-		if r.status != 403 || strings.Contains(r.body, "alice") {
-			t.Errorf("bob's %s on alice's session: %d %s", name, r.status, r.body)
+	onBothAuthTransports(t, func(t *testing.T, newFixture authFixtureFn) {
+		f, _, _ := newFixture(t, nil)
+		alice := f.token(t, "alice", "mcp", "mcp:admin")
+		bob := f.token(t, "bob", "mcp", "mcp:admin")
+		sid := f.initialize(t, alice, "2025-11-25")
+		for name, r := range map[string]reply{
+			"POST":   f.legacy(t, bob, sid, "2025-11-25", callBody("1", "whoami")),
+			"GET":    f.do(t, "GET", bob, map[string]string{"Mcp-Session-Id": sid}, ""),
+			"DELETE": f.do(t, "DELETE", bob, map[string]string{"Mcp-Session-Id": sid}, ""),
+		} {
+			if r.status != 403 || strings.Contains(r.body, "alice") {
+				t.Errorf("bob's %s on alice's session: %d %s", name, r.status, r.body)
+			}
 		}
-	}
-	// Another token of alice's (a refreshed one) is still alice.
-	if r := f.legacy(t, f.token(t, "alice", "mcp"), sid, "2025-11-25", callBody("2", "whoami")); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
-		t.Errorf("alice's session after bob's attempts: %d %s", r.status, r.body)
-	}
+		// Another token of alice's (a refreshed one) is still alice.
+		if r := f.legacy(t, f.token(t, "alice", "mcp"), sid, "2025-11-25", callBody("2", "whoami")); r.status != 200 || !strings.Contains(r.body, `"subject":"alice"`) {
+			t.Errorf("alice's session after bob's attempts: %d %s", r.status, r.body)
+		}
+	})
 }
 
 // stdio and TCP NDJSON need the static token, presented in the first
@@ -610,5 +657,32 @@ func TestAuthStaticTokenOnStdio(t *testing.T) {
 	if got := send(`{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{"densemcp/authorization":"Bearer stdio-secret",` +
 		`"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`); !strings.Contains(got, `"echo"`) {
 		t.Fatalf("a modern request with the token: %s", got)
+	}
+}
+
+// An authorization configuration that cannot be built makes the net/http
+// handler refuse every request (fail closed) rather than serve without it.
+func TestAuthHandlerFailsClosed(t *testing.T) {
+	s := newTestServer(t, &densemcp.Options{Logger: slog.New(slog.DiscardHandler),
+		Auth: &auth.Config{StaticToken: "t", Scopes: []string{"not a scope"}}}, nil)
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	for _, tok := range []string{"", "Bearer t"} {
+		req, _ := http.NewRequest("POST", srv.URL, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",`+modernMeta+`}}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+		req.Header.Set("Mcp-Method", "tools/call")
+		req.Header.Set("Mcp-Name", "echo")
+		if tok != "" {
+			req.Header.Set("Authorization", tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("token %q: %d, want 503", tok, resp.StatusCode)
+		}
 	}
 }

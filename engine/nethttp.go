@@ -41,6 +41,7 @@ type NetHTTP struct {
 	log      *slog.Logger
 	shards   []*netShard
 	next     atomic.Uint32 // round robin of modern requests
+	authNext atomic.Uint32 // round robin of the shards' token caches
 	sessions atomic.Int64  // live legacy sessions, for MaxSessions
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -57,6 +58,7 @@ type netShard struct {
 	in       *shards.Inbox
 	sh       *shards.Shard
 	sessions map[string]*netSession // shard goroutine only
+	authMu   sync.Mutex             // guards the Authorizer's cache of this shard's index
 }
 
 // NewNetHTTP returns a net/http transport for router r, its shards
@@ -175,6 +177,9 @@ func (h *NetHTTP) configFor(r *http.Request) *HTTPConfig {
 func (h *NetHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cfg := h.configFor(r)
 	hdr := netHeaders(r.Header)
+	if cfg.Auth != nil && serveWellKnownNet(w, r, cfg) {
+		return
+	}
 	if !cfg.hostAllowed([]byte(r.Host)) || !cfg.originAllowed(hdr.Header("Origin")) {
 		http.Error(w, "forbidden: Host or Origin not allowed", http.StatusForbidden)
 		return
@@ -194,13 +199,21 @@ func (h *NetHTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Add(kv[0], kv[1])
 		}
 	}
+	// Every MCP request is authorized before its era, version or session
+	// is looked at (CORS preflights carry no credentials).
+	var p *router.Principal
+	if cfg.Auth != nil && r.Method != http.MethodOptions {
+		if p = h.authorizeNet(w, r, cfg); p == nil {
+			return
+		}
+	}
 	switch r.Method {
 	case http.MethodPost:
-		h.servePost(w, r, cfg, hdr)
+		h.servePost(w, r, cfg, hdr, p)
 	case http.MethodGet:
-		h.serveGet(w, r, cfg, hdr)
+		h.serveGet(w, r, cfg, hdr, p)
 	case http.MethodDelete:
-		h.serveDelete(w, hdr)
+		h.serveDelete(w, hdr, p)
 	case http.MethodOptions:
 		w.Header().Set("Allow", "GET, POST, DELETE, OPTIONS")
 		w.WriteHeader(http.StatusNoContent)
@@ -234,7 +247,7 @@ func writeJSONError(w http.ResponseWriter, status int, id []byte, code int, msg 
 	_, _ = w.Write(codec.AppendError(nil, id, code, msg, nil))
 }
 
-func (h *NetHTTP) servePost(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, hdr netHeaders) {
+func (h *NetHTTP) servePost(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, hdr netHeaders, p *router.Principal) {
 	ct := hdr.Header("Content-Type")
 	if !hasPrefixTrim(ct, "application/json") {
 		writeJSONError(w, http.StatusUnsupportedMediaType, nil, codec.CodeInvalidRequest, "Content-Type must be application/json")
@@ -269,7 +282,7 @@ func (h *NetHTTP) servePost(w http.ResponseWriter, r *http.Request, cfg *HTTPCon
 	pv := hdr.Header("MCP-Protocol-Version")
 	sid := hdr.Header("Mcp-Session-Id")
 	if isModernRequest(pv, sid, &m) {
-		h.serveModern(w, r, cfg, hdr, &m, sse)
+		h.serveModern(w, r, cfg, hdr, &m, sse, p)
 		return
 	}
 	if pv != nil && !isLegacyVersion(pv) {
@@ -281,14 +294,14 @@ func (h *NetHTTP) servePost(w http.ResponseWriter, r *http.Request, cfg *HTTPCon
 			writeJSONError(w, http.StatusBadRequest, m.ID, codec.CodeInvalidRequest, "initialize must not carry Mcp-Session-Id")
 			return
 		}
-		h.initSession(w, r, cfg, &m, sse)
+		h.initSession(w, r, cfg, &m, sse, p)
 		return
 	}
 	if sid == nil {
 		writeJSONError(w, http.StatusBadRequest, m.ID, codec.CodeInvalidRequest, "Bad Request: Mcp-Session-Id header is required")
 		return
 	}
-	h.postToSession(w, r, cfg, string(sid), &m, sse)
+	h.postToSession(w, r, cfg, string(sid), &m, sse, p)
 }
 
 func hasPrefixTrim(b []byte, prefix string) bool {
@@ -309,7 +322,7 @@ func (h *NetHTTP) ownerOf(sid string) *netShard {
 }
 
 // serveModern answers a stateless 2026-07-28 request.
-func (h *NetHTTP) serveModern(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, hdr netHeaders, m *codec.Message, sse bool) {
+func (h *NetHTTP) serveModern(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, hdr netHeaders, m *codec.Message, sse bool, p *router.Principal) {
 	if m.Kind != codec.KindRequest {
 		w.WriteHeader(http.StatusAccepted)
 		return
@@ -325,6 +338,7 @@ func (h *NetHTTP) serveModern(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 	err := ns.in.Execute(func() {
 		x.session = h.r.NewRequestSession(ns.sh, x)
 		x.session.SetTransport(router.TransportHTTP, "")
+		x.session.SetPrincipal(p)
 		h.r.Handle(x.session, m)
 	})
 	if err != nil {
@@ -337,7 +351,7 @@ func (h *NetHTTP) serveModern(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 }
 
 // initSession creates a legacy session and runs its initialize.
-func (h *NetHTTP) initSession(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, m *codec.Message, sse bool) {
+func (h *NetHTTP) initSession(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, m *codec.Message, sse bool, p *router.Principal) {
 	if h.sessions.Load() >= int64(cfg.MaxSessions) {
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -352,9 +366,10 @@ func (h *NetHTTP) initSession(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 	x := newNetExchange(h, sse)
 	x.header = [2]string{"Mcp-Session-Id", id}
 	err := ns.in.Execute(func() {
-		s := &netSession{ns: ns, id: id, exchanges: make(map[string]*netExchange), lastActive: time.Now()}
+		s := &netSession{ns: ns, id: id, owner: p, exchanges: make(map[string]*netExchange), lastActive: time.Now()}
 		s.sess = h.r.NewSession(ns.sh, s)
 		s.sess.SetTransport(router.TransportHTTP, id)
+		s.sess.SetPrincipal(p)
 		ns.sessions[id] = s
 		h.sessions.Add(1)
 		s.exchanges[string(m.ID)] = x
@@ -368,7 +383,7 @@ func (h *NetHTTP) initSession(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 }
 
 // postToSession runs one POSTed message of legacy session sid.
-func (h *NetHTTP) postToSession(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, sid string, m *codec.Message, sse bool) {
+func (h *NetHTTP) postToSession(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, sid string, m *codec.Message, sse bool, p *router.Principal) {
 	ns := h.ownerOf(sid)
 	x := newNetExchange(h, sse)
 	key := string(m.ID)
@@ -377,6 +392,8 @@ func (h *NetHTTP) postToSession(w http.ResponseWriter, r *http.Request, cfg *HTT
 		switch {
 		case s == nil:
 			x.fail(http.StatusNotFound, codec.AppendError(nil, m.ID, codec.CodeInvalidRequest, "session not found", nil))
+			return
+		case !s.ownedBy(p, x, m.ID):
 			return
 		case m.Kind != codec.KindRequest:
 			s.lastActive = time.Now()
@@ -399,7 +416,7 @@ func (h *NetHTTP) postToSession(w http.ResponseWriter, r *http.Request, cfg *HTT
 }
 
 // serveGet opens a legacy session's stream of server→client messages.
-func (h *NetHTTP) serveGet(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, hdr netHeaders) {
+func (h *NetHTTP) serveGet(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, hdr netHeaders, p *router.Principal) {
 	sid := hdr.Header("Mcp-Session-Id")
 	pv := hdr.Header("MCP-Protocol-Version")
 	if sid == nil || (pv != nil && !isLegacyVersion(pv)) {
@@ -421,6 +438,9 @@ func (h *NetHTTP) serveGet(w http.ResponseWriter, r *http.Request, cfg *HTTPConf
 			x.fail(http.StatusNotFound, codec.AppendError(nil, nil, codec.CodeInvalidRequest, "session not found", nil))
 			return
 		}
+		if !s.ownedBy(p, x, nil) {
+			return
+		}
 		s.lastActive = time.Now()
 		s.streams = append(s.streams, x)
 		x.open()
@@ -433,7 +453,7 @@ func (h *NetHTTP) serveGet(w http.ResponseWriter, r *http.Request, cfg *HTTPConf
 }
 
 // serveDelete ends a legacy session.
-func (h *NetHTTP) serveDelete(w http.ResponseWriter, hdr netHeaders) {
+func (h *NetHTTP) serveDelete(w http.ResponseWriter, hdr netHeaders, p *router.Principal) {
 	sid := hdr.Header("Mcp-Session-Id")
 	if sid == nil {
 		w.Header().Set("Allow", "POST")
@@ -442,20 +462,29 @@ func (h *NetHTTP) serveDelete(w http.ResponseWriter, hdr netHeaders) {
 	}
 	id := string(sid)
 	ns := h.ownerOf(id)
-	found := make(chan bool, 1)
+	found := make(chan int, 1)
 	err := ns.in.Execute(func() {
 		s := ns.sessions[id]
-		if s != nil {
+		switch {
+		case s == nil:
+			found <- http.StatusNotFound
+		case h.on.Auth != nil && !s.owner.SameSubject(p):
+			found <- http.StatusForbidden // another user's token: the session stays
+		default:
 			s.end()
+			found <- http.StatusOK
 		}
-		found <- s != nil
 	})
 	if err != nil {
 		http.Error(w, "server busy", http.StatusServiceUnavailable)
 		return
 	}
-	if !<-found {
+	switch <-found {
+	case http.StatusNotFound:
 		writeJSONError(w, http.StatusNotFound, nil, codec.CodeInvalidRequest, "session not found")
+		return
+	case http.StatusForbidden:
+		writeJSONError(w, http.StatusForbidden, nil, codec.CodeInvalidRequest, "Forbidden: this session belongs to another user")
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -489,6 +518,7 @@ type netSession struct {
 	ns         *netShard
 	id         string
 	sess       *router.Session
+	owner      *router.Principal       // who opened it (nil: authorization off)
 	exchanges  map[string]*netExchange // running POSTs by raw request id
 	streams    []*netExchange          // GET streams
 	next       int                     // round robin over streams
@@ -709,6 +739,9 @@ func (x *netExchange) serve(w http.ResponseWriter, r *http.Request, cfg *HTTPCon
 							status = 429
 						}
 						w.Header().Set("Retry-After", retryAfterOf(m.b))
+					} else if challenge, ok := scopeChallenge(cfg.Auth, m.b); ok {
+						w.Header().Set("WWW-Authenticate", challenge)
+						status = http.StatusForbidden
 					}
 					x.writeJSON(w, status, m.b)
 					return
