@@ -105,3 +105,31 @@ func BenchmarkMetricsOverhead(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMetricsPath runs one configuration alone per sub-benchmark
+// (metrics off or on; one request per read), for instruction counts under
+// callgrind (perf/metrics.sh): unlike ns/call, they do not move with the
+// load of a shared machine.
+func BenchmarkMetricsPath(b *testing.B) {
+	for _, p := range []struct {
+		name string
+		make func(tb testing.TB, opts router.Options) func()
+	}{
+		{"ndjson", func(tb testing.TB, o router.Options) func() { return newMemLineConn(tb, o).batch(tb, 1) }},
+		{"http-modern", func(tb testing.TB, o router.Options) func() { return newMemHTTPWith(tb, o).modernBatch(tb, 1) }},
+	} {
+		for _, on := range []bool{false, true} {
+			name := p.name + "/off"
+			if on {
+				name = p.name + "/on"
+			}
+			b.Run(name, func(b *testing.B) {
+				call := p.make(b, router.Options{Metrics: on})
+				b.ReportAllocs()
+				for b.Loop() {
+					call()
+				}
+			})
+		}
+	}
+}
