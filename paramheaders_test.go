@@ -102,3 +102,36 @@ func TestParamHeadersWithSDKClient(t *testing.T) {
 		t.Fatalf("arguments seen by the tool: %s", txt)
 	}
 }
+
+// A typed tool declares its header parameters with the mcpheader struct
+// tag; the server then checks them as it checks a hand-written schema's.
+func TestParamHeadersFromStructTags(t *testing.T) {
+	type routeArgs struct {
+		Region string `json:"region" mcpheader:"Region"`
+	}
+	s := newTestServer(t, nil, func(s *densemcp.Server) {
+		err := densemcp.AddTool(s, &densemcp.Tool{Name: "route", Inline: true}, func(_ *densemcp.Request, in routeArgs) (any, error) {
+			return nil, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	url := serveHTTP(t, s)
+	host := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/mcp")
+	call := func(headers ...string) (int, string) {
+		t.Helper()
+		body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"route","arguments":{"region":"eu"},` + modernMeta + `}}`
+		resp, got := rawHTTP(t, url, post(host, body, append([]string{"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: route"}, headers...)...))
+		return resp.StatusCode, got
+	}
+	if status, body := call("Mcp-Param-Region: eu"); status != 200 || !strings.Contains(body, `"result"`) {
+		t.Errorf("matching header: %d %s", status, body)
+	}
+	if status, body := call("Mcp-Param-Region: us"); status != 400 || !strings.Contains(body, `"code":-32020`) {
+		t.Errorf("different header: %d %s, want 400 -32020", status, body)
+	}
+	if status, body := call(); status != 400 || !strings.Contains(body, `"code":-32020`) {
+		t.Errorf("missing header: %d %s, want 400 -32020", status, body)
+	}
+}

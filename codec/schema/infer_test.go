@@ -127,3 +127,51 @@ func sameJSON(t *testing.T, what string, sdk any, ours []byte) {
 		t.Fatalf("%s differs from the SDK's:\n sdk %s\nours %s", what, raw, ours)
 	}
 }
+
+type headerZone struct {
+	Zone string `json:"zone" mcpheader:"Zone"`
+}
+
+type headerArgs struct {
+	Region string      `json:"region" mcpheader:"Region"`
+	Query  string      `json:"query,omitempty"`
+	Cfg    headerZone  `json:"cfg"`
+	Opt    *headerZone `json:"opt,omitempty"`
+	Plain  int         `mcpheader:"Plain"`
+}
+
+// The mcpheader tag becomes x-mcp-header on the field's property, at the
+// root and in nested structs (through pointers too), and nowhere else.
+func TestForTypeHeaderTags(t *testing.T) {
+	sc, err := ForType[headerArgs]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Properties map[string]struct {
+			Header     *string `json:"x-mcp-header"`
+			Properties map[string]struct {
+				Header *string `json:"x-mcp-header"`
+			} `json:"properties"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(sc.JSON(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := doc.Properties
+	want := func(what string, got *string, name string) {
+		t.Helper()
+		switch {
+		case name == "" && got != nil:
+			t.Errorf("%s: x-mcp-header %q, want none", what, *got)
+		case name != "" && (got == nil || *got != name):
+			t.Errorf("%s: x-mcp-header %v, want %q in %s", what, got, name, sc.JSON())
+		}
+	}
+	want("region", p["region"].Header, "Region")
+	want("query", p["query"].Header, "")
+	want("cfg", p["cfg"].Header, "")
+	want("cfg.zone", p["cfg"].Properties["zone"].Header, "Zone")
+	want("opt.zone", p["opt"].Properties["zone"].Header, "Zone")
+	want("Plain", p["Plain"].Header, "Plain")
+}
