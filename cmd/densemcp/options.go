@@ -28,6 +28,7 @@ func init() {
 		retryAfter              time.Duration
 		keyFile                 string
 		keyPoll                 time.Duration
+		keyBytes                []byte // the key file as apply read it
 		maxInbound              int
 		maxHeader, maxBody      int
 		hostCheck               string
@@ -81,11 +82,15 @@ func init() {
 				}
 			}
 			if keyFile != "" {
-				keys, err := readStateKeys(keyFile)
+				b, err := os.ReadFile(keyFile)
+				if err != nil {
+					return fmt.Errorf("--state-key-file: %w", err)
+				}
+				keys, err := parseStateKeys(keyFile, b)
 				if err != nil {
 					return err
 				}
-				o.StateKeys = keys
+				o.StateKeys, keyBytes = keys, b
 			}
 			return nil
 		},
@@ -97,7 +102,7 @@ func init() {
 				log.Warn("the requestState key file is readable by others than its owner", "file", keyFile, "mode", fi.Mode().Perm().String())
 			}
 			ctx, cancel := context.WithCancel(ctx)
-			go watchStateKeys(ctx, s, keyFile, keyPoll, log)
+			go watchStateKeys(ctx, s, keyFile, keyBytes, keyPoll, log)
 			return cancel, nil
 		},
 	})
@@ -111,6 +116,11 @@ func readStateKeys(file string) ([][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--state-key-file: %w", err)
 	}
+	return parseStateKeys(file, b)
+}
+
+// parseStateKeys parses the content b of key file file.
+func parseStateKeys(file string, b []byte) ([][]byte, error) {
 	var keys [][]byte
 	for i, line := range bytes.Split(b, []byte("\n")) {
 		line = bytes.TrimSpace(line)
@@ -131,8 +141,7 @@ func readStateKeys(file string) ([][]byte, error) {
 // watchStateKeys rereads the key file every poll and installs what changed:
 // the first key signs from then on; keys that disappear keep verifying for
 // the lifetime of a requestState (router.RequestStateTTL).
-func watchStateKeys(ctx context.Context, s *densemcp.Server, file string, poll time.Duration, log *slog.Logger) {
-	last, _ := os.ReadFile(file)
+func watchStateKeys(ctx context.Context, s *densemcp.Server, file string, last []byte, poll time.Duration, log *slog.Logger) {
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
@@ -149,7 +158,7 @@ func watchStateKeys(ctx context.Context, s *densemcp.Server, file string, poll t
 			continue
 		}
 		last = b
-		keys, err := readStateKeys(file)
+		keys, err := parseStateKeys(file, b)
 		if err == nil {
 			err = s.SetStateKeys(keys...)
 		}
