@@ -75,6 +75,9 @@ type ListRootsResult struct {
 // call needs. Returned from a handler it becomes -32021 in the modern era.
 type CapabilityError struct{ Capability string }
 
+// MissingCapability implements MissingCapabilityError.
+func (e *CapabilityError) MissingCapability() string { return e.Capability }
+
 func (e *CapabilityError) Error() string {
 	return "the client did not declare the " + e.Capability + " capability"
 }

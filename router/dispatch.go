@@ -140,14 +140,14 @@ func (r *Router) render(buf []byte, era Era, req *Request, t *target) ([]byte, i
 
 // errorOf maps a handler error to a JSON-RPC error.
 func errorOf(err error, era Era) (int, string, []byte) {
-	var rpc *RPCError
+	var rpc CodedError
 	if errors.As(err, &rpc) {
-		return rpc.Code, rpc.Message, rpc.Data
+		return rpc.JSONRPCError()
 	}
-	var ce *CapabilityError
+	var ce MissingCapabilityError
 	if errors.As(err, &ce) {
 		if era == EraModern {
-			return codec.CodeMissingClientCapability, ce.Error(), []byte(`{"requiredCapabilities":{"` + ce.Capability + `":{}}}`)
+			return codec.CodeMissingClientCapability, ce.Error(), []byte(`{"requiredCapabilities":{"` + ce.MissingCapability() + `":{}}}`)
 		}
 		return codec.CodeInvalidRequest, ce.Error(), nil
 	}
@@ -166,8 +166,8 @@ func errorOf(err error, era Era) (int, string, []byte) {
 // isProtocolError reports whether err must become a JSON-RPC error even
 // from a tool (where other errors become isError results).
 func isProtocolError(err error) bool {
-	var rpc *RPCError
-	var ce *CapabilityError
+	var rpc CodedError
+	var ce MissingCapabilityError
 	return errors.As(err, &rpc) || errors.As(err, &ce) || errors.Is(err, errHandlerPanicked)
 }
 

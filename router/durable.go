@@ -46,7 +46,7 @@ func (s *Session) AppendState(dst []byte) []byte {
 	if s.initialized {
 		dst = append(dst, `,"n":true`...)
 	}
-	if lvl := logLevel(s.logLevel.Load()); lvl != levelUnset {
+	if lvl := LogLevel(s.logLevel.Load()); lvl != levelUnset {
 		dst = append(dst, `,"l":`...)
 		dst = appendInt(dst, int(lvl))
 	}
@@ -99,7 +99,7 @@ func (r *Router) RestoreSession(sh *shards.Shard, out Transport, state []byte) (
 			s.initialized = string(v) == "true"
 		case "l":
 			lvl := parseUint(v)
-			if lvl < 0 || logLevel(lvl) > LevelEmergency {
+			if lvl < 0 || LogLevel(lvl) > LevelEmergency {
 				bad = true
 				return false
 			}

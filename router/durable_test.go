@@ -29,7 +29,7 @@ func TestSessionStateRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Era() != EraLegacy || got.Version() != "2025-06-18" || !got.initialized || !got.Durable() ||
-		string(got.clientCaps) != `{"roots":{}}` || logLevel(got.logLevel.Load()) != LevelWarning || len(got.resourceSubs) != 2 {
+		string(got.clientCaps) != `{"roots":{}}` || LogLevel(got.logLevel.Load()) != LevelWarning || len(got.resourceSubs) != 2 {
 		t.Fatalf("restored %+v", got)
 	}
 	if sh.Members() != 1 {

@@ -7,13 +7,13 @@ import (
 // metaLogLevel is the modern era's per-request log threshold in _meta.
 const metaLogLevel = "io.modelcontextprotocol/logLevel"
 
-// logLevel is an RFC 5424 severity as MCP names them, ordered.
-type logLevel int8
+// LogLevel is an RFC 5424 severity as MCP names them, ordered.
+type LogLevel int8
 
 // LogLevel names accepted by Request.Log.
 const (
-	levelUnset logLevel = -1
-	LevelDebug logLevel = iota - 1
+	levelUnset LogLevel = -1
+	LevelDebug LogLevel = iota - 1
 	LevelInfo
 	LevelNotice
 	LevelWarning
@@ -26,18 +26,15 @@ const (
 
 var levelNames = [...]string{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
 
-func (l logLevel) String() string {
+func (l LogLevel) String() string {
 	if l >= LevelDebug && l <= LevelEmergency {
 		return levelNames[l]
 	}
 	return "invalid"
 }
 
-// LogLevel is the severity type of Request.Log.
-type LogLevel = logLevel
-
 // parseLevelToken parses a JSON string token naming a level.
-func parseLevelToken(tok []byte) logLevel {
+func parseLevelToken(tok []byte) LogLevel {
 	if !codec.IsString(tok) {
 		return levelInvalid
 	}
@@ -48,7 +45,7 @@ func parseLevelToken(tok []byte) logLevel {
 	}
 	for i, n := range levelNames {
 		if string(name) == n {
-			return logLevel(i)
+			return LogLevel(i)
 		}
 	}
 	return levelInvalid
@@ -80,7 +77,7 @@ func (q *Request) Log(level LogLevel, logger string, data any) {
 		if q.logLevel == levelUnset || q.logLevel == levelInvalid || level < q.logLevel {
 			return
 		}
-	} else if min := logLevel(q.session.logLevel.Load()); min != levelUnset && level < min {
+	} else if min := LogLevel(q.session.logLevel.Load()); min != levelUnset && level < min {
 		return
 	}
 	p := make([]byte, 0, 128)

@@ -15,6 +15,10 @@ import (
 type Request struct {
 	// Result is filled by tool handlers.
 	Result ToolResult
+	// Ext is free for the package that wraps the router's API (the root
+	// densemcp package keeps its view of the Request here, made once per
+	// Request, which the loop reuses for its inline handlers).
+	Ext any
 
 	ctx       context.Context
 	session   *Session
@@ -24,7 +28,7 @@ type Request struct {
 	onLoop    bool
 	progress  []byte // raw progressToken, nil if none
 	lastProg  float64
-	logLevel  logLevel // modern: from _meta; legacy: levelUnset (session's)
+	logLevel  LogLevel // modern: from _meta; legacy: levelUnset (session's)
 	principal *Principal
 
 	// Multi round-trip (modern era).
@@ -49,6 +53,9 @@ type Request struct {
 // ends or the server shuts down. Inline handlers get a context that is
 // never cancelled: they must not block.
 func (q *Request) Context() context.Context { return q.ctx }
+
+// Session returns the session the request belongs to.
+func (q *Request) Session() *Session { return q.session }
 
 // Era returns the protocol era of the request.
 func (q *Request) Era() Era { return q.session.era }

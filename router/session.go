@@ -138,6 +138,10 @@ type Session struct {
 	// capture, while a hook routes a request of this session, takes the
 	// answer the router writes instead of the transport (middleware.go).
 	capture *Call
+
+	// Ext is free for the package that wraps the router's API (the root
+	// densemcp package keeps its view of the Session here).
+	Ext any
 }
 
 // NewSession returns a session on shard sh whose output goes to out.

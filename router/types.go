@@ -141,3 +141,23 @@ type RPCError struct {
 }
 
 func (e *RPCError) Error() string { return e.Message }
+
+// JSONRPCError implements CodedError.
+func (e *RPCError) JSONRPCError() (code int, message string, data []byte) {
+	return e.Code, e.Message, e.Data
+}
+
+// CodedError is an error that chooses the JSON-RPC error it becomes when a
+// handler or middleware returns it (RPCError, and the root package's).
+type CodedError interface {
+	error
+	JSONRPCError() (code int, message string, data []byte)
+}
+
+// MissingCapabilityError is an error saying the client did not declare a
+// capability the call needs (CapabilityError, and the root package's):
+// -32021 in the modern era, an invalid-request error in the legacy era.
+type MissingCapabilityError interface {
+	error
+	MissingCapability() string
+}
