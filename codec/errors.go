@@ -37,6 +37,13 @@ const (
 	// operation needs, space-separated>"}. Over HTTP the answer is 403 with
 	// WWW-Authenticate: Bearer error="insufficient_scope".
 	CodeInsufficientScope = -32003
+	// CodeForbidden: the server's policy refuses the request — what a
+	// middleware or handler answers when it refuses on its own grounds
+	// (authorization's refusals are CodeUnauthorized and
+	// CodeInsufficientScope). Not -32003 or -32004: the official Go SDK's
+	// client reads those two codes as its own connection-closing errors
+	// and reports "connection closed" instead of the refusal.
+	CodeForbidden = -32010
 	// CodeResourceNotFound: legacy-era resources/read of an unknown URI.
 	CodeResourceNotFound = -32002
 	// CodeHeaderMismatch: modern era, HTTP Mcp-* headers disagree with the body.

@@ -142,12 +142,12 @@ func TestReceiveHookRefuses(t *testing.T) {
 	refuse := map[string]bool{"initialize": true}
 	e.r.SetHooks(&Hooks{Receive: func(ctx context.Context, c *Call) ([]byte, error) {
 		if refuse[c.Method] || c.ToolName() == "slow" {
-			return nil, &RPCError{Code: -32001, Message: "forbidden: " + c.Method}
+			return nil, &RPCError{Code: codec.CodeForbidden, Message: "forbidden: " + c.Method}
 		}
 		return c.Continue(ctx)
 	}})
 	e.send(string(lineInit))
-	if got := e.out.last(); got != `{"jsonrpc":"2.0","id":0,"error":{"code":-32001,"message":"forbidden: initialize"}}` {
+	if got := e.out.last(); got != `{"jsonrpc":"2.0","id":0,"error":{"code":-32010,"message":"forbidden: initialize"}}` {
 		t.Fatalf("refused initialize answered %s", got)
 	}
 	if e.s.initAnswer {
@@ -157,7 +157,7 @@ func TestReceiveHookRefuses(t *testing.T) {
 	e.initLegacy()
 	e.send(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"slow"}}`)
 	e.await(3) // refused on the worker, around the handler
-	if got := e.out.last(); got != `{"jsonrpc":"2.0","id":5,"error":{"code":-32001,"message":"forbidden: tools/call"}}` {
+	if got := e.out.last(); got != `{"jsonrpc":"2.0","id":5,"error":{"code":-32010,"message":"forbidden: tools/call"}}` {
 		t.Fatalf("refused call answered %s", got)
 	}
 	select {
