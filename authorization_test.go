@@ -78,7 +78,7 @@ func newAuthFixtureOn(t *testing.T, mod func(*auth.Config), stdlib bool) (*authF
 		mod(c)
 	}
 	s := newTestServer(t, &densemcp.Options{Auth: c, Logger: slog.New(slog.DiscardHandler)}, func(s *densemcp.Server) {
-		who := func(req *densemcp.Request, _ struct{}) (whoOut, error) {
+		who := func(_ context.Context, req *densemcp.Request, _ struct{}) (whoOut, error) {
 			p := req.Principal()
 			if p == nil {
 				return whoOut{}, errors.New("no principal")
@@ -99,12 +99,12 @@ func newAuthFixtureOn(t *testing.T, mod func(*auth.Config), stdlib bool) (*authF
 			t.Fatal(err)
 		}
 		if err := s.AddResourceTemplate(&densemcp.ResourceTemplate{URITemplate: "secret://{id}", Name: "secret", Inline: true, Scopes: []string{"mcp:secret"}},
-			func(req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
+			func(_ context.Context, req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
 				return []densemcp.ResourceContents{densemcp.TextContents(uri, "text/plain", "classified")}, nil
 			}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.AddPrompt(&densemcp.Prompt{Name: "hello", Inline: true}, func(req *densemcp.Request, _ map[string]string) (*densemcp.GetPromptResult, error) {
+		if err := s.AddPrompt(&densemcp.Prompt{Name: "hello", Inline: true}, func(_ context.Context, req *densemcp.Request, _ map[string]string) (*densemcp.GetPromptResult, error) {
 			return &densemcp.GetPromptResult{Messages: []densemcp.PromptMessage{{Role: "user", Content: densemcp.Content{Type: "text", Text: "hi"}}}}, nil
 		}); err != nil {
 			t.Fatal(err)
@@ -129,7 +129,7 @@ func newAuthFixtureOn(t *testing.T, mod func(*auth.Config), stdlib bool) (*authF
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, tcp, addr) }()
+	go func() { done <- s.ListenAndServe(ctx, tcp, addr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

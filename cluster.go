@@ -2,18 +2,60 @@ package densemcp
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/densemcp/densemcp/cluster"
 	"github.com/densemcp/densemcp/engine"
+	"github.com/nats-io/nats.go"
 )
 
-// ClusterConfig makes a server one node of a cluster over NATS (see
-// package cluster and the README's "Running a cluster").
-type ClusterConfig = cluster.Config
+// ClusterConfig makes a server one node of a cluster over NATS
+// (Options.Cluster; README: "Running a cluster"). Zero fields take the
+// defaults package cluster names.
+type ClusterConfig struct {
+	// URLs are the NATS servers (nats://host:port); JetStream must be on.
+	URLs []string
+	// Name prefixes subjects and names buckets (cluster.DefaultName):
+	// clusters sharing one NATS system need different names.
+	Name string
+	// NodeID names this node in session ids: letters, digits, '-' and '_',
+	// at most 32. Default: the host name and a random suffix.
+	NodeID string
+	// Heartbeat and DeadAfter set failure detection (cluster.DefaultHeartbeat,
+	// cluster.DefaultDeadAfter).
+	Heartbeat, DeadAfter time.Duration
+	// StateTTL is the session bucket's key expiry (cluster.DefaultStateTTL).
+	StateTTL time.Duration
+	// Replicas of the buckets (1; 3 on a three-server NATS cluster).
+	Replicas int
+	// MemoryStorage keeps the buckets in memory instead of on disk (they
+	// then do not survive a restart of the NATS servers).
+	MemoryStorage bool
+	// StateKey signs modern requestState blobs on every node. Empty: the
+	// first node to join makes a random one and keeps it in the cluster's
+	// config bucket, where the others read it.
+	StateKey []byte
+	// Outbox and Pending bound the queues (cluster.DefaultOutbox,
+	// cluster.DefaultPending).
+	Outbox, Pending int
+	// NATSOptions are passed to nats.Connect (credentials, TLS, ...).
+	NATSOptions []nats.Option
+	// Logger receives the cluster's logs (default: Options.Logger).
+	Logger *slog.Logger
+}
 
-// ClusterStats are a cluster node's counters.
-type ClusterStats = cluster.Stats
+// ClusterStats are a cluster node's counters (Server.ClusterStats).
+type ClusterStats struct {
+	Forwarded     uint64 // requests sent to another node
+	Served        uint64 // forwarded requests answered here
+	Adopted       uint64 // sessions adopted from lost or leaving nodes
+	NotifySent    uint64 // changes published to the other nodes
+	NotifyHeard   uint64 // changes heard from the other nodes
+	Dropped       uint64 // messages dropped: full outbox, lagging subscription, full shard inbox
+	ForwardFailed uint64 // forwarded exchanges ended with an explicit error
+	NodesLost     uint64 // peers taken for lost (silent past DeadAfter)
+}
 
 // joinCluster joins the cluster of Options.Cluster before e serves: the
 // node shares the cluster's requestState key and names its sessions. It
@@ -23,7 +65,7 @@ func (s *Server) joinCluster(ctx context.Context, e *engine.Server) (start func(
 	if s.opts.Cluster == nil {
 		return nil, nil, nil
 	}
-	cfg := *s.opts.Cluster
+	cfg := cluster.Config(*s.opts.Cluster)
 	if cfg.Logger == nil {
 		cfg.Logger = s.opts.Logger
 	}
@@ -75,5 +117,5 @@ func (s *Server) ClusterStats() (st ClusterStats, ok bool) {
 	if n == nil {
 		return st, false
 	}
-	return n.Stats(), true
+	return ClusterStats(n.Stats()), true
 }

@@ -43,7 +43,7 @@ func startClusterNode(t *testing.T, natsURL, name, id string) *clusterNode {
 	t.Helper()
 	return startClusterNodeWith(t, natsURL, name, id, nil, func(s *densemcp.Server) {
 		if err := s.AddResource(&densemcp.Resource{URI: "test://text", Name: "text", Inline: true},
-			func(req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
+			func(_ context.Context, req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
 				return []densemcp.ResourceContents{densemcp.TextContents(uri, "text/plain", "from "+id)}, nil
 			}); err != nil {
 			t.Fatal(err)
@@ -66,7 +66,7 @@ func startClusterNodeWith(t *testing.T, natsURL, name, id string, opts *densemcp
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.ServeHTTP(ctx, addr) }()
+	go func() { done <- s.ListenAndServeHTTP(ctx, addr) }()
 	var once sync.Once
 	var stopErr error
 	n := &clusterNode{id: id, s: s, url: "http://" + addr + "/mcp", stop: func() error {
@@ -248,7 +248,7 @@ func TestClusterLegacySessionThroughRoundRobin(t *testing.T) {
 		})
 	}
 	// A tool added on node b is announced to the session.
-	err := densemcp.AddTool(nodes[1].s, &densemcp.Tool{Name: "added", Inline: true}, func(req *densemcp.Request, in echoIn) (any, error) { return nil, nil })
+	err := densemcp.AddTool(nodes[1].s, &densemcp.Tool{Name: "added", Inline: true}, func(_ context.Context, req *densemcp.Request, in echoIn) (any, error) { return nil, nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,34 @@
-// Package densemcp is a high-density Model Context Protocol server: gnet
-// reactor loops (one per core) decode framed JSON-RPC into per-core shards,
-// so one machine serves many thousands of MCP clients with little memory.
+// Package densemcp is a high-density Model Context Protocol server for Go:
+// gnet reactor loops (one per core) decode framed JSON-RPC into per-core
+// shards that own their state without locks, so one machine serves many
+// thousands of MCP clients with little memory.
 //
-// A Server speaks both MCP eras — the stateless 2026-07-28 revision and the
-// session-based revisions up to 2025-11-25 — over stdio and TCP
-// newline-delimited JSON.
+// A Server speaks both MCP eras — the stateless 2026-07-28 revision, where
+// every request carries its protocol version and client capabilities, and
+// the session-based revisions 2024-11-05 to 2025-11-25 — over three
+// transports:
+//
+//   - Streamable HTTP (POST, GET streams, DELETE, SSE), on the event loops
+//     (ListenAndServeHTTP), or through net/http to mount on a mux the
+//     program already has (Handler);
+//   - newline-delimited JSON over TCP, one connection one session
+//     (ListenAndServeTCP);
+//   - stdio, one session on a reader and a writer (ServeStdio).
+//
+// Register tools (AddTool infers JSON Schemas from Go types; AddRawTool
+// takes raw JSON, the allocation-free path), resources and templates
+// (AddResource, AddResourceTemplate), and prompts (AddPrompt). Handlers get
+// the request's context first and a *Request that reaches back to the
+// client: progress, logging, elicitation, sampling and roots, in either
+// era. Middleware (AddReceivingMiddleware, AddSendingMiddleware) runs
+// around every message.
 //
 //	s := densemcp.NewServer(densemcp.Implementation{Name: "demo", Version: "1.0.0"}, nil)
 //	densemcp.AddTool(s, &densemcp.Tool{Name: "greet", Description: "Say hello"},
-//		func(req *densemcp.Request, in Greet) (Reply, error) {
+//		func(ctx context.Context, req *densemcp.Request, in Greet) (Reply, error) {
 //			return Reply{Text: "hello " + in.Name}, nil
 //		})
-//	err := s.ServeTCP(ctx, "127.0.0.1:7070")
+//	err := s.ListenAndServeHTTP(ctx, "127.0.0.1:8080") // http://127.0.0.1:8080/mcp
 package densemcp
 
 import (
@@ -30,21 +47,6 @@ import (
 	"github.com/densemcp/densemcp/router"
 )
 
-// Types of the public API, defined where the router uses them.
-type (
-	Implementation  = router.Implementation
-	Tool            = router.Tool
-	ToolAnnotations = router.ToolAnnotations
-	Icon            = router.Icon
-	Request         = router.Request
-	ToolResult      = router.ToolResult
-	// RawToolHandler receives the validated arguments as raw JSON.
-	RawToolHandler = router.ToolHandler
-	// Principal is who a request acts for (Request.Principal) when
-	// authorization is on.
-	Principal = router.Principal
-)
-
 // Options configure a Server. A nil *Options means all defaults.
 type Options struct {
 	// Instructions tell the client's model how to use the server.
@@ -56,14 +58,16 @@ type Options struct {
 	// HandlerTimeout cancels a blocking handler's context after this long
 	// (default router.DefaultHandlerTimeout).
 	HandlerTimeout time.Duration
-	// Engine holds the transport limits (loops, message and buffer sizes).
+	// Engine holds the transports' limits: loops, message and buffer sizes,
+	// connections, timeouts, and the HTTP endpoint's (package engine
+	// documents each field and its default).
 	Engine engine.Config
 	// Logger receives the server's own logs (default slog.Default()).
 	Logger *slog.Logger
-	// RootsListChanged is called when a legacy client says its roots changed
-	// (on the session's event loop: it must not block; a handler that needs
-	// the new roots calls Request.ListRoots).
-	RootsListChanged func(s *Session)
+	// RootsListChanged is called when a legacy client says its roots
+	// changed (on the session's event loop: it must not block; a handler
+	// that needs the new roots calls Request.ListRoots).
+	RootsListChanged func(ctx context.Context, s *Session)
 
 	// Tasks (tools with Execution.TaskSupport; see README "Tasks").
 	// TaskTTL: how long a task and its result are kept after creation
@@ -159,9 +163,6 @@ type Options struct {
 	MaxQueueWait time.Duration
 }
 
-// Session is one MCP session as hooks see it.
-type Session = router.Session
-
 // Server is an MCP server: a registry of tools and the transports serving it.
 type Server struct {
 	r    *router.Router
@@ -196,7 +197,7 @@ func NewServer(info Implementation, opts *Options) *Server {
 	} else if o.ListTTL > 0 && listTTL == 0 {
 		listTTL = 1
 	}
-	r := router.New(info, router.Options{
+	r := router.New(implementationToRouter(info), router.Options{
 		Instructions:                    o.Instructions,
 		PageSize:                        o.PageSize,
 		ListTTLMs:                       listTTL,
@@ -205,7 +206,7 @@ func NewServer(info Implementation, opts *Options) *Server {
 		ClientRequestTimeout:            o.ClientRequestTimeout,
 		ResourceSubscriptionsPerSession: o.ResourceSubscriptionsPerSession,
 		StateKeys:                       o.StateKeys,
-		RootsListChanged:                o.RootsListChanged,
+		RootsListChanged:                rootsListChangedToRouter(o.RootsListChanged),
 		TaskTTL:                         o.TaskTTL,
 		MaxTasks:                        o.MaxTasks,
 		TaskPollInterval:                o.TaskPollInterval,
@@ -227,33 +228,52 @@ func NewServer(info Implementation, opts *Options) *Server {
 	return s
 }
 
-// Router exposes the method table (for transports outside this package).
-func (s *Server) Router() *router.Router { return s.r }
-
-// AddRawTool registers a tool whose handler reads raw JSON arguments. The
-// tool's InputSchema (and OutputSchema, if any) are given as JSON Schema
-// documents; arguments are validated against InputSchema before h runs.
-func (s *Server) AddRawTool(t *Tool, h RawToolHandler) error {
-	return s.r.AddTool(*t, h, false)
+// ListenAndServe listens for newline-delimited JSON on tcpAddr and
+// Streamable HTTP on httpAddr (either may be empty; HTTP's endpoint is
+// Options.Engine.HTTP.Endpoint, /mcp by default), serving both on the same
+// event loops, until ctx is done or Shutdown is called. When ctx is done
+// it drains first, as Shutdown does, for at most
+// Options.Engine.DrainTimeout, then closes every connection and returns
+// nil. An address that is malformed or taken is an error at once.
+func (s *Server) ListenAndServe(ctx context.Context, tcpAddr, httpAddr string) error {
+	return s.serveLoops(ctx, httpAddr != "", func(e *engine.Server) error { return e.Serve(tcpAddr, httpAddr) })
 }
 
-// RemoveTools unregisters tools; connected legacy sessions are sent
-// notifications/tools/list_changed.
-func (s *Server) RemoveTools(names ...string) int { return s.r.RemoveTools(names...) }
+// ListenAndServeTCP serves newline-delimited JSON on addr until ctx is
+// done (ListenAndServe).
+func (s *Server) ListenAndServeTCP(ctx context.Context, addr string) error {
+	return s.ListenAndServe(ctx, addr, "")
+}
 
-// ServeTCP serves newline-delimited JSON on addr until ctx is done, then
-// drains and closes every connection.
-func (s *Server) ServeTCP(ctx context.Context, addr string) error { return s.Serve(ctx, addr, "") }
+// ListenAndServeHTTP serves Streamable HTTP, both eras, on addr until ctx
+// is done (ListenAndServe).
+func (s *Server) ListenAndServeHTTP(ctx context.Context, addr string) error {
+	return s.ListenAndServe(ctx, "", addr)
+}
 
-// ServeHTTP serves Streamable HTTP (both eras) on addr until ctx is done.
-func (s *Server) ServeHTTP(ctx context.Context, addr string) error { return s.Serve(ctx, "", addr) }
-
-// Serve serves NDJSON on tcpAddr and Streamable HTTP on httpAddr (either
-// may be empty) on the same event loops, until ctx is done or Shutdown is
-// called; when ctx is done it drains first, for at most
-// Options.Engine.DrainTimeout (see Shutdown), and returns nil.
+// Serve is ListenAndServe.
+//
+// Deprecated: use ListenAndServe; Serve will be removed in the next release.
 func (s *Server) Serve(ctx context.Context, tcpAddr, httpAddr string) error {
-	return s.serveLoops(ctx, httpAddr != "", func(e *engine.Server) error { return e.Serve(tcpAddr, httpAddr) })
+	return s.ListenAndServe(ctx, tcpAddr, httpAddr)
+}
+
+// ServeTCP is ListenAndServeTCP.
+//
+// Deprecated: use ListenAndServeTCP; ServeTCP will be removed in the next
+// release.
+func (s *Server) ServeTCP(ctx context.Context, addr string) error {
+	return s.ListenAndServeTCP(ctx, addr)
+}
+
+// ServeHTTP is ListenAndServeHTTP. Its name is net/http's with another
+// meaning, which is why Server is not itself an http.Handler; Handler
+// returns one.
+//
+// Deprecated: use ListenAndServeHTTP (or Handler to mount on a mux);
+// ServeHTTP will be removed in the next release.
+func (s *Server) ServeHTTP(ctx context.Context, addr string) error {
+	return s.ListenAndServeHTTP(ctx, addr)
 }
 
 // serveLoops runs the event loops with serve (which blocks until Stop)
@@ -309,7 +329,7 @@ func (s *Server) serveLoops(ctx context.Context, withHTTP bool, serve func(e *en
 
 // ServeStdio serves one session on in/out (usually os.Stdin/os.Stdout)
 // until in ends, or ctx is done or Shutdown is called (then after a
-// drain).
+// drain). Nothing but MCP messages is written to out; log to stderr.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err := s.startSkills(ctx); err != nil {
 		return err
@@ -380,4 +400,11 @@ func (s *Server) Engine() *engine.Server {
 		return engines[0]
 	}
 	return nil
+}
+
+func rootsListChangedToRouter(f func(ctx context.Context, s *Session)) func(*router.Session) {
+	if f == nil {
+		return nil
+	}
+	return func(rs *router.Session) { f(context.Background(), sessionOf(rs)) }
 }

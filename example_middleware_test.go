@@ -1,57 +1,11 @@
 package densemcp_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/densemcp/densemcp"
-)
-
-// exampleSession runs lines (JSON-RPC messages) through s over stdio, the
-// way a client would send them, and prints what each answer says: the
-// result's text content, or the error's message.
-func exampleSession(s *densemcp.Server, lines ...string) {
-	var out bytes.Buffer
-	if err := s.ServeStdio(context.Background(), strings.NewReader(strings.Join(lines, "\n")+"\n"), &out); err != nil {
-		fmt.Println("serve:", err)
-	}
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		var m struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-			Result struct {
-				Content []struct {
-					Text string `json:"text"`
-				} `json:"content"`
-				IsError bool `json:"isError"`
-			} `json:"result"`
-			Error *struct {
-				Message string `json:"message"`
-			} `json:"error"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil || m.ID == nil || string(m.ID) == "0" {
-			continue // notifications, and the initialize answer
-		}
-		switch {
-		case m.Error != nil:
-			fmt.Printf("%s: error: %s\n", m.ID, m.Error.Message)
-		case len(m.Result.Content) > 0:
-			fmt.Printf("%s: %s (isError %v)\n", m.ID, m.Result.Content[0].Text, m.Result.IsError)
-		default:
-			fmt.Printf("%s: %s\n", m.ID, sc.Text())
-		}
-	}
-}
-
-// The legacy handshake an example session starts with.
-const (
-	exampleInit        = `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"example","version":"1"}}}`
-	exampleInitialized = `{"jsonrpc":"2.0","method":"notifications/initialized"}`
 )
 
 // Middleware runs around every request: this one audits each call and
@@ -59,7 +13,7 @@ const (
 func ExampleServer_AddReceivingMiddleware() {
 	s := densemcp.NewServer(densemcp.Implementation{Name: "audited", Version: "1.0.0"}, nil)
 	err := densemcp.AddTool(s, &densemcp.Tool{Name: "greet", Inline: true},
-		func(req *densemcp.Request, in GreetIn) (GreetOut, error) {
+		func(_ context.Context, req *densemcp.Request, in GreetIn) (GreetOut, error) {
 			return GreetOut{Greeting: "hello, " + in.Name}, nil
 		})
 	if err != nil {

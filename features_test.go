@@ -30,15 +30,15 @@ func featureServer(t *testing.T) *densemcp.Server {
 			}
 		}
 		must(s.AddResource(&densemcp.Resource{URI: "test://text", Name: "text", MimeType: "text/plain", Inline: true},
-			func(req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
+			func(_ context.Context, req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
 				return []densemcp.ResourceContents{densemcp.TextContents(uri, "text/plain", "static text")}, nil
 			}))
 		must(s.AddResource(&densemcp.Resource{URI: "test://blob", Name: "blob", MimeType: "application/octet-stream"},
-			func(req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
+			func(_ context.Context, req *densemcp.Request, uri string, _ map[string]string) ([]densemcp.ResourceContents, error) {
 				return []densemcp.ResourceContents{densemcp.BlobContents(uri, "application/octet-stream", []byte{0, 1, 2, 255})}, nil
 			}))
 		must(s.AddResourceTemplate(&densemcp.ResourceTemplate{URITemplate: "test://items/{id}", Name: "item", Inline: true,
-			Complete: func(req *densemcp.Request, arg, prefix string, _ map[string]string) ([]string, error) {
+			Complete: func(_ context.Context, req *densemcp.Request, arg, prefix string, _ map[string]string) ([]string, error) {
 				var out []string
 				for i := 0; i < 150; i++ {
 					v := fmt.Sprintf("%s%03d", prefix, i)
@@ -46,7 +46,7 @@ func featureServer(t *testing.T) *densemcp.Server {
 				}
 				return out, nil
 			}},
-			func(req *densemcp.Request, uri string, vars map[string]string) ([]densemcp.ResourceContents, error) {
+			func(_ context.Context, req *densemcp.Request, uri string, vars map[string]string) ([]densemcp.ResourceContents, error) {
 				if vars["id"] == "missing" {
 					return nil, densemcp.ErrResourceNotFound
 				}
@@ -54,19 +54,19 @@ func featureServer(t *testing.T) *densemcp.Server {
 			}))
 		must(s.AddPrompt(&densemcp.Prompt{Name: "greet", Description: "greets", Inline: true,
 			Arguments: []densemcp.PromptArgument{{Name: "who", Required: true}, {Name: "mood"}},
-			Complete: func(req *densemcp.Request, arg, prefix string, ctx map[string]string) ([]string, error) {
+			Complete: func(_ context.Context, req *densemcp.Request, arg, prefix string, ctx map[string]string) ([]string, error) {
 				if arg == "who" {
 					return []string{prefix + "lice", prefix + "nna"}, nil
 				}
 				return nil, nil
 			}},
-			func(req *densemcp.Request, args map[string]string) (*densemcp.GetPromptResult, error) {
+			func(_ context.Context, req *densemcp.Request, args map[string]string) (*densemcp.GetPromptResult, error) {
 				return &densemcp.GetPromptResult{Messages: []densemcp.PromptMessage{
 					{Role: "user", Content: densemcp.Content{Type: "text", Text: "hello " + args["who"]}},
 					{Role: "user", Content: densemcp.Content{Type: "image", Data: "iVBORw0KGgo=", MimeType: "image/png"}},
 				}}, nil
 			}))
-		must(s.AddRawTool(&densemcp.Tool{Name: "progress_and_log"}, func(req *densemcp.Request, args []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "progress_and_log"}, func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			for i := 0; i <= 2; i++ {
 				req.Progress(float64(i*50), 100, "step")
 				req.Log(densemcp.LevelInfo, "test", map[string]any{"step": i})
@@ -75,7 +75,7 @@ func featureServer(t *testing.T) *densemcp.Server {
 			req.Result.AddText("done")
 			return nil
 		}))
-		must(s.AddRawTool(&densemcp.Tool{Name: "ask"}, func(req *densemcp.Request, args []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "ask"}, func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			el, err1 := req.Elicit(&densemcp.ElicitParams{Message: "name?", RequestedSchema: map[string]any{
 				"type": "object", "properties": map[string]any{"name": map[string]any{"type": "string"}}}})
 			sm, err2 := req.Sample(&densemcp.CreateMessageParams{MaxTokens: 10, Messages: []densemcp.SamplingMessage{
@@ -91,7 +91,7 @@ func featureServer(t *testing.T) *densemcp.Server {
 			req.Result.AddText(fmt.Sprintf("%s|%v|%s|%s", el.Action, el.Content["name"], content.Text, roots.Roots[0].URI))
 			return nil
 		}))
-		must(s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(req *densemcp.Request, args []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			select {
 			case <-req.Context().Done():
 				return req.Context().Err()
@@ -334,7 +334,7 @@ func TestSubscriptionsAndListChanged(t *testing.T) {
 			return len(ev.snapshot().updated) >= 1
 		})
 		name := fmt.Sprintf("added_%d", i)
-		err := densemcp.AddTool(s, &densemcp.Tool{Name: name, Inline: true}, func(req *densemcp.Request, in echoIn) (any, error) { return nil, nil })
+		err := densemcp.AddTool(s, &densemcp.Tool{Name: name, Inline: true}, func(_ context.Context, req *densemcp.Request, in echoIn) (any, error) { return nil, nil })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -138,7 +138,7 @@ func TestHandlerClientGone(t *testing.T) {
 	started := make(chan struct{})
 	cancelled := make(chan struct{})
 	s := newTestServer(t, nil, func(s *densemcp.Server) {
-		if err := s.AddRawTool(&densemcp.Tool{Name: "wait"}, func(req *densemcp.Request, _ []byte) error {
+		if err := s.AddRawTool(&densemcp.Tool{Name: "wait"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			close(started)
 			<-req.Context().Done()
 			close(cancelled)

@@ -5,6 +5,7 @@ package densemcp_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +27,7 @@ func serveHTTP(t *testing.T, s *densemcp.Server) string {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.ServeHTTP(ctx, addr) }()
+	go func() { done <- s.ListenAndServeHTTP(ctx, addr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -125,7 +126,7 @@ func sdkHTTPFlow(t *testing.T, s *densemcp.Server, url string) {
 			// on the legacy GET stream, or on the modern listen stream.
 			tool := fmt.Sprintf("late_%d", i)
 			last := time.Now()
-			if err := densemcp.AddTool(s, &densemcp.Tool{Name: tool, Inline: true}, func(*densemcp.Request, echoIn) (any, error) { return nil, nil }); err != nil {
+			if err := densemcp.AddTool(s, &densemcp.Tool{Name: tool, Inline: true}, func(context.Context, *densemcp.Request, echoIn) (any, error) { return nil, nil }); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, "tools list_changed over HTTP", func() bool {
@@ -309,7 +310,7 @@ func TestHTTPSessionEndAndIdleExpiry(t *testing.T) {
 func TestHTTPReplayAfterDisconnect(t *testing.T) {
 	release := make(chan struct{})
 	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{HTTP: engine.HTTPConfig{ReplayEvents: 16}}}, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "later"}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "later"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			<-release
 			req.Log(densemcp.LevelInfo, "t", "while you were away")
 			req.Result.AddText("answer after reconnect")
@@ -393,7 +394,7 @@ func TestHTTPExpectContinueAndConnectionClose(t *testing.T) {
 // connection and gets the rest, the answer included.
 func TestHTTPServerClosesStreamAndClientResumes(t *testing.T) {
 	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{HTTP: engine.HTTPConfig{ReplayEvents: 16}}}, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "poll"}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "poll"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			req.CloseStream()
 			time.Sleep(50 * time.Millisecond)
 			req.Log(densemcp.LevelInfo, "t", "after the close")

@@ -26,7 +26,7 @@ import (
 //	s.AddReceivingMiddleware(func(next densemcp.MethodHandler) densemcp.MethodHandler {
 //		return func(ctx context.Context, c *densemcp.Call) (json.RawMessage, error) {
 //			if c.ToolName() == "delete_everything" && !allowed(c.Session()) {
-//				return nil, &densemcp.RPCError{Code: -32001, Message: "forbidden"}
+//				return nil, &densemcp.RPCError{Code: densemcp.CodeForbidden, Message: "forbidden"}
 //			}
 //			start := time.Now()
 //			res, err := next(ctx, c)
@@ -86,7 +86,10 @@ func (c *Call) IsNotification() bool { return c.c.ID == nil }
 func (c *Call) Sending() bool { return c.c.Sending }
 
 // Session returns the session the message belongs to.
-func (c *Call) Session() *Session { return c.c.Session }
+func (c *Call) Session() *Session { return sessionOf(c.c.Session) }
+
+// Era returns the era the message is handled in.
+func (c *Call) Era() Era { return Era(c.c.Era()) }
 
 // ToolName returns the tool a tools/call names, "" for other methods.
 func (c *Call) ToolName() string { return c.c.ToolName() }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/densemcp/densemcp"
 	"github.com/densemcp/densemcp/engine"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -68,13 +69,13 @@ func TestMiddlewareWithSDKClient(t *testing.T) {
 	}
 	type traceKey struct{}
 	s := newTestServer(t, &densemcp.Options{ReceivingMiddleware: []densemcp.Middleware{mark("first")}}, func(s *densemcp.Server) {
-		if err := s.AddRawTool(&densemcp.Tool{Name: "forbidden"}, func(req *densemcp.Request, _ []byte) error {
+		if err := s.AddRawTool(&densemcp.Tool{Name: "forbidden"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			t.Error("a refused tool ran")
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.AddRawTool(&densemcp.Tool{Name: "traced"}, func(req *densemcp.Request, _ []byte) error {
+		if err := s.AddRawTool(&densemcp.Tool{Name: "traced"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			v, _ := req.Context().Value(traceKey{}).(string)
 			req.Progress(1, 1, "")
 			req.Result.AddText("trace=" + v)
@@ -88,7 +89,7 @@ func TestMiddlewareWithSDKClient(t *testing.T) {
 			switch c.ToolName() {
 			case "forbidden":
 				j.add("refused " + c.Method())
-				return nil, &densemcp.RPCError{Code: -32001, Message: "forbidden by policy"}
+				return nil, &densemcp.RPCError{Code: densemcp.CodeForbidden, Message: "forbidden by policy"}
 			case "echo":
 				in, err := densemcp.DecodeArguments[echoIn](c)
 				if err == nil && in.Text == "rate me" {
@@ -146,8 +147,9 @@ func TestMiddlewareWithSDKClient(t *testing.T) {
 				t.Fatalf("echo through middleware: %+v %v", res, err)
 			}
 			_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "forbidden"})
-			if err == nil || !strings.Contains(err.Error(), "forbidden by policy") {
-				t.Fatalf("refused tool: err %v", err)
+			var we *jsonrpc.Error
+			if !errors.As(err, &we) || we.Code != densemcp.CodeForbidden || we.Message != "forbidden by policy" {
+				t.Fatalf("refused tool: err %v, want -32003 forbidden by policy", err)
 			}
 			res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "rate me"}})
 			if err != nil || !res.IsError || res.Content[0].(*mcp.TextContent).Text != "rate limited" {
@@ -239,7 +241,7 @@ func TestMiddlewareWithTasks(t *testing.T) {
 		return func(ctx context.Context, c *densemcp.Call) (json.RawMessage, error) {
 			if c.ToolName() == "must" {
 				j.add("refused must")
-				return nil, &densemcp.RPCError{Code: -32001, Message: "no tasks of must"}
+				return nil, &densemcp.RPCError{Code: densemcp.CodeForbidden, Message: "no tasks of must"}
 			}
 			res, err := next(ctx, c)
 			var st struct {

@@ -22,7 +22,7 @@ func BenchmarkMiddlewareChain(b *testing.B) {
 	}
 	mk := func(mw []Middleware) func() {
 		s := NewServer(Implementation{Name: "bench", Version: "1"}, &Options{ReceivingMiddleware: mw, SendingMiddleware: mw})
-		err := AddTool(s, &Tool{Name: "echo", Inline: true}, func(req *Request, in struct {
+		err := AddTool(s, &Tool{Name: "echo", Inline: true}, func(_ context.Context, req *Request, in struct {
 			Text string `json:"text"`
 		}) (any, error) {
 			req.Result.AddText(in.Text)

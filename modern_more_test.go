@@ -1,6 +1,7 @@
 package densemcp_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -78,7 +79,7 @@ func TestModernResultsMatchLegacyApartFromEraFields(t *testing.T) {
 // A requestState the client altered is rejected; the genuine one works.
 func TestModernTamperedRequestState(t *testing.T) {
 	s := newTestServer(t, nil, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "confirm", Inline: true}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "confirm", Inline: true}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			a, err := req.ElicitAs("first", &densemcp.ElicitParams{Message: "one?"})
 			if err != nil {
 				return err
@@ -143,7 +144,7 @@ func TestModernTamperedRequestState(t *testing.T) {
 func TestModernLoggingAndTraceContext(t *testing.T) {
 	traces := make(chan string, 2)
 	s := newTestServer(t, nil, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "logs", Inline: true}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "logs", Inline: true}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			traces <- req.TraceParent()
 			req.Log(densemcp.LevelDebug, "", "d")
 			req.Log(densemcp.LevelWarning, "", "w")

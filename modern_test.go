@@ -1,6 +1,7 @@
 package densemcp_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -14,7 +15,10 @@ const modernMeta = `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-
 func TestModernEraRules(t *testing.T) {
 	s := newTestServer(t, nil, func(s *densemcp.Server) {
 		err := s.AddRawTool(&densemcp.Tool{Name: "needs_elicitation", Inline: true, Requires: []string{"elicitation"}},
-			func(req *densemcp.Request, args []byte) error { req.Result.AddText("ok"); return nil })
+			func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
+				req.Result.AddText("ok")
+				return nil
+			})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package densemcp_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -137,10 +138,10 @@ func TestMetricsAfterScriptedRun(t *testing.T) {
 	opts := &densemcp.Options{Workers: 1, Metrics: true}
 	opts.Engine.HTTP.MaxSessions = 1
 	s := newTestServer(t, opts, func(s *densemcp.Server) {
-		must(t, s.AddRawTool(&densemcp.Tool{Name: "fail", Inline: true}, func(*densemcp.Request, []byte) error {
+		must(t, s.AddRawTool(&densemcp.Tool{Name: "fail", Inline: true}, func(context.Context, *densemcp.Request, json.RawMessage) error {
 			return errors.New("it failed")
 		}))
-		must(t, s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(req *densemcp.Request, _ []byte) error {
+		must(t, s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			started <- struct{}{}
 			<-release
 			req.Result.AddText("done")
@@ -318,7 +319,7 @@ func TestReadyzFlipsDuringDrain(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	s := newTestServer(t, &densemcp.Options{Metrics: true}, func(s *densemcp.Server) {
-		must(t, s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(req *densemcp.Request, _ []byte) error {
+		must(t, s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			started <- struct{}{}
 			<-release
 			req.Result.AddText("done")

@@ -2,6 +2,8 @@ package densemcp_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -31,18 +33,18 @@ func TestRouterOptions(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		must(s.AddRawTool(&densemcp.Tool{Name: "block"}, func(req *densemcp.Request, _ []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "block"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			<-release
 			return nil
 		}))
-		must(s.AddRawTool(&densemcp.Tool{Name: "ask"}, func(req *densemcp.Request, _ []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "ask"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			_, err := req.Elicit(&densemcp.ElicitParams{Message: "?"})
 			if err != nil {
 				req.Result.AddText("elicit: " + err.Error())
 			}
 			return nil
 		}))
-		must(s.AddRawTool(&densemcp.Tool{Name: "confirm", Inline: true}, func(req *densemcp.Request, _ []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "confirm", Inline: true}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			a, err := req.ElicitAs("ok", &densemcp.ElicitParams{Message: "sure?"})
 			if err != nil {
 				return err

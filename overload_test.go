@@ -41,7 +41,7 @@ func (h *holdTool) free() { h.once.Do(func() { close(h.release) }) }
 
 func (h *holdTool) add(t *testing.T, s *densemcp.Server, name string, stubborn bool) {
 	t.Helper()
-	err := s.AddRawTool(&densemcp.Tool{Name: name}, func(req *densemcp.Request, _ []byte) error {
+	err := s.AddRawTool(&densemcp.Tool{Name: name}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		h.started <- struct{}{}
 		if stubborn {
 			<-h.release
@@ -611,7 +611,7 @@ func TestMemoryBudgetStages(t *testing.T) {
 	// big answers a 1 MiB result, prebuilt (so the race detector's cost
 	// of building it does not slow the test down).
 	blob := []byte(`{"blob":"` + strings.Repeat("x", 1<<20) + `"}`)
-	err := s.AddRawTool(&densemcp.Tool{Name: "big", Inline: true}, func(req *densemcp.Request, _ []byte) error {
+	err := s.AddRawTool(&densemcp.Tool{Name: "big", Inline: true}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		req.Result.SetStructuredOwned(blob)
 		return nil
 	})

@@ -22,7 +22,10 @@ func headerServer(t *testing.T) *densemcp.Server {
 			`"debug":{"type":"boolean","x-mcp-header":"Debug"},` +
 			`"cfg":{"type":"object","properties":{"zone":{"type":"string","x-mcp-header":"Zone"}}},` +
 			`"query":{"type":"string"}},"required":["region"]}`)},
-			func(req *densemcp.Request, args []byte) error { req.Result.AddTextBytes(args); return nil })
+			func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
+				req.Result.AddTextBytes(args)
+				return nil
+			})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package densemcp_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"strings"
@@ -18,7 +19,7 @@ func TestBusyPoolAnswersRetryHint(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	s := newTestServer(t, &densemcp.Options{Workers: 1}, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(req *densemcp.Request, args []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			started <- struct{}{}
 			<-release
 			req.Result.AddText("done")
@@ -54,7 +55,7 @@ func TestHandlerPanicFailsOnlyThatRequest(t *testing.T) {
 			if inline {
 				name = "boom_inline"
 			}
-			err := s.AddRawTool(&densemcp.Tool{Name: name, Inline: inline}, func(req *densemcp.Request, args []byte) error {
+			err := s.AddRawTool(&densemcp.Tool{Name: name, Inline: inline}, func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 				panic("kaboom")
 			})
 			if err != nil {
@@ -79,7 +80,7 @@ func TestHandlerPanicFailsOnlyThatRequest(t *testing.T) {
 func TestCancelledRequestIsNotAnswered(t *testing.T) {
 	cancelled := make(chan struct{})
 	s := newTestServer(t, nil, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "wait"}, func(req *densemcp.Request, args []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "wait"}, func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			<-req.Context().Done()
 			close(cancelled)
 			req.Result.AddText("too late")
@@ -107,7 +108,7 @@ func TestShutdownAnswersRunningRequests(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
 	s := newTestServer(t, nil, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "finish"}, func(req *densemcp.Request, args []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "finish"}, func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			close(started)
 			<-release
 			req.Result.AddText("finished")
@@ -120,7 +121,7 @@ func TestShutdownAnswersRunningRequests(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.ServeTCP(ctx, addr) }()
+	go func() { done <- s.ListenAndServeTCP(ctx, addr) }()
 	var l *lineConn
 	for i := 0; ; i++ {
 		c, err := net.Dial("tcp", addr)
@@ -152,7 +153,7 @@ func TestShutdownAnswersRunningRequests(t *testing.T) {
 // it answers for itself (its error becomes an isError result).
 func TestHandlerTimeout(t *testing.T) {
 	s := newTestServer(t, &densemcp.Options{HandlerTimeout: 100 * time.Millisecond}, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "stuck"}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "stuck"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			<-req.Context().Done()
 			return req.Context().Err()
 		})

@@ -26,7 +26,7 @@ func newTestServer(t *testing.T, opts *densemcp.Options, setup func(s *densemcp.
 	t.Helper()
 	s := densemcp.NewServer(densemcp.Implementation{Name: "test", Version: "1.0.0"}, opts)
 	err := densemcp.AddTool(s, &densemcp.Tool{Name: "echo", Description: "echo", Inline: true},
-		func(req *densemcp.Request, in echoIn) (echoOut, error) {
+		func(_ context.Context, req *densemcp.Request, in echoIn) (echoOut, error) {
 			req.Result.AddText(in.Text)
 			return echoOut(in), nil
 		})
@@ -57,7 +57,7 @@ func serveTCP(t *testing.T, s *densemcp.Server) string {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.ServeTCP(ctx, addr) }()
+	go func() { done <- s.ListenAndServeTCP(ctx, addr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

@@ -2,6 +2,7 @@ package densemcp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -14,13 +15,27 @@ import (
 // Skills (io.modelcontextprotocol/skills, SEP-2640): each skill is a
 // directory with a SKILL.md; its files are served as skill://… resources,
 // and skills/list, skills/get and resources/directory/read describe them.
-type (
-	Skill     = router.Skill
-	SkillFile = router.SkillFile
-)
 
-// ExtSkills is the skills extension's identifier.
-const ExtSkills = router.ExtSkills
+// Skill is one skill to serve (PutSkills).
+type Skill struct {
+	// URI of its SKILL.md: skill://<skill-path>/SKILL.md, where the last
+	// segment of <skill-path> is the skill's name (another scheme may be
+	// used, with the same structure).
+	URI string
+	// Frontmatter is SKILL.md's YAML frontmatter rendered as a JSON object,
+	// every field as the author wrote it; name and description required.
+	Frontmatter json.RawMessage
+	// Files are SKILL.md and every supporting file (nested skills' files
+	// included), each under the skill's directory.
+	Files []SkillFile
+}
+
+// SkillFile is one file of a skill.
+type SkillFile struct {
+	URI      string
+	MimeType string
+	Data     []byte
+}
 
 // AddSkill serves the skill in directory dir of fsys (it holds a SKILL.md)
 // as skill://<name>/…, name from its frontmatter.
@@ -46,7 +61,12 @@ func (s *Server) AddSkills(fsys fs.FS, root string) error {
 
 // PutSkills serves skills given in memory (replacing any with the same
 // SKILL.md URI) and removes those whose SKILL.md URIs are in remove.
-func (s *Server) PutSkills(put []Skill, remove ...string) error { return s.r.PutSkills(put, remove) }
+func (s *Server) PutSkills(put []Skill, remove ...string) error {
+	return s.r.PutSkills(convSlice(put, skillToRouter), remove)
+}
+
+// Skills returns the SKILL.md URIs of the skills served.
+func (s *Server) Skills() []string { return s.r.SkillURIs() }
 
 // RemoveSkills stops serving skills, named by their SKILL.md URIs.
 func (s *Server) RemoveSkills(uris ...string) error { return s.r.RemoveSkills(uris...) }

@@ -271,10 +271,10 @@ func TestAddSkillFromFS(t *testing.T) {
 	if err := s.AddSkill(os.DirFS(dir), "acme"); err == nil {
 		t.Fatal("a directory without SKILL.md was served as a skill")
 	}
-	if got := strings.Join(s.Router().SkillURIs(), " "); got != "skill://git-workflow/SKILL.md" {
+	if got := strings.Join(s.Skills(), " "); got != "skill://git-workflow/SKILL.md" {
 		t.Fatalf("served %s", got)
 	}
-	if err := s.RemoveSkills("skill://git-workflow/SKILL.md"); err != nil || len(s.Router().SkillURIs()) != 0 {
-		t.Fatalf("remove: %v %v", err, s.Router().SkillURIs())
+	if err := s.RemoveSkills("skill://git-workflow/SKILL.md"); err != nil || len(s.Skills()) != 0 {
+		t.Fatalf("remove: %v %v", err, s.Skills())
 	}
 }

@@ -38,7 +38,7 @@ func taskServer(t *testing.T, opts *densemcp.Options) (*densemcp.Server, *taskTo
 				t.Fatal(err)
 			}
 		}
-		must(s.AddRawTool(&densemcp.Tool{Name: "work", Execution: optional}, func(req *densemcp.Request, args []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "work", Execution: optional}, func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			select {
 			case <-tt.gate:
 			case <-req.Context().Done():
@@ -47,13 +47,13 @@ func taskServer(t *testing.T, opts *densemcp.Options) (*densemcp.Server, *taskTo
 			req.Result.AddText("work done in task " + req.TaskID())
 			return nil
 		}))
-		must(s.AddRawTool(&densemcp.Tool{Name: "fails", Execution: optional}, func(*densemcp.Request, []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "fails", Execution: optional}, func(context.Context, *densemcp.Request, json.RawMessage) error {
 			return errors.New("it did not work")
 		}))
-		must(s.AddRawTool(&densemcp.Tool{Name: "panics", Execution: optional}, func(*densemcp.Request, []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "panics", Execution: optional}, func(context.Context, *densemcp.Request, json.RawMessage) error {
 			panic("boom")
 		}))
-		must(s.AddRawTool(&densemcp.Tool{Name: "ask", Execution: optional}, func(req *densemcp.Request, _ []byte) error {
+		must(s.AddRawTool(&densemcp.Tool{Name: "ask", Execution: optional}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			res, err := req.ElicitAs("confirm", &densemcp.ElicitParams{Message: "Sure?",
 				RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"ok": map[string]any{"type": "boolean"}}}})
 			if err != nil {
@@ -63,8 +63,11 @@ func taskServer(t *testing.T, opts *densemcp.Options) (*densemcp.Server, *taskTo
 			return nil
 		}))
 		must(s.AddRawTool(&densemcp.Tool{Name: "must", Execution: &densemcp.ToolExecution{TaskSupport: densemcp.TaskRequired}},
-			func(req *densemcp.Request, _ []byte) error { req.Result.AddText("ran"); return nil }))
-		must(s.AddRawTool(&densemcp.Tool{Name: "plain", Inline: true}, func(req *densemcp.Request, _ []byte) error {
+			func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
+				req.Result.AddText("ran")
+				return nil
+			}))
+		must(s.AddRawTool(&densemcp.Tool{Name: "plain", Inline: true}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			req.Result.AddText("plain")
 			return nil
 		}))

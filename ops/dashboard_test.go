@@ -87,7 +87,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Skip("no Chromium found (set CHROME_PATH, or apt-get install chromium): the dashboard browser test is skipped")
 	}
 	s := densemcp.NewServer(densemcp.Implementation{Name: "dash", Version: "1"}, &densemcp.Options{Metrics: true})
-	if err := densemcp.AddTool(s, &densemcp.Tool{Name: "echo", Inline: true}, func(req *densemcp.Request, in struct {
+	if err := densemcp.AddTool(s, &densemcp.Tool{Name: "echo", Inline: true}, func(_ context.Context, req *densemcp.Request, in struct {
 		Text string `json:"text"`
 	}) (struct{}, error) {
 		req.Result.AddText(in.Text)

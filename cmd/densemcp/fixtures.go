@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -35,31 +36,34 @@ func registerConformance(s *densemcp.Server) error {
 		add(s.AddRawTool(&densemcp.Tool{Name: name, Description: desc, InputSchema: emptyObject, Inline: inline}, h))
 	}
 	text := func(t string) densemcp.RawToolHandler {
-		return func(req *densemcp.Request, _ []byte) error { req.Result.AddText(t); return nil }
+		return func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
+			req.Result.AddText(t)
+			return nil
+		}
 	}
 
 	tool("test_simple_text", "Returns a simple text response", true, text("This is a simple text response for testing."))
-	tool("test_image_content", "Returns an image", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_image_content", "Returns an image", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		req.Result.AddImage(fixturePNG, "image/png")
 		return nil
 	})
-	tool("test_audio_content", "Returns audio", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_audio_content", "Returns audio", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		req.Result.AddAudio(fixtureWAV, "audio/wav")
 		return nil
 	})
-	tool("test_embedded_resource", "Returns an embedded resource", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_embedded_resource", "Returns an embedded resource", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		return req.Result.AddResource(densemcp.TextContents("test://embedded-resource", "text/plain", "This is an embedded resource content."))
 	})
-	tool("test_multiple_content_types", "Returns text, an image and a resource", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_multiple_content_types", "Returns text, an image and a resource", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		req.Result.AddText("Multiple content types test:")
 		req.Result.AddImage(fixturePNG, "image/png")
 		return req.Result.AddResource(densemcp.TextContents("test://mixed-content-resource", "application/json", `{"test":"data","value":123}`))
 	})
-	tool("test_error_handling", "Always fails with a tool error", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_error_handling", "Always fails with a tool error", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		//lint:ignore ST1005 the conformance suite expects this exact text
 		return errors.New("This tool intentionally returns an error for testing")
 	})
-	tool("test_tool_with_logging", "Sends three log messages while it runs", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_tool_with_logging", "Sends three log messages while it runs", false, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		for i, msg := range []string{"Tool execution started", "Tool processing data", "Tool execution completed"} {
 			if i > 0 {
 				time.Sleep(fixtureStep)
@@ -69,7 +73,7 @@ func registerConformance(s *densemcp.Server) error {
 		req.Result.AddText("Tool with logging executed successfully")
 		return nil
 	})
-	tool("test_tool_with_progress", "Reports progress 0, 50, 100 of 100", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_tool_with_progress", "Reports progress 0, 50, 100 of 100", false, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		for i, p := range []float64{0, 50, 100} {
 			if i > 0 {
 				time.Sleep(fixtureStep)
@@ -81,7 +85,7 @@ func registerConformance(s *densemcp.Server) error {
 	})
 	add(s.AddRawTool(&densemcp.Tool{Name: "test_sampling", Description: "Asks the client's model to answer a prompt",
 		InputSchema: json.RawMessage(`{"type":"object","properties":{"prompt":{"type":"string","description":"The prompt to send"}},"required":["prompt"]}`)},
-		func(req *densemcp.Request, args []byte) error {
+		func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			var in struct {
 				Prompt string `json:"prompt"`
 			}
@@ -100,7 +104,7 @@ func registerConformance(s *densemcp.Server) error {
 		}))
 	add(s.AddRawTool(&densemcp.Tool{Name: "test_elicitation", Description: "Asks the user for a username and an email",
 		InputSchema: json.RawMessage(`{"type":"object","properties":{"message":{"type":"string","description":"The message to show"}},"required":["message"]}`)},
-		func(req *densemcp.Request, args []byte) error {
+		func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			var in struct {
 				Message string `json:"message"`
 			}
@@ -116,7 +120,7 @@ func registerConformance(s *densemcp.Server) error {
 				"required": []string{"username", "email"},
 			}})
 		}))
-	tool("test_elicitation_sep1034_defaults", "Elicitation with a default for every primitive type", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_elicitation_sep1034_defaults", "Elicitation with a default for every primitive type", false, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		return elicitAndReport(req, "Elicitation completed", "defaults", &densemcp.ElicitParams{
 			Message: "Please review and update the form fields with defaults",
 			RequestedSchema: json.RawMessage(`{"type":"object","properties":{` +
@@ -127,7 +131,7 @@ func registerConformance(s *densemcp.Server) error {
 				`"verified":{"type":"boolean","description":"Verification status","default":true}},"required":[]}`),
 		})
 	})
-	tool("test_elicitation_sep1330_enums", "Elicitation with the five enum forms", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_elicitation_sep1330_enums", "Elicitation with the five enum forms", false, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		return elicitAndReport(req, "Elicitation completed", "enums", &densemcp.ElicitParams{
 			Message: "Please select options from the enum fields",
 			RequestedSchema: json.RawMessage(`{"type":"object","properties":{` +
@@ -139,7 +143,7 @@ func registerConformance(s *densemcp.Server) error {
 				`},"required":[]}`),
 		})
 	})
-	tool("test_reconnection", "Closes its SSE stream, then answers on the resumed stream (with --replay-events)", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_reconnection", "Closes its SSE stream, then answers on the resumed stream (with --replay-events)", false, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		req.CloseStream()
 		time.Sleep(100 * time.Millisecond)
 		req.Result.AddText("Reconnection test completed successfully. If you received this, the client properly reconnected after stream closure.")
@@ -162,7 +166,7 @@ func registerConformance(s *densemcp.Server) error {
 			`"priority":{"type":"integer","description":"Priority","x-mcp-header":"Priority"},` +
 			`"verbose":{"type":"boolean","description":"Verbose output","x-mcp-header":"Verbose"},` +
 			`"query":{"type":"string","description":"Not mirrored"}},"required":["region","priority","query"]}`)},
-		func(req *densemcp.Request, args []byte) error {
+		func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			var in struct {
 				Region   string `json:"region"`
 				Priority int64  `json:"priority"`
@@ -196,41 +200,44 @@ func elicitAndReport(req *densemcp.Request, prefix, key string, p *densemcp.Elic
 func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, densemcp.RawToolHandler), add func(error)) {
 	add(s.AddRawTool(&densemcp.Tool{Name: "test_missing_capability", Description: "Needs the client's sampling capability",
 		InputSchema: emptyObject, Inline: true, Requires: []string{"sampling"}},
-		func(req *densemcp.Request, _ []byte) error {
+		func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			req.Result.AddText("sampling capability present")
 			return nil
 		}))
-	tool("test_streaming_elicitation", "Asks for input through an input_required result", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_streaming_elicitation", "Asks for input through an input_required result", false, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		return elicitAndReport(req, "Streaming elicitation", "user_input", &densemcp.ElicitParams{Message: "Please provide input",
 			RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"input": map[string]any{"type": "string"}}}})
 	})
-	tool("test_logging_tool", "Logs only when the request asked for a log level", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_logging_tool", "Logs only when the request asked for a log level", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		req.Log(densemcp.LevelInfo, "conformance", "logging tool ran")
 		req.Result.AddText("Logging tool executed")
 		return nil
 	})
 	var mu sync.Mutex
 	dynTool, dynPrompt := false, false
-	tool("test_trigger_tool_change", "Adds or removes test_dynamic_tool", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_trigger_tool_change", "Adds or removes test_dynamic_tool", false, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if dynTool {
 			s.RemoveTools("test_dynamic_tool")
 		} else if err := s.AddRawTool(&densemcp.Tool{Name: "test_dynamic_tool", Description: "Added at run time", InputSchema: emptyObject, Inline: true},
-			func(req *densemcp.Request, _ []byte) error { req.Result.AddText("dynamic"); return nil }); err != nil {
+			func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
+				req.Result.AddText("dynamic")
+				return nil
+			}); err != nil {
 			return err
 		}
 		dynTool = !dynTool
 		req.Result.AddText("Mutation triggered")
 		return nil
 	})
-	tool("test_trigger_prompt_change", "Adds or removes test_dynamic_prompt", false, func(req *densemcp.Request, _ []byte) error {
+	tool("test_trigger_prompt_change", "Adds or removes test_dynamic_prompt", false, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if dynPrompt {
 			s.RemovePrompts("test_dynamic_prompt")
 		} else if err := s.AddPrompt(&densemcp.Prompt{Name: "test_dynamic_prompt", Description: "Added at run time", Inline: true},
-			func(req *densemcp.Request, _ map[string]string) (*densemcp.GetPromptResult, error) {
+			func(_ context.Context, req *densemcp.Request, _ map[string]string) (*densemcp.GetPromptResult, error) {
 				return &densemcp.GetPromptResult{Messages: []densemcp.PromptMessage{{Role: "user", Content: densemcp.Content{Type: "text", Text: "dynamic"}}}}, nil
 			}); err != nil {
 			return err
@@ -245,7 +252,7 @@ func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, 
 	capital := &densemcp.CreateMessageParams{MaxTokens: 100, Messages: []densemcp.SamplingMessage{
 		{Role: "user", Content: densemcp.Content{Type: "text", Text: "What is the capital of France?"}}}}
 
-	tool("test_input_required_result_elicitation", "Asks the user's name (multi round-trip)", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_input_required_result_elicitation", "Asks the user's name (multi round-trip)", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		res, err := req.ElicitAs("user_name", &densemcp.ElicitParams{Message: "What is your name?", RequestedSchema: nameSchema})
 		if err != nil {
 			return err
@@ -253,7 +260,7 @@ func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, 
 		req.Result.AddText(fmt.Sprintf("Hello, %v!", res.Content["name"]))
 		return nil
 	})
-	tool("test_input_required_result_sampling", "Asks the client's model (multi round-trip)", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_input_required_result_sampling", "Asks the client's model (multi round-trip)", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		res, err := req.SampleAs("sample_request", capital)
 		if err != nil {
 			return err
@@ -261,7 +268,7 @@ func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, 
 		req.Result.AddText("Sampling result: " + sampledText(res))
 		return nil
 	})
-	tool("test_input_required_result_list_roots", "Asks the client's roots (multi round-trip)", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_input_required_result_list_roots", "Asks the client's roots (multi round-trip)", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		res, err := req.ListRootsAs("roots_request")
 		if err != nil {
 			return err
@@ -273,7 +280,7 @@ func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, 
 		req.Result.AddText("Roots: " + strings.Join(uris, ", "))
 		return nil
 	})
-	confirm := func(req *densemcp.Request, _ []byte) error {
+	confirm := func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		if _, err := req.ElicitAs("confirm", &densemcp.ElicitParams{Message: "Please confirm", RequestedSchema: okSchema}); err != nil {
 			return err
 		}
@@ -282,7 +289,7 @@ func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, 
 	}
 	tool("test_input_required_result_request_state", "Confirms through a signed requestState", true, confirm)
 	tool("test_input_required_result_tampered_state", "Rejects an altered requestState", true, confirm)
-	tool("test_input_required_result_multiple_inputs", "Asks for elicitation, sampling and roots at once", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_input_required_result_multiple_inputs", "Asks for elicitation, sampling and roots at once", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		el, err1 := req.ElicitAs("user_name", &densemcp.ElicitParams{Message: "What is your name?", RequestedSchema: nameSchema})
 		sm, err2 := req.SampleAs("greeting", &densemcp.CreateMessageParams{MaxTokens: 50, Messages: []densemcp.SamplingMessage{
 			{Role: "user", Content: densemcp.Content{Type: "text", Text: "Generate a greeting"}}}})
@@ -293,7 +300,7 @@ func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, 
 		req.Result.AddText(fmt.Sprintf("%v / %s / %d roots", el.Content["name"], sampledText(sm), len(rt.Roots)))
 		return nil
 	})
-	tool("test_input_required_result_multi_round", "Asks two questions in two rounds", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_input_required_result_multi_round", "Asks two questions in two rounds", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		a, err := req.ElicitAs("step1", &densemcp.ElicitParams{Message: "Step 1: What is your name?", RequestedSchema: nameSchema})
 		if err != nil {
 			return err
@@ -306,7 +313,7 @@ func registerModernFixtures(s *densemcp.Server, tool func(string, string, bool, 
 		req.Result.AddText(fmt.Sprintf("%v likes %v", a.Content["name"], b.Content["color"]))
 		return nil
 	})
-	tool("test_input_required_result_capabilities", "Asks only for what the client declared", true, func(req *densemcp.Request, _ []byte) error {
+	tool("test_input_required_result_capabilities", "Asks only for what the client declared", true, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		if req.ClientCapability("elicitation") {
 			res, err := req.ElicitAs("user_input", &densemcp.ElicitParams{Message: "Input request", RequestedSchema: nameSchema})
 			if err != nil {
@@ -334,7 +341,7 @@ func sampledText(res *densemcp.CreateMessageResult) string {
 func registerFixtureResources(s *densemcp.Server, add func(error)) {
 	static := func(uri, name, mime string, contents densemcp.ResourceContents) {
 		add(s.AddResource(&densemcp.Resource{URI: uri, Name: name, Description: name, MimeType: mime, Inline: true},
-			func(*densemcp.Request, string, map[string]string) ([]densemcp.ResourceContents, error) {
+			func(context.Context, *densemcp.Request, string, map[string]string) ([]densemcp.ResourceContents, error) {
 				return []densemcp.ResourceContents{contents}, nil
 			}))
 	}
@@ -346,7 +353,7 @@ func registerFixtureResources(s *densemcp.Server, add func(error)) {
 		densemcp.TextContents("test://watched-resource", "text/plain", "Watched resource content"))
 	add(s.AddResourceTemplate(&densemcp.ResourceTemplate{URITemplate: "test://template/{id}/data", Name: "Template resource",
 		Description: "Data for an id", MimeType: "application/json", Inline: true},
-		func(_ *densemcp.Request, uri string, vars map[string]string) ([]densemcp.ResourceContents, error) {
+		func(_ context.Context, _ *densemcp.Request, uri string, vars map[string]string) ([]densemcp.ResourceContents, error) {
 			id, _ := json.Marshal(vars["id"])
 			data, _ := json.Marshal("Data for ID: " + vars["id"])
 			return []densemcp.ResourceContents{densemcp.TextContents(uri, "application/json",
@@ -360,12 +367,12 @@ func registerFixturePrompts(s *densemcp.Server, add func(error)) {
 	}
 	textMsg := func(t string) densemcp.PromptMessage { return msg("user", densemcp.Content{Type: "text", Text: t}) }
 	add(s.AddPrompt(&densemcp.Prompt{Name: "test_simple_prompt", Description: "A simple prompt without arguments", Inline: true},
-		func(*densemcp.Request, map[string]string) (*densemcp.GetPromptResult, error) {
+		func(context.Context, *densemcp.Request, map[string]string) (*densemcp.GetPromptResult, error) {
 			return &densemcp.GetPromptResult{Messages: []densemcp.PromptMessage{textMsg("This is a simple prompt for testing.")}}, nil
 		}))
 	add(s.AddPrompt(&densemcp.Prompt{Name: "test_prompt_with_arguments", Description: "A prompt with two required arguments", Inline: true,
 		Arguments: []densemcp.PromptArgument{{Name: "arg1", Description: "First argument", Required: true}, {Name: "arg2", Description: "Second argument", Required: true}},
-		Complete: func(_ *densemcp.Request, arg, prefix string, _ map[string]string) ([]string, error) {
+		Complete: func(_ context.Context, _ *densemcp.Request, arg, prefix string, _ map[string]string) ([]string, error) {
 			var out []string
 			for _, v := range []string{"paris", "park", "parse", "test", "testValue1", "testValue2"} {
 				if arg == "arg1" && strings.HasPrefix(v, prefix) {
@@ -374,26 +381,26 @@ func registerFixturePrompts(s *densemcp.Server, add func(error)) {
 			}
 			return out, nil
 		}},
-		func(_ *densemcp.Request, args map[string]string) (*densemcp.GetPromptResult, error) {
+		func(_ context.Context, _ *densemcp.Request, args map[string]string) (*densemcp.GetPromptResult, error) {
 			return &densemcp.GetPromptResult{Messages: []densemcp.PromptMessage{
 				textMsg(fmt.Sprintf("Prompt with arguments: arg1='%s', arg2='%s'", args["arg1"], args["arg2"]))}}, nil
 		}))
 	add(s.AddPrompt(&densemcp.Prompt{Name: "test_prompt_with_embedded_resource", Description: "A prompt embedding a resource", Inline: true,
 		Arguments: []densemcp.PromptArgument{{Name: "resourceUri", Description: "URI of the resource to embed", Required: true}}},
-		func(_ *densemcp.Request, args map[string]string) (*densemcp.GetPromptResult, error) {
+		func(_ context.Context, _ *densemcp.Request, args map[string]string) (*densemcp.GetPromptResult, error) {
 			rc := densemcp.TextContents(args["resourceUri"], "text/plain", "Embedded resource content for testing.")
 			return &densemcp.GetPromptResult{Messages: []densemcp.PromptMessage{
 				msg("user", densemcp.Content{Type: "resource", Resource: &rc}),
 				textMsg("Please process the embedded resource above.")}}, nil
 		}))
 	add(s.AddPrompt(&densemcp.Prompt{Name: "test_prompt_with_image", Description: "A prompt with an image", Inline: true},
-		func(*densemcp.Request, map[string]string) (*densemcp.GetPromptResult, error) {
+		func(context.Context, *densemcp.Request, map[string]string) (*densemcp.GetPromptResult, error) {
 			return &densemcp.GetPromptResult{Messages: []densemcp.PromptMessage{
 				msg("user", densemcp.Content{Type: "image", Data: fixturePNG, MimeType: "image/png"}),
 				textMsg("Please analyze the image above.")}}, nil
 		}))
 	add(s.AddPrompt(&densemcp.Prompt{Name: "test_input_required_result_prompt", Description: "A prompt that asks for context first", Inline: true},
-		func(req *densemcp.Request, _ map[string]string) (*densemcp.GetPromptResult, error) {
+		func(_ context.Context, req *densemcp.Request, _ map[string]string) (*densemcp.GetPromptResult, error) {
 			res, err := req.ElicitAs("user_context", &densemcp.ElicitParams{Message: "What context should the prompt use?",
 				RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"context": map[string]any{"type": "string"}}, "required": []string{"context"}}})
 			if err != nil {

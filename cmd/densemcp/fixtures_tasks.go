@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +24,7 @@ func registerTaskFixtures(s *densemcp.Server, add func(error)) {
 	}
 	add(s.AddRawTool(&densemcp.Tool{Name: "greet", Description: "Greets someone (never a task)", Inline: true,
 		InputSchema: schema(`"name":{"type":"string"}`, "name")},
-		func(req *densemcp.Request, args []byte) error {
+		func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			var in struct{ Name string }
 			if err := json.Unmarshal(args, &in); err != nil {
 				return err
@@ -35,7 +36,7 @@ func registerTaskFixtures(s *densemcp.Server, add func(error)) {
 	// otherwise; tasks/cancel stops its sleep.
 	add(s.AddRawTool(&densemcp.Tool{Name: "slow_compute", Description: "Sleeps for seconds, then answers; a task when it takes time",
 		Execution: optional, DeferTask: true, InputSchema: schema(`"seconds":{"type":"number","minimum":0},"label":{"type":"string"}`, "seconds")},
-		func(req *densemcp.Request, args []byte) error {
+		func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			var in struct {
 				Seconds float64
 				Label   string
@@ -56,7 +57,7 @@ func registerTaskFixtures(s *densemcp.Server, add func(error)) {
 		}))
 	add(s.AddRawTool(&densemcp.Tool{Name: "failing_job", Description: "Fails with a tool error after a second (task only)",
 		Execution: required, InputSchema: schema(``)},
-		func(req *densemcp.Request, _ []byte) error {
+		func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			if err := sleepCtx(req, time.Second); err != nil {
 				return err
 			}
@@ -64,13 +65,13 @@ func registerTaskFixtures(s *densemcp.Server, add func(error)) {
 		}))
 	add(s.AddRawTool(&densemcp.Tool{Name: "protocol_error_job", Description: "Panics: a protocol-level failure",
 		Execution: optional, InputSchema: schema(``)},
-		func(req *densemcp.Request, _ []byte) error {
+		func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			panic("protocol_error_job: simulated crash")
 		}))
 	confirmSchema := map[string]any{"type": "object", "properties": map[string]any{"confirm": map[string]any{"type": "boolean"}}, "required": []string{"confirm"}}
 	add(s.AddRawTool(&densemcp.Tool{Name: "confirm_delete", Description: "Asks for confirmation, then deletes a file",
 		Execution: optional, InputSchema: schema(`"filename":{"type":"string"}`, "filename")},
-		func(req *densemcp.Request, args []byte) error {
+		func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 			var in struct{ Filename string }
 			if err := json.Unmarshal(args, &in); err != nil {
 				return err
@@ -88,7 +89,7 @@ func registerTaskFixtures(s *densemcp.Server, add func(error)) {
 		}))
 	add(s.AddRawTool(&densemcp.Tool{Name: "multi_input", Description: "Asks two questions at once",
 		Execution: optional, InputSchema: schema(``)},
-		func(req *densemcp.Request, _ []byte) error {
+		func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			nameSchema := map[string]any{"type": "object", "properties": map[string]any{"name": map[string]any{"type": "string"}}, "required": []string{"name"}}
 			a, err1 := req.ElicitAs("name", &densemcp.ElicitParams{Message: "What is your name?", RequestedSchema: nameSchema})
 			b, err2 := req.ElicitAs("confirm", &densemcp.ElicitParams{Message: "Proceed?", RequestedSchema: confirmSchema})
@@ -105,7 +106,7 @@ func registerTaskFixtures(s *densemcp.Server, add func(error)) {
 	// turns into a task (MRTR before the task, as SEP-2663 recommends).
 	add(s.AddRawTool(&densemcp.Tool{Name: "test_tool_with_task", Description: "Asks the user's name, then finishes as a task",
 		Execution: required, DeferTask: true, InputSchema: schema(``)},
-		func(req *densemcp.Request, _ []byte) error {
+		func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			res, err := req.ElicitAs("user_name", &densemcp.ElicitParams{Message: "What is your name?",
 				RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"name": map[string]any{"type": "string"}}, "required": []string{"name"}}})
 			if err != nil {

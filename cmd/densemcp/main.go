@@ -234,7 +234,7 @@ func serve(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = s.ServeStdio(ctx, stdin, stdout)
 	} else if onLoops {
 		// The engine logs "serving MCP" once every listener is bound.
-		err = s.Serve(ctx, *tcp, *httpAddr)
+		err = s.ListenAndServe(ctx, *tcp, *httpAddr)
 	} else {
 		<-ctx.Done() // a concern serves on its own listener
 	}

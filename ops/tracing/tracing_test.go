@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +53,7 @@ func newTracedServer(t *testing.T) (exp *tracetest.InMemoryExporter, tcpAddr, ht
 		if !inline {
 			name = "whoami-pooled"
 		}
-		err := s.AddRawTool(&densemcp.Tool{Name: name, Inline: inline}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: name, Inline: inline}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			sc := trace.SpanContextFromContext(req.Context())
 			req.Result.AddText(sc.TraceID().String() + "/" + sc.SpanID().String())
 			return nil
@@ -61,7 +62,7 @@ func newTracedServer(t *testing.T) (exp *tracetest.InMemoryExporter, tcpAddr, ht
 			t.Fatal(err)
 		}
 	}
-	if err := s.AddRawTool(&densemcp.Tool{Name: "fail", Inline: true}, func(*densemcp.Request, []byte) error {
+	if err := s.AddRawTool(&densemcp.Tool{Name: "fail", Inline: true}, func(context.Context, *densemcp.Request, json.RawMessage) error {
 		return errors.New("failed on purpose")
 	}); err != nil {
 		t.Fatal(err)

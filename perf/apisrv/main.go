@@ -69,7 +69,7 @@ func main() {
 	if *nethttp {
 		httpAddr = ""
 	}
-	if err := s.Serve(ctx, *tcp, httpAddr); err != nil && !errors.Is(err, context.Canceled) {
+	if err := s.ListenAndServe(ctx, *tcp, httpAddr); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "apisrv:", err)
 		os.Exit(1)
 	}
@@ -104,7 +104,7 @@ func noop(next densemcp.MethodHandler) densemcp.MethodHandler {
 
 // echo is the binary's built-in echo tool: text block and the arguments
 // as structured output, without allocating.
-func echo(req *densemcp.Request, args []byte) error {
+func echo(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
 	tok, _ := codec.ObjectField(args, "text")
 	var b [512]byte
 	text, err := codec.Unquote(b[:0], tok)

@@ -431,7 +431,7 @@ func fanOut(natsURL string) (remote, same cost, err error) {
 			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Cluster: &densemcp.ClusterConfig{URLs: []string{natsURL}, Name: "fanout", NodeID: id, MemoryStorage: true}})
 		if err := s.AddResource(&densemcp.Resource{URI: "bench://r", Name: "r", Inline: true},
-			func(*densemcp.Request, string, map[string]string) ([]densemcp.ResourceContents, error) {
+			func(context.Context, *densemcp.Request, string, map[string]string) ([]densemcp.ResourceContents, error) {
 				return []densemcp.ResourceContents{densemcp.TextContents("bench://r", "text/plain", "r")}, nil
 			}); err != nil {
 			return nil, "", nil, err
@@ -443,7 +443,7 @@ func fanOut(natsURL string) (remote, same cost, err error) {
 		addr := ln.Addr().String()
 		ln.Close()
 		ctx, cancel := context.WithCancel(context.Background())
-		go func() { _ = s.ServeHTTP(ctx, addr) }()
+		go func() { _ = s.ListenAndServeHTTP(ctx, addr) }()
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			if _, ok := s.ClusterStats(); ok {
