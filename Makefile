@@ -22,6 +22,7 @@ lint: vet
 # The README's test command: vet and the race-detected test suite (on Go 1.27
 # encoding/json/v2 is always built, so the codec's differential oracle runs too).
 test: vet
+	$(GO) build -o "$$(mktemp -d)/" ./examples/...
 	$(GO) test -race -count=1 ./...
 
 # Hot-path Go benchmarks; their medians go into perf/RESULTS.md.
