@@ -377,31 +377,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// OverloadStats sums the admission and overload counters of the serving
-// transports' loops at this moment (for a metrics scrape).
-func (s *Server) OverloadStats() router.Stats {
-	engines, stdios := s.live.list()
-	var st router.Stats
-	for _, e := range engines {
-		o := e.OverloadStats()
-		st.Merge(&o)
-	}
-	for _, sd := range stdios {
-		o := sd.OverloadStats()
-		st.Merge(&o)
-	}
-	return st
-}
-
-// Engine returns the network transport serving now (nil when none), for
-// its overload stage, drain counts and connection counters.
-func (s *Server) Engine() *engine.Server {
-	if engines, _ := s.live.list(); len(engines) > 0 {
-		return engines[0]
-	}
-	return nil
-}
-
 func rootsListChangedToRouter(f func(ctx context.Context, s *Session)) func(*router.Session) {
 	if f == nil {
 		return nil

@@ -322,3 +322,62 @@ func ExampleServer_ServeListeners() {
 	// 1: finished (isError false)
 	// server returned: <nil>
 }
+
+// Graceful shutdown with Server.Shutdown, as a SIGTERM handler calls it:
+// the call already running is answered, a request that arrives while the
+// server drains is refused (-32000 with data.reason "shutdown", so the
+// client retries on another instance), and serving returns nil.
+func ExampleServer_Shutdown() {
+	started, release := make(chan struct{}), make(chan struct{})
+	s := densemcp.NewServer(densemcp.Implementation{Name: "draining", Version: "1.0.0"}, nil)
+	err := s.AddRawTool(&densemcp.Tool{Name: "slow"}, func(ctx context.Context, req *densemcp.Request, args json.RawMessage) error {
+		close(started)
+		<-release // work that finishes during the drain
+		req.Result.AddText("finished")
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.ServeListeners(context.Background(), ln, nil) }()
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	fmt.Fprintln(c, exampleInit)
+	r.ReadBytes('\n')
+	fmt.Fprintln(c, exampleInitialized)
+	fmt.Fprintln(c, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}`)
+	<-started
+
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // the drain's budget
+		defer cancel()
+		shut <- s.Shutdown(ctx)
+	}()
+	for s.Ready() != densemcp.ErrDraining { // what /readyz reports to the load balancer
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Fprintln(c, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow"}}`)
+	refusal, _ := r.ReadBytes('\n')
+	printMessage(refusal)
+	close(release)
+	answer, _ := r.ReadBytes('\n')
+	printMessage(answer)
+	fmt.Println("Shutdown:", <-shut)
+	fmt.Println("serving returned:", <-served)
+	// Output:
+	// 2: error: server shutting down, retry on another instance
+	// 1: finished (isError false)
+	// Shutdown: <nil>
+	// serving returned: <nil>
+}

@@ -22,7 +22,6 @@ import (
 	"github.com/densemcp/densemcp"
 	"github.com/densemcp/densemcp/engine"
 	"github.com/densemcp/densemcp/perf/fixtures"
-	"github.com/densemcp/densemcp/router"
 )
 
 // holdTool is a blocking tool that waits until released (or, unless
@@ -186,7 +185,7 @@ func TestRefusalAtConcurrencyLimit(t *testing.T) {
 		t.Fatalf("the admitted call: %s %s %+v", a.ID, a.Result, a.Error)
 	}
 	st := s.OverloadStats()
-	if st.Refused[router.RefusedConcurrency]+st.Refused[router.RefusedQueueTimeout] < 3 || st.Admitted < 1 {
+	if st.Refused["concurrency"]+st.Refused["queue_timeout"] < 3 || st.Admitted < 1 {
 		t.Errorf("stats: %+v", st)
 	}
 }
@@ -294,7 +293,7 @@ func TestInFlightBounds(t *testing.T) {
 		t.Fatalf("after the cancellation of a1, the next answer is %s", got.ID)
 	}
 	st := s.OverloadStats()
-	if st.Refused[router.RefusedClientLimit] != 2 || st.Refused[router.RefusedLoopLimit] != 2 {
+	if st.Refused["client_limit"] != 2 || st.Refused["loop_limit"] != 2 {
 		t.Errorf("stats: %+v", st)
 	}
 }
@@ -439,7 +438,7 @@ func TestShutdownDrains(t *testing.T) {
 		t.Fatalf("keep-alive call: %d", resp.StatusCode)
 	}
 
-	e := s.Engine()
+	e := densemcp.LiveEngine(s)
 	shut := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -498,7 +497,7 @@ func TestShutdownCutsOffAtTheBudget(t *testing.T) {
 	a.initLegacy()
 	a.send(callLine("run", "stuck") + "\n")
 	<-h.started
-	e := s.Engine()
+	e := densemcp.LiveEngine(s)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -619,7 +618,7 @@ func TestMemoryBudgetStages(t *testing.T) {
 		t.Fatal(err)
 	}
 	tcp, _ := serveOverload(t, s)
-	e := s.Engine()
+	e := densemcp.LiveEngine(s)
 	probe := dialLines(t, tcp) // connected before the pressure
 	probe.initLegacy()
 
