@@ -39,6 +39,16 @@ type OverloadStats struct {
 	// MinRTT is the smallest handler latency the adaptive limit has
 	// measured (the largest over loops).
 	MinRTT time.Duration
+
+	// The overload manager of the network transport (zero over stdio, or
+	// when Options.Engine.MemoryBudget turns it off): its stage now, how
+	// often the stage changed, and the live heap it sampled last.
+	MemoryStage  engine.Stage
+	StageChanges uint64
+	HeapLive     int64
+	// LastDrain counts what the network transport's drain did, once
+	// Shutdown (or the end of ctx) has drained it.
+	LastDrain engine.DrainStats
 }
 
 // OverloadStats sums the admission and overload counters of the serving
@@ -65,6 +75,11 @@ func (s *Server) OverloadStats() OverloadStats {
 	}
 	for w := range router.NumRefusals {
 		out.Refused[w.String()] = st.Refused[w]
+	}
+	if len(engines) > 0 {
+		e := engines[0]
+		out.MemoryStage, out.StageChanges, out.HeapLive = e.Stage(), e.StageChanges(), e.HeapLive()
+		out.LastDrain = e.LastDrain()
 	}
 	return out
 }
