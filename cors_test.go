@@ -40,7 +40,7 @@ func corsOptions() *densemcp.Options {
 // mirrored into Mcp-Param-Region (SEP-2243).
 func corsTools(t *testing.T) func(s *densemcp.Server) {
 	return func(s *densemcp.Server) {
-		if err := s.AddRawTool(&densemcp.Tool{Name: "steps"}, func(req *densemcp.Request, _ []byte) error {
+		if err := s.AddRawTool(&densemcp.Tool{Name: "steps"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			req.Progress(1, 2, "half")
 			req.Result.AddText("done")
 			return nil
@@ -49,7 +49,10 @@ func corsTools(t *testing.T) func(s *densemcp.Server) {
 		}
 		if err := s.AddRawTool(&densemcp.Tool{Name: "route", Inline: true, InputSchema: json.RawMessage(
 			`{"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}},"required":["region"]}`)},
-			func(req *densemcp.Request, args []byte) error { req.Result.AddTextBytes(args); return nil }); err != nil {
+			func(_ context.Context, req *densemcp.Request, args json.RawMessage) error {
+				req.Result.AddTextBytes(args)
+				return nil
+			}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -289,7 +292,7 @@ func serveHTTPAt(t *testing.T, s *densemcp.Server, addr string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.ServeHTTP(ctx, addr) }()
+	go func() { done <- s.ListenAndServeHTTP(ctx, addr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

@@ -110,7 +110,7 @@ func serveBoth(t *testing.T, ctx context.Context, s *densemcp.Server) (tcpAddr, 
 	t.Helper()
 	tcpAddr, httpAddr := freeAddr(t), freeAddr(t)
 	done = make(chan error, 1)
-	go func() { done <- s.Serve(ctx, tcpAddr, httpAddr) }()
+	go func() { done <- s.ListenAndServe(ctx, tcpAddr, httpAddr) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for s.Ready() != nil {
 		if time.Now().After(deadline) {

@@ -66,7 +66,7 @@ func serveOverload(t *testing.T, s *densemcp.Server) (tcp, httpAddr string) {
 	tcp, httpAddr = freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, tcp, httpAddr) }()
+	go func() { done <- s.ListenAndServe(ctx, tcp, httpAddr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

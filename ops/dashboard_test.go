@@ -103,7 +103,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.ServeTCP(ctx, addr) }()
+	go func() { done <- s.ListenAndServeTCP(ctx, addr) }()
 	defer func() { cancel(); <-done }()
 	for deadline := time.Now().Add(10 * time.Second); s.Ready() != nil; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {

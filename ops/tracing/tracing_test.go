@@ -70,7 +70,7 @@ func newTracedServer(t *testing.T) (exp *tracetest.InMemoryExporter, tcpAddr, ht
 	tcpAddr, httpAddr = freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, tcpAddr, httpAddr) }()
+	go func() { done <- s.ListenAndServe(ctx, tcpAddr, httpAddr) }()
 	t.Cleanup(func() { cancel(); <-done })
 	deadline := time.Now().Add(10 * time.Second)
 	for s.Ready() != nil {
