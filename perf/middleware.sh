@@ -16,7 +16,7 @@
 #
 # Environment: COUNT (Go benchmark runs, default 5), ROUNDS (default 3), DURATION (measured
 # time per run, default 5s), WARMUP (default 1s), OUT (default perf/RESULTS.md). Ports
-# 27010-27011 on 127.0.0.1.
+# PORT_TCP and PORT_HTTP (default 21010, 21011) on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,8 +26,8 @@ COUNT=${COUNT:-5}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-1s}
-PORT_TCP=27010
-PORT_HTTP=27011
+PORT_TCP=${PORT_TCP:-21010}
+PORT_HTTP=${PORT_HTTP:-21011}
 WORK=$(mktemp -d)
 SERVER_PID=""
 stop_server() {

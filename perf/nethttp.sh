@@ -10,7 +10,7 @@
 # the median of the per-round CPU ratios.
 #
 # Environment: ROUNDS (default 3), DURATION (measured time per run, default 5s), WARMUP
-# (default 1s), OUT (default perf/RESULTS.md). Port 27012 on 127.0.0.1.
+# (default 1s), OUT (default perf/RESULTS.md). PORT (default 21012) on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -19,7 +19,7 @@ OUT=${OUT:-$ROOT/perf/RESULTS.md}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 WARMUP=${WARMUP:-1s}
-PORT=27012
+PORT=${PORT:-21012}
 WORK=$(mktemp -d)
 SERVER_PID=""
 stop_server() {

@@ -4,8 +4,8 @@
 // Streamable HTTP on the gnet loops or through net/http (--nethttp:
 // Server.Handler on an http.Server). Loopback only.
 //
-//	go run ./perf/apisrv --tcp 127.0.0.1:27010 --http 127.0.0.1:27011 --middleware 1
-//	go run ./perf/apisrv --tcp "" --http 127.0.0.1:27011 --nethttp
+//	go run ./perf/apisrv --tcp 127.0.0.1:21010 --http 127.0.0.1:21011 --middleware 1
+//	go run ./perf/apisrv --tcp "" --http 127.0.0.1:21011 --nethttp
 package main
 
 import (
@@ -27,8 +27,8 @@ import (
 )
 
 func main() {
-	tcp := flag.String("tcp", "127.0.0.1:27010", "loopback address for TCP NDJSON (empty: none)")
-	http := flag.String("http", "127.0.0.1:27011", "loopback address for Streamable HTTP (empty: none)")
+	tcp := flag.String("tcp", "127.0.0.1:21010", "loopback address for TCP NDJSON (empty: none)")
+	http := flag.String("http", "127.0.0.1:21011", "loopback address for Streamable HTTP (empty: none)")
 	n := flag.Int("middleware", 0, "no-op middlewares on each chain")
 	loops := flag.Int("loops", 1, "event loops (shards with --nethttp)")
 	nethttp := flag.Bool("nethttp", false, "serve --http through net/http (Server.Handler) instead of the gnet loops")
