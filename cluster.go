@@ -45,18 +45,6 @@ type ClusterConfig struct {
 	Logger *slog.Logger
 }
 
-// ClusterStats are a cluster node's counters (Server.ClusterStats).
-type ClusterStats struct {
-	Forwarded     uint64 // requests sent to another node
-	Served        uint64 // forwarded requests answered here
-	Adopted       uint64 // sessions adopted from lost or leaving nodes
-	NotifySent    uint64 // changes published to the other nodes
-	NotifyHeard   uint64 // changes heard from the other nodes
-	Dropped       uint64 // messages dropped: full outbox, lagging subscription, full shard inbox
-	ForwardFailed uint64 // forwarded exchanges ended with an explicit error
-	NodesLost     uint64 // peers taken for lost (silent past DeadAfter)
-}
-
 // joinCluster joins the cluster of Options.Cluster before e serves: the
 // node shares the cluster's requestState key and names its sessions. It
 // returns start, to call once e is serving, and leave, to call after e
@@ -110,12 +98,14 @@ func (s *Server) joinCluster(ctx context.Context, e *engine.Server) (start func(
 	return start, leave, nil
 }
 
-// ClusterStats returns the cluster node's counters while the server serves
-// as one (ok false otherwise).
-func (s *Server) ClusterStats() (st ClusterStats, ok bool) {
+// ClusterStats returns the cluster node's counters (package cluster
+// documents them) while the server serves as one (ok false otherwise).
+// The type is cluster's own, so a *Server is an ops.ClusterSource and
+// ops.NewCollector exports them.
+func (s *Server) ClusterStats() (st cluster.Stats, ok bool) {
 	n := s.node.Load()
 	if n == nil {
 		return st, false
 	}
-	return ClusterStats(n.Stats()), true
+	return n.Stats(), true
 }

@@ -2,6 +2,7 @@ package tracing_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -74,7 +75,7 @@ func TestNetHTTPCountedAndTraced(t *testing.T) {
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	s := densemcp.NewServer(densemcp.Implementation{Name: "traced", Version: "1"},
 		&densemcp.Options{Tracer: tracing.New(tp), Metrics: true})
-	err := s.AddRawTool(&densemcp.Tool{Name: "whoami"}, func(req *densemcp.Request, _ []byte) error {
+	err := s.AddRawTool(&densemcp.Tool{Name: "whoami"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 		sc := trace.SpanContextFromContext(req.Context())
 		req.Result.AddText(sc.TraceID().String() + "/" + sc.SpanID().String())
 		return nil
