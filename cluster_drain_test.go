@@ -88,7 +88,7 @@ func TestClusterShutdownHandsSessionsOver(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	hold := func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "hold"}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "hold"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			started <- struct{}{}
 			<-release
 			req.Result.AddText("held")
@@ -130,7 +130,7 @@ func TestClusterShutdownHandsSessionsOver(t *testing.T) {
 		defer cancel()
 		shut <- a.s.Shutdown(ctx)
 	}()
-	waitFor(t, "node a draining", func() bool { e := a.s.Engine(); return e == nil || e.Draining() })
+	waitFor(t, "node a draining", func() bool { e := densemcp.LiveEngine(a.s); return e == nil || e.Draining() })
 	select {
 	case err := <-shut:
 		t.Fatalf("Shutdown returned (%v) while a call was in flight", err)
@@ -167,7 +167,7 @@ func TestClusterShutdownPastBudgetHandsSessionsOver(t *testing.T) {
 	defer close(release)
 	started := make(chan struct{}, 1)
 	a := startClusterNodeWith(t, natsURL, "cutoff", "a", nil, func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "hold"}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "hold"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			started <- struct{}{}
 			select {
 			case <-release:

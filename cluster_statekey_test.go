@@ -2,6 +2,7 @@ package densemcp_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ func TestClusterUsesTheServersStateKeys(t *testing.T) {
 	natsURL := startNATS(t)
 	key := bytes.Repeat([]byte("s"), 32)
 	setup := func(s *densemcp.Server) {
-		err := s.AddRawTool(&densemcp.Tool{Name: "confirm", Inline: true}, func(req *densemcp.Request, _ []byte) error {
+		err := s.AddRawTool(&densemcp.Tool{Name: "confirm", Inline: true}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 			a, err := req.ElicitAs("ok", &densemcp.ElicitParams{Message: "sure?"})
 			if err != nil {
 				return err

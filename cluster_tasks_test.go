@@ -15,7 +15,7 @@ import (
 func clusterTaskTools(t *testing.T, gate chan struct{}) func(s *densemcp.Server) {
 	return func(s *densemcp.Server) {
 		err := s.AddRawTool(&densemcp.Tool{Name: "work", Execution: &densemcp.ToolExecution{TaskSupport: densemcp.TaskOptional}},
-			func(req *densemcp.Request, _ []byte) error {
+			func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 				select {
 				case <-gate:
 				case <-req.Context().Done():
