@@ -113,7 +113,7 @@ func TestParamHeadersFromStructTags(t *testing.T) {
 		Region string `json:"region" mcpheader:"Region"`
 	}
 	s := newTestServer(t, nil, func(s *densemcp.Server) {
-		err := densemcp.AddTool(s, &densemcp.Tool{Name: "route", Inline: true}, func(_ *densemcp.Request, in routeArgs) (any, error) {
+		err := densemcp.AddTool(s, &densemcp.Tool{Name: "route", Inline: true}, func(_ context.Context, _ *densemcp.Request, in routeArgs) (any, error) {
 			return nil, nil
 		})
 		if err != nil {
