@@ -2,12 +2,14 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"time"
 
 	"github.com/densemcp/densemcp/codec"
+	"github.com/densemcp/densemcp/codec/partial"
 	"github.com/densemcp/densemcp/router"
 	"github.com/densemcp/densemcp/shards"
 )
@@ -124,9 +126,30 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 
 	var dec codec.Decoder
 	var msg codec.Message
-	var pend []byte
+	// part holds a line whose end has not arrived yet, in segments sized
+	// to what arrived (codec/partial), so a long line costs its own bytes
+	// rather than a doubling buffer; complete lines are decoded where they
+	// lie in the read buffer.
+	var part partial.Buffer
+	defer part.Release(nil)
 	d := stdioDrain{st: st}
 	ctxDone := ctx.Done()
+	handle := func(line []byte) {
+		if len(line) == 0 || st.refuseLine(sess, line, d.on) {
+			return
+		}
+		msg.Reset()
+		if err := dec.Decode(line, &msg); err != nil {
+			st.r.HandleDecodeError(sess, err)
+			return
+		}
+		st.r.Handle(sess, &msg)
+	}
+	tooLong := func() error {
+		o.Send(router.MsgResponse, nil, codec.AppendError(nil, nil, codec.CodeParseError, "message exceeds the maximum size", nil))
+		_ = o.w.Flush()
+		return ErrLineTooLong
+	}
 	for {
 		if d.on {
 			if end, derr := d.check(); end {
@@ -161,39 +184,55 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 				}
 				return rr.err
 			}
-			pend = append(pend, rr.b...)
-			free <- rr.b
 			if timing {
 				st.shard.Arrived = shards.Now()
 			}
+			buf, max := rr.b, st.cfg.MaxLineBytes
 			consumed := 0
-			for {
-				line, n, err := codec.NextLine(pend[consumed:], st.cfg.MaxLineBytes)
-				if err != nil {
-					o.Send(router.MsgResponse, nil, codec.AppendError(nil, nil, codec.CodeParseError, "message exceeds the maximum size", nil))
-					_ = o.w.Flush()
-					return ErrLineTooLong
+			if part.Len() > 0 {
+				// The held line's end may be in this chunk (within the
+				// bytes a line of max bytes and its "\r\n" can still take).
+				i := bytes.IndexByte(buf[:min(len(buf), max+2-part.Len())], '\n')
+				if i < 0 {
+					consumed = len(buf)
+					if total := part.Len() + len(buf); total > max+1 || (total == max+1 && buf[len(buf)-1] != '\r') {
+						return tooLong()
+					}
+					part.Append(buf)
+				} else {
+					part.Append(buf[:i])
+					line := part.Bytes()
+					if n := len(line); n > 0 && line[n-1] == '\r' {
+						line = line[:n-1]
+					}
+					if len(line) > max {
+						return tooLong()
+					}
+					handle(line)
+					part.Reset(nil) // after handle: line points into it
+					consumed = i + 1
 				}
-				if n == 0 {
-					break
+			}
+			if part.Len() == 0 {
+				for {
+					line, n, err := codec.NextLine(buf[consumed:], max)
+					if err != nil {
+						return tooLong()
+					}
+					if n == 0 {
+						break
+					}
+					consumed += n
+					handle(line)
 				}
-				consumed += n
-				if len(line) == 0 {
-					continue
+				if tail := buf[consumed:]; len(tail) > 0 {
+					part.Append(tail) // NextLine found it not too long yet
+					consumed = len(buf)
 				}
-				if st.refuseLine(sess, line, d.on) {
-					continue
-				}
-				msg.Reset()
-				if err := dec.Decode(line, &msg); err != nil {
-					st.r.HandleDecodeError(sess, err)
-					continue
-				}
-				st.r.Handle(sess, &msg)
 			}
 			st.r.EndInput(st.shard)
 			st.bytesIn += uint64(consumed)
-			pend = append(pend[:0], pend[consumed:]...)
+			free <- rr.b // after the lines in it were handled
 		}
 		if err := o.w.Flush(); err != nil && o.err == nil {
 			o.err = err
