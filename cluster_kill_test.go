@@ -39,8 +39,9 @@ func (b *syncBuffer) String() string {
 
 // nodeProc is a densemcp binary serving as one cluster node.
 type nodeProc struct {
-	id   string
-	addr string
+	id    string
+	addr  string
+	admin string // its admin listener (/readyz, which HAProxy checks)
 	cmd  *exec.Cmd
 	log  *syncBuffer
 }
@@ -58,10 +59,10 @@ func buildBinary(t *testing.T) string {
 
 func startNodeProc(t *testing.T, bin, natsURL, name, id string, extra ...string) *nodeProc {
 	t.Helper()
-	addr := freeAddr(t)
-	args := append([]string{"serve", "--http", addr, "--cluster", natsURL, "--cluster-node", id,
+	addr, admin := freeAddr(t), freeAddr(t)
+	args := append([]string{"serve", "--http", addr, "--admin", admin, "--cluster", natsURL, "--cluster-node", id,
 		"--cluster-name", name, "--cluster-memory", "--cluster-heartbeat", "100ms", "--cluster-dead-after", "1s"}, extra...)
-	p := &nodeProc{id: id, addr: addr, cmd: exec.Command(bin, args...), log: &syncBuffer{}}
+	p := &nodeProc{id: id, addr: addr, admin: admin, cmd: exec.Command(bin, args...), log: &syncBuffer{}}
 	p.cmd.Stderr = p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -89,13 +90,14 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 	bin := buildBinary(t)
 	natsURL := startNATS(t)
 	var procs []*nodeProc
-	var addrs []string
+	var addrs, admins []string
 	for _, id := range []string{"a", "b", "c"} {
 		p := startNodeProc(t, bin, natsURL, "kill", id)
 		procs = append(procs, p)
 		addrs = append(addrs, p.addr)
+		admins = append(admins, p.admin)
 	}
-	url, advance := startFront(t, addrs)
+	url, advance := startFront(t, addrs, admins)
 
 	// Sessions until at least two live on b.
 	var sessions []*mcp.ClientSession
@@ -209,13 +211,14 @@ func TestClusterDrainHandsSessionsOver(t *testing.T) {
 	bin := buildBinary(t)
 	natsURL := startNATS(t)
 	var procs []*nodeProc
-	var addrs []string
+	var addrs, admins []string
 	for _, id := range []string{"a", "b", "c"} {
 		p := startNodeProc(t, bin, natsURL, "drain", id)
 		procs = append(procs, p)
 		addrs = append(addrs, p.addr)
+		admins = append(admins, p.admin)
 	}
-	url, advance := startFront(t, addrs)
+	url, advance := startFront(t, addrs, admins)
 	var onB []*mcp.ClientSession
 	for i := 0; i < 15 && len(onB) < 2; i++ {
 		cs := clusterClient(t, url, "2025-11-25", &clientEvents{})
@@ -281,11 +284,12 @@ func TestClusterDrainHandsSessionsOver(t *testing.T) {
 // shipped configuration where it is installed, else the Go one. It returns
 // the endpoint URL and a function that moves the front on by one backend
 // (one request that creates nothing), so the next session starts elsewhere.
-func startFront(t *testing.T, backends []string) (string, func()) {
+// HAProxy checks each backend's /readyz on its admin listener (admins).
+func startFront(t *testing.T, backends, admins []string) (string, func()) {
 	t.Helper()
 	var front string
 	if bin := lookBin("haproxy"); bin != "" {
-		front = startLB(t, bin, "haproxy", "haproxy.cfg", backends)
+		front, _ = startLB(t, bin, "haproxy", "haproxy.cfg", backends, admins)
 	} else {
 		t.Log("haproxy is not installed: a Go round-robin front stands in")
 		front = startRoundRobin(t, backends...).ln.Addr().String()
