@@ -16,12 +16,12 @@ import (
 // legacyClient posts legacy (2025-11-25) JSON-RPC requests over HTTP, a
 // fresh connection each, to whichever node url names at the time.
 type legacyClient struct {
-	t   *testing.T
+	t   testing.TB
 	hc  *http.Client
 	sid string
 }
 
-func newLegacyClient(t *testing.T) *legacyClient {
+func newLegacyClient(t testing.TB) *legacyClient {
 	return &legacyClient{t: t, hc: &http.Client{Timeout: 15 * time.Second,
 		Transport: &http.Transport{DisableKeepAlives: true}}}
 }

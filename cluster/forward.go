@@ -122,10 +122,11 @@ func (n *Node) onReply(m *nats.Msg) {
 		p.f.Write(m.Data[1:])
 	case replyEnd:
 		n.finish(token)
+		var last []byte
 		if len(m.Data) > 2 {
-			p.f.Write(m.Data[2:])
+			last = m.Data[2:]
 		}
-		p.f.Done(len(m.Data) > 1 && m.Data[1] == 1)
+		p.f.Finish(last, len(m.Data) > 1 && m.Data[1] == 1)
 	case replyMiss:
 		go n.resolve(p, p.target)
 	case replyBroken:
