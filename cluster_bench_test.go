@@ -39,7 +39,7 @@ func BenchmarkClusterCall(b *testing.B) {
 	node := func(id string) (*densemcp.Server, string, func()) {
 		s := densemcp.NewServer(densemcp.Implementation{Name: "bench", Version: "1"}, &densemcp.Options{
 			Cluster: &densemcp.ClusterConfig{URLs: []string{ns.URL()}, Name: "bench", NodeID: id, MemoryStorage: true}})
-		err := densemcp.AddTool(s, &densemcp.Tool{Name: "echo", Inline: true}, func(req *densemcp.Request, in echoIn) (echoOut, error) {
+		err := densemcp.AddTool(s, &densemcp.Tool{Name: "echo", Inline: true}, func(_ context.Context, req *densemcp.Request, in echoIn) (echoOut, error) {
 			req.Result.AddText(in.Text)
 			return echoOut(in), nil
 		})

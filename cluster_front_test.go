@@ -2,6 +2,7 @@ package densemcp_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -56,7 +57,7 @@ func testFront(t *testing.T, kind, file string) {
 		admin := freeAddr(t)
 		admins = append(admins, admin)
 		nodes = append(nodes, startClusterNodeWith(t, natsURL, "front-"+kind, id, &densemcp.Options{AdminAddr: admin}, func(s *densemcp.Server) {
-			err := s.AddRawTool(&densemcp.Tool{Name: "hold"}, func(req *densemcp.Request, _ []byte) error {
+			err := s.AddRawTool(&densemcp.Tool{Name: "hold"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
 				started <- struct{}{}
 				<-release
 				return nil

@@ -42,8 +42,8 @@ type nodeProc struct {
 	id    string
 	addr  string
 	admin string // its admin listener (/readyz, which HAProxy checks)
-	cmd  *exec.Cmd
-	log  *syncBuffer
+	cmd   *exec.Cmd
+	log   *syncBuffer
 }
 
 // buildBinary builds cmd/densemcp once per test.
