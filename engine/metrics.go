@@ -111,13 +111,13 @@ type MemoryState struct {
 	HeapLive, Budget int64
 }
 
-// Merge folds another server's state into m: the higher stage, the
-// larger heap, changes and budgets added.
+// Merge folds another server's state into m: the higher stage, changes
+// added; the heap is the process's, so the larger sample and budget.
 func (m *MemoryState) Merge(o MemoryState) {
 	m.Stage = max(m.Stage, o.Stage)
 	m.StageChanges += o.StageChanges
 	m.HeapLive = max(m.HeapLive, o.HeapLive)
-	m.Budget += o.Budget
+	m.Budget = max(m.Budget, o.Budget)
 }
 
 // NumCloseReasons is the number of close reasons (CloseReason values).
