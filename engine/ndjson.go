@@ -185,8 +185,9 @@ func (s *Server) trafficLines(cn *conn) gnet.Action {
 		}
 		s.handleLine(cn, line)
 	}
-	cn.inTraffic = false
+	// Answers EndInput produces for this connection join its batch too.
 	s.r.EndInput(l.shard)
+	cn.inTraffic = false
 	if consumed > 0 {
 		l.stats.bytesIn += uint64(consumed)
 		_, _ = c.Discard(consumed)
@@ -243,17 +244,35 @@ func (cn *conn) Send(kind router.MsgKind, _, msg []byte) {
 		return
 	}
 	l := cn.l
-	l.batch = append(l.batch, msg...)
-	l.batch = append(l.batch, '\n')
-	if cn.inTraffic {
-		return
+	if !cn.inTraffic && len(l.batch) > 0 {
+		// The batch holds the answers of another connection whose pass
+		// is running (this Send comes from inside it: the admission
+		// queue refusing or starting this connection's call as that
+		// one's calls are admitted or end). They are that connection's:
+		// appended to and flushed here they went to this client.
+		_, _ = cn.c.Writev([][]byte{msg, lineEnd})
+		l.wrote(len(msg) + 1)
+		if n := cn.c.OutboundBuffered(); n > l.srv.cfg.MaxOutboundBytes {
+			cn.closing = true
+		} else {
+			l.noteOutbound(cn, n)
+		}
+	} else {
+		l.batch = append(l.batch, msg...)
+		l.batch = append(l.batch, '\n')
+		if cn.inTraffic {
+			return
+		}
+		l.srv.flush(cn)
 	}
-	l.srv.flush(cn)
 	if cn.closing {
 		l.closedBy(cn.c, CloseSlowConsumer)
 		_ = cn.c.Close()
 	}
 }
+
+// lineEnd ends an NDJSON message.
+var lineEnd = []byte{'\n'}
 
 // samePort reports whether two host:port addresses have the same port: the
 // listener a connection arrived on, whatever name the address was given in.
