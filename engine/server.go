@@ -130,6 +130,12 @@ func (s *Server) Serve(tcpAddr, httpAddr string) error {
 		// silently sharing it. With ReusePort (Linux): one SO_REUSEPORT
 		// listener per loop and the kernel spreads connections.
 		gnet.WithReusePort(s.cfg.ReusePort),
+		// SO_REUSEADDR, as Go's own listeners set it: a server restarted
+		// on its port binds while the connections the old one closed (a
+		// drain closes every one) sit in TIME_WAIT there, instead of
+		// failing for a minute. On Linux it lets no second listener share
+		// the port, so the bind stays exclusive.
+		gnet.WithReuseAddr(true),
 		gnet.WithLoadBalancing(gnet.LeastConnections),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithLogLevel(logging.ErrorLevel),
