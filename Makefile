@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload soak perf-cores perf-cores-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
+.PHONY: build test vet lint bench fuzz perf scale overload drain soak perf-cores perf-cores-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
 
 # -buildvcs=auto: densemcp version reports the commit even where GOFLAGS
 # turns VCS stamping off.
@@ -62,9 +62,18 @@ linger:
 	DENSEMCP_LINGER_RUNS=200 $(GO) test -count=1 -run TestOversizedBodyReads413 -v ./engine/
 
 # The overload section of perf/RESULTS.md: densemcp and the SDK peers at 0.5x to 4x their
-# capacity, with work and with echo (about 6 minutes; DURATION=1s for a quick look).
+# capacity: work at cpuMicros 200 and at waitMillis 20, and echo; HTTP legacy and modern on
+# 1,024 connections, NDJSON 256 × 64; the server on one core and on all; a verdict per
+# scenario against issue 11's criteria (about 12 minutes; LOADS, TRANSPORTS, CORES, SERVERS
+# select a subset, DURATION=1s CAPACITY_TIME=2s for a quick look: see perf/overload.sh).
 overload:
 	bash perf/overload.sh
+
+# The drain section of perf/RESULTS.md: SIGTERM while perf/drainload offers 20,000 NDJSON
+# calls/s; every call accounted (answered, refused, lost), three rounds (about 25 s;
+# BEFORE=2s ROUNDS=1 for a quick look).
+drain:
+	bash perf/drain.sh
 
 # The soak section of perf/RESULTS.md (not in CI): 10 minutes of connection churn at half
 # capacity, RSS, goroutines and descriptors sampled; DURATION=20s for a proof run.

@@ -119,6 +119,9 @@ func (s *Server) runDrain(ctx context.Context) (DrainStats, error) {
 		}
 		break
 	}
+	if err == nil {
+		s.lameDuck(ctx)
+	}
 	// The last answers were posted to their loops; give the loops one
 	// round to write them before closing.
 	s.flushLoops()
@@ -141,6 +144,32 @@ func (s *Server) runDrain(ctx context.Context) (DrainStats, error) {
 	ds.CutOff = after.CutOff - before.CutOff
 	s.log.Info("drained", "accepted", ds.Accepted, "answered", ds.Answered, "refused", ds.Refused, "cut_off", ds.CutOff)
 	return ds, err
+}
+
+// drainQuiet is how long a drain goes on refusing after the admitted calls
+// ended, counted from the last refusal: long enough for every client still
+// sending to read its refusal and stop.
+const drainQuiet = 100 * time.Millisecond
+
+// lameDuck keeps the connections open, refusing what arrives, until no
+// request was refused for drainQuiet (or ctx ends). Closing as soon as the
+// admitted calls ended would cut off requests still on their way, which no
+// one would answer: the clients would see their calls silently lost. A
+// client told "shutdown" stops sending, so the quiet comes within a
+// round trip or two of the last one.
+func (s *Server) lameDuck(ctx context.Context) {
+	last := s.OverloadStats().RefusedTotal
+	quiet := time.Now()
+	for time.Since(quiet) < drainQuiet {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(drainPoll):
+		}
+		if n := s.OverloadStats().RefusedTotal; n != last {
+			last, quiet = n, time.Now()
+		}
+	}
 }
 
 // onLoops runs fn on every bound loop and waits (at most a second) until

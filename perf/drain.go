@@ -95,8 +95,8 @@ type drainConn struct {
 	errSample                                           string
 	// base: the connection's ids are base+1, base+2, …, unique over the run, so an answer
 	// delivered on the wrong connection is caught.
-	base uint64
-	lostIDs                                             []string
+	base    uint64
+	lostIDs []string
 }
 
 // RunDrain runs cfg and returns its counts.

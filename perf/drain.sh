@@ -45,6 +45,9 @@ fi
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
 note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started: $load."
 busy_note
+if [[ $BEFORE != 5s || $ROUNDS != 3 || $RATE != 20000 ]]; then
+	note "**A short proof run (BEFORE=$BEFORE ROUNDS=$ROUNDS RATE=$RATE, not the defaults 5s, 3 and 20000): it shows the script works; make drain with the defaults on a quiet machine replaces it.**"
+fi
 
 # field JSON NAME: the number NAME in the JSON object (flat, as drainload prints it).
 field() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }

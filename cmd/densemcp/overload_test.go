@@ -6,11 +6,15 @@ import (
 	"io"
 	"net"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/densemcp/densemcp/perf"
 )
 
 func TestParseBudget(t *testing.T) {
@@ -181,5 +185,63 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatalf("densemcp still running 30 s after the second signal\n%s", logs)
+	}
+}
+
+// SIGTERM under load: calls go on arriving on many connections, some of
+// them running in handlers, when the signal comes. Every call the client
+// sent is accounted: answered (those accepted, the running ones among them,
+// finish during the drain), refused (the rest, with reason "shutdown" once
+// the drain began), none lost when the connections close and none
+// answered with another error or on another connection; the binary exits
+// 0 and its own drain counts agree. With echo calls alone nothing is
+// running when the signal comes, and the drain must still not close on
+// calls in transit.
+func TestSIGTERMUnderLoadAccountsEveryCall(t *testing.T) {
+	for _, workEvery := range []int{10, 0} {
+		t.Run(fmt.Sprintf("work every %d", workEvery), func(t *testing.T) { sigtermUnderLoad(t, workEvery) })
+	}
+}
+
+func sigtermUnderLoad(t *testing.T, workEvery int) {
+	cmd, addr, logs := startBinary(t, "--drain-timeout", "30s")
+	res, err := perf.RunDrain(perf.DrainConfig{
+		Addr: addr, Conns: 16, Rate: 2000, WorkEvery: workEvery, WorkArgs: `{"waitMillis":200}`, MaxInFlight: 256,
+		Before: time.Second, Timeout: 30 * time.Second,
+		Signal: func() error { return cmd.Process.Signal(syscall.SIGTERM) },
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs)
+	}
+	t.Logf("%+v", res)
+	if werr := cmd.Wait(); werr != nil {
+		t.Fatalf("densemcp exited with %v\n%s", werr, logs)
+	}
+	if res.Lost != 0 || res.Unanswered != 0 || res.Errors != 0 {
+		t.Errorf("calls lost %d, unanswered %d, answered with another error %d", res.Lost, res.Unanswered, res.Errors)
+	}
+	if res.Sent != res.Answered+res.Refused+res.Errors+res.Lost+res.Unanswered {
+		t.Errorf("sent %d != answered %d + refused %d + errors %d + lost %d + unanswered %d",
+			res.Sent, res.Answered, res.Refused, res.Errors, res.Lost, res.Unanswered)
+	}
+	if res.RefusedShutdown == 0 || (workEvery > 0 && res.AnsweredAfterSignal == 0) || res.SentAfterSignal == 0 {
+		t.Errorf("the signal did not land under load: %d shutdown refusals, %d answered and %d sent after it",
+			res.RefusedShutdown, res.AnsweredAfterSignal, res.SentAfterSignal)
+	}
+	// The server's own count: every call running or queued when the drain
+	// began was answered, or (queued past its wait) refused, and none was
+	// cut off; it refused during the drain at least what the client saw
+	// refused for shutdown, and no more than the client saw refused in all.
+	m := regexp.MustCompile(`drained.*accepted=(\d+) answered=(\d+) refused=(\d+) cut_off=(\d+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no drain summary in the logs:\n%s", logs)
+	}
+	n := func(s string) uint64 { v, _ := strconv.ParseUint(s, 10, 64); return v }
+	accepted, answered, refused, cutOff := n(m[1]), n(m[2]), n(m[3]), n(m[4])
+	if cutOff != 0 || answered+refused < accepted {
+		t.Errorf("server: accepted %d, answered %d, cut off %d", accepted, answered, cutOff)
+	}
+	if refused < res.RefusedShutdown || refused > res.Refused {
+		t.Errorf("server refused %d during the drain; the client saw %d shutdown refusals of %d", refused, res.RefusedShutdown, res.Refused)
 	}
 }
