@@ -76,7 +76,8 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 
 // runOverload measures capacity unless it is given, then offers each multiple of it.
 //
-// Capacity is measured twice: closed loop (K in flight on each connection), then open loop
+// Capacity is measured twice: closed loop (K in flight on each connection, each connection
+// waiting out a refusal's retry hint before its next call), then open loop
 // at twice that rate with the same cap on calls in flight, and the open-loop goodput is
 // the capacity. The steps are open loop, and open loop sends calls as they fall due, one
 // or two per connection per pass, where closed loop refills K at once: a pipelining server
@@ -87,7 +88,9 @@ func runOverload(cfg *Config, progress io.Writer) ([]Row, error) {
 	capacity := cfg.Capacity
 	if capacity == 0 {
 		probe := *cfg
-		probe.Shape, probe.Duration = ShapeClosed, cfg.CapacityTime
+		// A client that honours Retry-After: one that retries refused calls at once turns
+		// the closed loop into a retry storm that measures how fast the server refuses.
+		probe.Shape, probe.Duration, probe.HonorRetryAfter = ShapeClosed, cfg.CapacityTime, true
 		fmt.Fprintf(progress, "bench: measuring capacity: closed loop, %d connections × %d in flight, %v\n",
 			cfg.Conns, cfg.Depth, cfg.CapacityTime)
 		r, err := runOnce(&probe, progress)

@@ -23,8 +23,11 @@ const (
 	MaxSoakTime = time.Hour
 	// MaxConnections bounds -c: 20K covers the 15K-connection target with room to spare.
 	MaxConnections = 20000
-	// MaxPipelineDepth bounds -k, the requests outstanding per connection in closed loop.
-	MaxPipelineDepth = 1024
+	// MaxPipelineDepth bounds -k, the requests outstanding per connection in closed loop
+	// (thousands: perf/fairness.sh's greedy client pipelines 4,096).
+	MaxPipelineDepth = 4096
+	// maxBackOff bounds how long HonorRetryAfter holds a refused connection.
+	maxBackOff = time.Second
 	// MaxRate bounds --rate and each ramp step, in calls per second.
 	MaxRate = 5_000_000
 	// MaxTextSize bounds --text, the bytes of the echo argument.
@@ -173,6 +176,10 @@ type Config struct {
 	// pays, and which a slower server pays more often (its generator idles more). Spinning
 	// costs the generator its whole core, so its CPU per call excludes the empty polls.
 	Spin bool
+	// HonorRetryAfter has a closed-loop connection that was refused wait out the refusal's
+	// retry hint (at most a second) before its next call, as a client should; the overload
+	// shape's capacity run always does. Without it a refused call is sent again at once.
+	HonorRetryAfter bool
 
 	// Tool is the tool every call names (empty: echo); Args, when not empty, is its arguments object sent
 	// verbatim (compacted). With neither set the calls are echo calls whose text carries the
@@ -240,6 +247,7 @@ func parseConfig(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&cfg.JSON, "json", false, "print results as JSON lines instead of a table")
 	fs.IntVar(&cfg.TextSize, "text", 16, "bytes of the echo text")
 	fs.BoolVar(&cfg.Spin, "spin", true, "poll for answers without sleeping (the server never pays to wake the generator); the generator's CPU per call then excludes empty polls")
+	fs.BoolVar(&cfg.HonorRetryAfter, "honor-retry-after", false, "closed loop: a refused connection waits the refusal's retry hint (at most 1s) before its next call (the overload shape's capacity run always does)")
 	fs.StringVar(&cfg.Tool, "tool", "echo", "the tool every call names")
 	fs.StringVar(&cfg.Args, "args", "", `the tool's arguments, a JSON object sent as is (e.g. '{"cpuMicros":200}'); empty: echo calls whose text the answer must carry`)
 	fs.IntVar(&cfg.Capacity, "capacity", 0, "overload: the server's capacity in calls/s (0: measure it with a closed-loop run first)")

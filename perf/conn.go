@@ -4,6 +4,7 @@ package perf
 
 import (
 	"bytes"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -56,6 +57,10 @@ type conn struct {
 	// respNext the id the next HTTP response answers (HTTP/1.1 answers in order).
 	nextID, headID, respNext uint64
 	pending                  int
+	// holdUntil: with HonorRetryAfter, a closed-loop connection refused sends nothing more
+	// until then (held: it is on the worker's list of held connections).
+	holdUntil int64
+	held      bool
 }
 
 func newConn(w *worker, idx int32, slots int) *conn {
@@ -182,7 +187,7 @@ func (c *conn) full() bool { return c.nextID-c.headID > c.mask }
 
 // topUp keeps K calls in flight (closed loop).
 func (c *conn) topUp(now int64) {
-	for c.phase == phaseReady && c.pending < c.w.cfg.Depth && !c.full() && now < c.w.plan.measureEnd {
+	for c.phase == phaseReady && c.pending < c.w.cfg.Depth && !c.full() && now < c.w.plan.measureEnd && now >= c.holdUntil {
 		c.send(now)
 	}
 }
@@ -460,6 +465,7 @@ func (c *conn) answer(id uint64, body []byte) {
 		c.w.countCall(s.at, now-s.at)
 	case verdictRefused:
 		c.w.countRefused(s.at, now-s.at, retryMs, false)
+		c.backOff(now, retryMs)
 	default:
 		c.w.countErr(s.at, errKindOf(v))
 	}
@@ -476,6 +482,7 @@ func (c *conn) answerStatus(id uint64, r *response) {
 		case (r.status == 503 || r.status == 429) && len(r.retryAfter) > 0:
 			secs, _ := jsonInt(r.retryAfter) // an HTTP date reads as unknown (0)
 			c.w.countRefused(s.at, now-s.at, max(secs, 0)*1000, r.status == 429)
+			c.backOff(now, max(secs, 0)*1000)
 		case r.status == 503 || r.status == 429:
 			c.w.countErr(s.at, errBadRefusal)
 		default:
@@ -484,6 +491,25 @@ func (c *conn) answerStatus(id uint64, r *response) {
 	}
 	c.advanceHead()
 	c.topUpIfClosed(now)
+}
+
+// backOff holds a closed-loop connection that was refused for the refusal's retry hint
+// (at most maxBackOff; a refusal without one, a tenth of a second), when HonorRetryAfter
+// asks for a client that honours it: one that retries at once turns the load into a
+// retry storm, which measures how fast the server refuses rather than what it can serve.
+func (c *conn) backOff(now, retryMs int64) {
+	if c.w.cfg.Shape != ShapeClosed || !c.w.cfg.HonorRetryAfter {
+		return
+	}
+	d := time.Duration(retryMs) * time.Millisecond
+	if d <= 0 {
+		d = 100 * time.Millisecond
+	}
+	c.holdUntil = now + int64(min(d, maxBackOff))
+	if !c.held {
+		c.held = true
+		c.w.held = append(c.w.held, c)
+	}
 }
 
 func (c *conn) topUpIfClosed(now int64) {

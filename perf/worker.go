@@ -40,6 +40,7 @@ type worker struct {
 	events   []unix.EpollEvent
 	rbuf     []byte
 	dirty    []*conn
+	held     []*conn // closed loop, HonorRetryAfter: connections waiting out a refusal
 	head     httpHead
 	plan     *plan
 	windows  []window
@@ -279,6 +280,9 @@ func (w *worker) measure(p *plan, wid int) {
 				wait = min(wait, max(time.Duration(w.nextSend-now), w.cfg.Tick))
 			}
 		}
+		if len(w.held) > 0 {
+			wait = min(wait, w.release(now))
+		}
 		w.flushDirty()
 		w.pass(wait)
 		if now-lastScan >= int64(scanEvery) {
@@ -291,6 +295,25 @@ func (w *worker) measure(p *plan, wid int) {
 	for _, c := range w.conns {
 		c.expire(math.MaxInt64, 0) // still unanswered at the end of the drain
 	}
+}
+
+// release tops up the held connections whose back-off has ended and returns the time
+// until the next one's ends (maxWait when none is left).
+func (w *worker) release(now int64) time.Duration {
+	wait := maxWait
+	kept := w.held[:0]
+	for _, c := range w.held {
+		if now >= c.holdUntil {
+			c.held = false
+			c.topUp(now)
+			continue
+		}
+		wait = min(wait, time.Duration(c.holdUntil-now))
+		kept = append(kept, c)
+	}
+	clear(w.held[len(kept):])
+	w.held = kept
+	return wait
 }
 
 // interval is the time between this worker's sends at the rate in force at t.
