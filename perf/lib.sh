@@ -68,14 +68,14 @@ json_escape() {
 	printf '%s' "${s//\"/\\\"}"
 }
 
-# run_bench SERVER SCENARIO ARGS...: one generator run on CPU 1 against SERVER_PID,
+# run_bench SERVER SCENARIO ARGS...: one generator run on CPU 1 (GEN_CPUS: a taskset list) against SERVER_PID,
 # appended to the results with the command that produced it.
 run_bench() {
 	local server=$1 scenario=$2
 	shift 2
 	echo "== $server: $scenario" >&2
 	local out row
-	if ! out=$(taskset -c 1 "$BIN/bench" "$@" --server-pid "$SERVER_PID" --json 2>"$WORK/bench.err"); then
+	if ! out=$(taskset -c "${GEN_CPUS:-1}" "$BIN/bench" "$@" --server-pid "$SERVER_PID" --json 2>"$WORK/bench.err"); then
 		note "$server / $scenario: bench failed: $(tail -n 2 "$WORK/bench.err" | tr '\n' ' ')"
 		return 0
 	fi

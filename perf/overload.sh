@@ -1,48 +1,78 @@
 #!/usr/bin/env bash
 # perf/overload.sh — the overload section of perf/RESULTS.md: each server past its capacity.
 # For each scenario and server, `densemcp bench --shape overload` measures the server's
-# capacity (closed loop on the scenario's connections) and then offers 0.5×, 1×, 2× and 4× of
-# it open loop; per window it reports the goodput (accepted calls answered well), the p99 of
-# accepted calls, the refusal rate and the time to a refusal. densemcp (`serve --fixtures
-# load`) runs beside the go-sdk and mcp-go peers, which serve the same echo and work tools;
-# every server pinned to CPU 0 with GOMAXPROCS=1, the generator to CPU 1. Writes the section
-# between the overload markers and a chart per scenario in perf/charts. Loopback only; about
-# 6 minutes with the defaults (8 runs of ~40 s: two 6 s capacity runs, four 5 s windows).
+# capacity (closed loop on the scenario's connections, then open loop at twice that) and then
+# offers 0.5×, 1×, 2× and 4× of it open loop; per window it reports the goodput (accepted calls
+# answered well), the p99 of accepted calls, the refusal rate and the time to a refusal, and
+# per scenario the report gives a verdict against issue 11's criteria (at 2× and 4×: ≥ 90% of
+# the calls not served refused within 10 ms, goodput ≥ 90% of capacity, p99 of accepted calls
+# ≤ 5× their p99 at 0.5×, RSS within RSS_BOUND_MIB, no errors or timeouts; echo: goodput at 2×
+# ≥ 90% of capacity with bounded RSS) and says from the numbers what each peer does past
+# capacity. Loopback only.
+#
+# The matrix (LOADS × TRANSPORTS × CORES):
+#   loads:      cpu  (`work` {"cpuMicros":200}: CPU dominates), wait (`work` {"waitMillis":20}:
+#               waiting dominates), echo (refusing costs as much as answering)
+#   transports: legacy (HTTP, 2025-11-25 sessions), modern (HTTP, 2026-07-28 stateless; densemcp
+#               only, the SDK peers do not speak it), both on 1,024 connections × 1 in flight;
+#               ndjson (TCP NDJSON, 256 connections × 64 in flight; densemcp only)
+#   cores:      1   (the server pinned to CPU 0 with GOMAXPROCS=1, the generator on CPU 1: where
+#                    a loop starved by handlers shows; densemcp beside the go-sdk and mcp-go
+#                    peers, which serve the same tools)
+#               all (densemcp alone with GOMAXPROCS=$(nproc), unpinned; the generator, also
+#                    unpinned, shares those CPUs, so on a 2-CPU machine its capacity is what
+#                    the server gets beside the generator)
+# echo runs on legacy and ndjson only. With the defaults that is 14 server runs on one core
+# and 8 on all, each about 30 s (setup, two capacity runs of CAPACITY_TIME, four windows of
+# DURATION, each after WARMUP): about 12 minutes in all. Select subsets with LOADS, TRANSPORTS,
+# CORES and SERVERS, e.g. `LOADS=cpu TRANSPORTS=ndjson CORES=1 make overload`.
 #
 # The capacity runs must outlast the first answers: with 256 × 64 calls of work in flight at
 # once, a server that admits them all answers none for about 16,384 × 200 µs = 3.3 s of CPU.
 #
-# Environment: DURATION per window (default 5s), WARMUP (1s), CAPACITY_TIME (5s), MULTIPLES
-# (0.5,1,2,4), WORK_ARGS (the work tool's arguments, default {"cpuMicros":200}), SERVERS
-# (default "densemcp gosdk mcpgo"), OUT (default perf/RESULTS.md); REPORT_ONLY=1 measures
-# nothing and rebuilds the section from perf/data/overload.jsonl. SKIP_BUILD=1 uses the
-# binaries already in bin/ (densemcp, bench, report, peer-gosdk, peer-mcpgo).
+# Environment: DURATION per window (default 4s), WARMUP (1s), CAPACITY_TIME (5s), MULTIPLES
+# (0.5,1,2,4), LOADS ("cpu wait echo"), TRANSPORTS ("legacy modern ndjson"), CORES ("1 all"),
+# SERVERS (default "densemcp gosdk mcpgo"), CPU_ARGS ({"cpuMicros":200}), WAIT_ARGS
+# ({"waitMillis":20}), RSS_BOUND_MIB (the fixed RSS bound of the verdicts, 256), OUT (default
+# perf/RESULTS.md); REPORT_ONLY=1 measures nothing and rebuilds the section from
+# perf/data/overload.jsonl. SKIP_BUILD=1 uses the binaries already in bin/ (densemcp, bench,
+# report, peer-gosdk, peer-mcpgo). A proof run of one scenario:
+# `DURATION=1s CAPACITY_TIME=2s LOADS=cpu TRANSPORTS=ndjson CORES=1 make overload`.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=$ROOT/bin
 OUT=${OUT:-$ROOT/perf/RESULTS.md}
-DURATION=${DURATION:-5s}
+DURATION=${DURATION:-4s}
 WARMUP=${WARMUP:-1s}
 CAPACITY_TIME=${CAPACITY_TIME:-5s}
 MULTIPLES=${MULTIPLES:-0.5,1,2,4}
-WORK_ARGS=${WORK_ARGS:-'{"cpuMicros":200}'}
+LOADS=${LOADS:-cpu wait echo}
+TRANSPORTS=${TRANSPORTS:-legacy modern ndjson}
+CORES=${CORES:-1 all}
+CPU_ARGS=${CPU_ARGS:-'{"cpuMicros":200}'}
+WAIT_ARGS=${WAIT_ARGS:-'{"waitMillis":20}'}
 SERVERS=${SERVERS:-"densemcp gosdk mcpgo"}
+RSS_BOUND_MIB=${RSS_BOUND_MIB:-256}
 ROUNDS=1
-COMMAND="perf/overload.sh (DURATION=$DURATION WARMUP=$WARMUP CAPACITY_TIME=$CAPACITY_TIME MULTIPLES=$MULTIPLES WORK_ARGS=$WORK_ARGS)"
-PORT_TCP=22021
-PORT_HTTP=22022
+COMMAND="perf/overload.sh (DURATION=$DURATION WARMUP=$WARMUP CAPACITY_TIME=$CAPACITY_TIME MULTIPLES=$MULTIPLES LOADS=$LOADS TRANSPORTS=$TRANSPORTS CORES=$CORES CPU_ARGS=$CPU_ARGS WAIT_ARGS=$WAIT_ARGS)"
+PORT_TCP=23021
+PORT_HTTP=23022
 NAME=overload
 CHARTS=$ROOT/perf/charts
 # shellcheck source=perf/lib.sh
 source "$ROOT/perf/lib.sh"
 restore_rows
 mkdir -p "$CHARTS"
+ALL=$(nproc)
 
 if ((ROUNDS > 0)); then
 	note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
 	busy_note
+	if [[ $DURATION != 4s || $CAPACITY_TIME != 5s || $WARMUP != 1s ]]; then
+		note "**A short proof run (DURATION=$DURATION CAPACITY_TIME=$CAPACITY_TIME WARMUP=$WARMUP, not the defaults 4s, 5s and 1s): it shows the script works, not the servers' figures; make overload with the defaults on a quiet machine replaces it.**"
+	fi
 fi
 # Build (SKIP_BUILD: use bin/ as it is); a report-only run needs the report writer alone.
 if [[ -z ${SKIP_BUILD:-} ]] && ((ROUNDS > 0)); then
@@ -53,14 +83,19 @@ elif [[ -z ${SKIP_BUILD:-} ]]; then
 	go build -o "$BIN/report" ./perf/report
 fi
 
-# start_server NAME: pinned to CPU 0, one core's worth of Go; sets SERVER_PID.
+# start_server NAME CORES: with CORES 1, pinned to CPU 0 with one core's worth of Go; with
+# CORES all, unpinned with GOMAXPROCS at every CPU. Sets SERVER_PID.
 start_server() {
+	local pin=(taskset -c 0) procs=1
+	if [[ $2 == all ]]; then
+		pin=() procs=$ALL
+	fi
 	case $1 in
 	densemcp)
-		taskset -c 0 env GOMAXPROCS=1 "$BIN/densemcp" serve --fixtures load --tcp "127.0.0.1:$PORT_TCP" --http "127.0.0.1:$PORT_HTTP" >"$WORK/$1.log" 2>&1 &
+		"${pin[@]}" env GOMAXPROCS=$procs "$BIN/densemcp" serve --fixtures load --tcp "127.0.0.1:$PORT_TCP" --http "127.0.0.1:$PORT_HTTP" >"$WORK/$1.log" 2>&1 &
 		;;
 	gosdk | mcpgo)
-		taskset -c 0 env GOMAXPROCS=1 "$BIN/peer-$1" --http "127.0.0.1:$PORT_HTTP" >"$WORK/$1.log" 2>&1 &
+		"${pin[@]}" env GOMAXPROCS=$procs "$BIN/peer-$1" --http "127.0.0.1:$PORT_HTTP" >"$WORK/$1.log" 2>&1 &
 		;;
 	esac
 	SERVER_PID=$!
@@ -72,36 +107,58 @@ start_server() {
 	[[ $1 != densemcp ]] || wait_port "$PORT_TCP"
 }
 
-# The scenarios: "name|transport|bench arguments". HTTP on 1,024 connections, one call in
-# flight each (HTTP/1.1 answers in order); NDJSON on 256 connections with 64 in flight each
-# (densemcp alone: the peers serve HTTP only).
 H=127.0.0.1:$PORT_HTTP
 T=127.0.0.1:$PORT_TCP
-SCENARIOS=(
-	"work $WORK_ARGS, HTTP legacy, 1024 connections × 1 in flight|http|--target http --addr $H -c 1024 -k 1 --tool work --args $WORK_ARGS"
-	"echo, HTTP legacy, 1024 connections × 1 in flight|http|--target http --addr $H -c 1024 -k 1"
-	"work $WORK_ARGS, TCP NDJSON, 256 connections × 64 in flight|tcp|--target tcp --addr $T -c 256 -k 64 --tool work --args $WORK_ARGS"
-	"echo, TCP NDJSON, 256 connections × 64 in flight|tcp|--target tcp --addr $T -c 256 -k 64"
-)
+# The scenarios: "name|transport|load|bench arguments". HTTP on 1,024 connections, one call in
+# flight each (HTTP/1.1 answers in order); NDJSON on 256 connections with 64 in flight each.
+SCENARIOS=()
+for load in $LOADS; do
+	case $load in
+	cpu) what="work $CPU_ARGS" tool=(--tool work --args "$CPU_ARGS") ;;
+	wait) what="work $WAIT_ARGS" tool=(--tool work --args "$WAIT_ARGS") ;;
+	echo) what="echo" tool=() ;;
+	*) echo "overload.sh: unknown load $load (cpu, wait, echo)" >&2 && exit 1 ;;
+	esac
+	for tr in $TRANSPORTS; do
+		case $tr in
+		legacy) desc="HTTP legacy, 1024 connections × 1 in flight" args="--target http --addr $H -c 1024 -k 1" ;;
+		modern) desc="HTTP modern, 1024 connections × 1 in flight" args="--target http-modern --addr $H -c 1024 -k 1" ;;
+		ndjson) desc="TCP NDJSON, 256 connections × 64 in flight" args="--target tcp --addr $T -c 256 -k 64" ;;
+		*) echo "overload.sh: unknown transport $tr (legacy, modern, ndjson)" >&2 && exit 1 ;;
+		esac
+		[[ $load == echo && $tr == modern ]] && continue
+		SCENARIOS+=("$what, $desc|$tr|$load|$args ${tool[*]}")
+	done
+done
 if ((ROUNDS > 0)); then
-	for sc in "${SCENARIOS[@]}"; do
-		IFS='|' read -r name transport args <<<"$sc"
-		for server in $SERVERS; do
-			[[ $transport == tcp && $server != densemcp ]] && continue
-			start_server "$server" || continue
-			# shellcheck disable=SC2086
-			run_bench "$server" "$name" --shape overload --multiples "$MULTIPLES" --capacity-time "$CAPACITY_TIME" \
-				--warmup "$WARMUP" --duration "$DURATION" $args
-			stop_server
+	for cores in $CORES; do
+		case $cores in
+		1) where="server on 1 core" GEN_CPUS=1 ;;
+		all) where="server on all $ALL CPUs, generator beside it" GEN_CPUS=0-$((ALL - 1)) ;;
+		*) echo "overload.sh: unknown CORES value $cores (1, all)" >&2 && exit 1 ;;
+		esac
+		export GEN_CPUS
+		for sc in "${SCENARIOS[@]}"; do
+			IFS='|' read -r name transport load args <<<"$sc"
+			for server in $SERVERS; do
+				# The peers serve legacy HTTP alone; on all CPUs densemcp alone runs.
+				[[ $server != densemcp && ($transport != legacy || $cores != 1) ]] && continue
+				start_server "$server" "$cores" || continue
+				# shellcheck disable=SC2086
+				run_bench "$server" "$name, $where" --shape overload --multiples "$MULTIPLES" --capacity-time "$CAPACITY_TIME" \
+					--warmup "$WARMUP" --duration "$DURATION" $args
+				stop_server
+			done
 		done
 	done
+	note "Load average when the run ended: $(cut -d' ' -f1-3 /proc/loadavg)."
 	keep_rows
 fi
 
 section=$WORK/overload.md
 {
 	echo "<!-- overload:start -->"
-	"$BIN/report" --overload --in "$RESULTS" --notes "$NOTES" --command "$COMMAND" --charts "$CHARTS" --chart-link charts
+	"$BIN/report" --overload --in "$RESULTS" --notes "$NOTES" --command "$COMMAND" --charts "$CHARTS" --chart-link charts --rss-bound-mib "$RSS_BOUND_MIB"
 	echo "<!-- overload:end -->"
 } >"$section"
 replace_section overload "$section"

@@ -14,7 +14,7 @@ func overloadRecords() []record {
 	row := func(m float64, good, p99, refusal float64, refused, fast, notServed, timeouts, shed, sent uint64) perf.Row {
 		return perf.Row{Shape: "overload", Capacity: 1000, Multiple: m, OfferedRate: int(1000 * m), CallsPerSec: good,
 			P50us: p99 / 3, P99us: p99, RefusalRate: refusal, Refused: refused, RefusedFast: fast, NotServed: notServed,
-			RefusalP99us: 900, Timeouts: timeouts, Shed: shed, Sent: sent}
+			RefusalP99us: 900, Timeouts: timeouts, Shed: shed, Sent: sent, ServerRSSBytes: 40 << 20}
 	}
 	return []record{
 		{Server: "densemcp", Scenario: sc, Row: perf.Row{Shape: "capacity", Capacity: 1000, CallsPerSec: 1000}},
@@ -42,6 +42,9 @@ func TestWriteOverload(t *testing.T) {
 		"kept 95% of capacity as goodput, and the p99 of accepted calls was 3.00 ms, 3.00× its p99 at 0.5×.",
 		"**gosdk** refuses nothing: at 4× its goodput was 39% of capacity and the excess waited in queues, so the p99 of accepted calls grew to 2500 ms, 1250.00× its p99 at 0.5×; 12 calls went unanswered past the generator's timeout; 4000 calls (67% of those due) were never sent",
 		"![overload-work-http-legacy.svg](charts/overload-work-http-legacy.svg)",
+		"Criteria: **met** (goodput at 4× 95% of capacity; 98% of the calls not served at 4× refused within 10 ms; p99 at 4× 3.00× the p99 at 0.5×; RSS at 4× 40 MiB; 0 errors and 0 timeouts at 4×).",
+		"Criteria: **missed**: goodput at 4× 39% of capacity; 0% of the calls not served at 4× refused within 10 ms; p99 at 4× 1250.00× the p99 at 0.5×; 0 errors and 12 timeouts at 4× (met: RSS at 4× 40 MiB).",
+		"Criteria: not judged: goodput at 4× was 399% of the capacity measured before",
 		"**mcpgo** answered all the load offered, up to 4× the capacity measured before (3990 calls/s at 4000 offered), so that capacity run measured it low",
 	} {
 		if !strings.Contains(out, want) {
@@ -53,6 +56,25 @@ func TestWriteOverload(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "overload-work-http-legacy.svg")); err != nil || !strings.Contains(string(b), "gosdk") {
 		t.Fatalf("chart: %v", err)
+	}
+}
+
+// Echo is held to its goodput at 2× alone; a window over the RSS bound misses.
+func TestCriteriaEcho(t *testing.T) {
+	rows := []perf.Row{
+		{Multiple: 0.5, Capacity: 1000, CallsPerSec: 500, P99us: 100, ServerRSSBytes: 30 << 20},
+		{Multiple: 2, Capacity: 1000, CallsPerSec: 950, P99us: 100000, NotServed: 1000, ServerRSSBytes: 30 << 20},
+		{Multiple: 4, Capacity: 1000, CallsPerSec: 100, P99us: 100000, ServerRSSBytes: 30 << 20},
+	}
+	if got := criteriaSentence(rows, true); !strings.HasPrefix(got, "Criteria: **met** (goodput at 2× 95% of capacity; RSS at 2× 30 MiB") {
+		t.Errorf("echo: %s", got)
+	}
+	rows[1].ServerRSSBytes = 1 << 30
+	if got := criteriaSentence(rows, true); !strings.HasPrefix(got, "Criteria: **missed**: RSS at 2× 1024 MiB") {
+		t.Errorf("echo over the RSS bound: %s", got)
+	}
+	if got := criteriaSentence(rows[:1], false); !strings.Contains(got, "not judged") {
+		t.Errorf("no window at 2× or 4×: %s", got)
 	}
 }
 
