@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload drain soak perf-cores perf-cores-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
+.PHONY: build test vet lint bench fuzz perf scale overload drain fairness soak perf-cores perf-cores-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
 
 # -buildvcs=auto: densemcp version reports the commit even where GOFLAGS
 # turns VCS stamping off.
@@ -74,6 +74,12 @@ overload:
 # BEFORE=2s ROUNDS=1 for a quick look).
 drain:
 	bash perf/drain.sh
+
+# The fair-share section of perf/RESULTS.md: 100 polite NDJSON clients' p99 alone and beside
+# one connection pipelining 4,096 calls, on one event loop (about 2 minutes; DURATION=3s
+# ROUNDS=1 for a quick look).
+fairness:
+	bash perf/fairness.sh
 
 # The soak section of perf/RESULTS.md (not in CI): 10 minutes of connection churn at half
 # capacity, RSS, goroutines and descriptors sampled; DURATION=20s for a proof run.
