@@ -56,6 +56,7 @@ logf() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<"$1"; }
 
 rows=()
 verdict_ok=1
+minrate=
 for round in $(seq "$ROUNDS"); do
 	taskset -c 0 env GOMAXPROCS=1 "$BIN/densemcp" serve --fixtures load --drain-timeout "$DRAIN_TIMEOUT" \
 		--tcp "127.0.0.1:$PORT_TCP" >"$WORK/server.log" 2>&1 &
@@ -81,6 +82,9 @@ for round in $(seq "$ROUNDS"); do
 	unans=$(field "$res" unanswered) rate=$(field "$res" rate_before_signal) after=$(field "$res" answered_after_signal)
 	sentafter=$(field "$res" sent_after_signal) shed=$(field "$res" shed) drainms=$(field "$res" drain_ms)
 	s_acc=$(logf "$line" accepted) s_ans=$(logf "$line" answered) s_ref=$(logf "$line" refused) s_cut=$(logf "$line" cut_off)
+	if [[ -n $rate ]] && { [[ -z $minrate ]] || awk -v a="$rate" -v b="$minrate" 'BEGIN { exit !(a < b) }'; }; then
+		minrate=${rate%.*}
+	fi
 	ok=yes
 	if [[ -z $sent || -z $line || $status != 0 || ${lost:-1} != 0 || ${unans:-1} != 0 || ${errors:-1} != 0 || ${s_cut:-1} != 0 ||
 		$((answered + refused)) != "$sent" || ${shut:-0} == 0 ]]; then
@@ -112,6 +116,8 @@ section=$WORK/drain.md
 	else
 		echo "Verdict: **missed** in a round marked \"no\" above (or the run failed: see the notes)."
 	fi
+	echo
+	echo "The lowest rate the generator reached before the signal: ${minrate:-none} calls/s of the $RATE offered$(awk -v a="${minrate:-0}" -v b="$RATE" 'BEGIN { if (a < 0.9 * b) print " (short of it: the machine could not carry the offered rate, so the rounds show the accounting at a lower rate)" }')."
 	echo
 	echo "<!-- drain:end -->"
 } >"$section"

@@ -23,14 +23,15 @@
 #                    unpinned, shares those CPUs, so on a 2-CPU machine its capacity is what
 #                    the server gets beside the generator)
 # echo runs on legacy and ndjson only. With the defaults that is 14 server runs on one core
-# and 8 on all, each about 30 s (setup, two capacity runs of CAPACITY_TIME, four windows of
-# DURATION, each after WARMUP): about 12 minutes in all. Select subsets with LOADS, TRANSPORTS,
+# and 8 on all, each about 33 s (two capacity runs of CAPACITY_TIME and four windows of
+# DURATION, each after WARMUP: 23 s; setup, drains and server starts took about 11 s a run
+# in a proof run on a busy 2-CPU machine): about 12 minutes in all. Select subsets with LOADS, TRANSPORTS,
 # CORES and SERVERS, e.g. `LOADS=cpu TRANSPORTS=ndjson CORES=1 make overload`.
 #
 # The capacity runs must outlast the first answers: with 256 × 64 calls of work in flight at
 # once, a server that admits them all answers none for about 16,384 × 200 µs = 3.3 s of CPU.
 #
-# Environment: DURATION per window (default 4s), WARMUP (1s), CAPACITY_TIME (5s), MULTIPLES
+# Environment: DURATION per window (default 3s), WARMUP (1s), CAPACITY_TIME (4s), MULTIPLES
 # (0.5,1,2,4), LOADS ("cpu wait echo"), TRANSPORTS ("legacy modern ndjson"), CORES ("1 all"),
 # SERVERS (default "densemcp gosdk mcpgo"), CPU_ARGS ({"cpuMicros":200}), WAIT_ARGS
 # ({"waitMillis":20}), RSS_BOUND_MIB (the fixed RSS bound of the verdicts, 256), OUT (default
@@ -44,9 +45,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=$ROOT/bin
 OUT=${OUT:-$ROOT/perf/RESULTS.md}
-DURATION=${DURATION:-4s}
+DURATION=${DURATION:-3s}
 WARMUP=${WARMUP:-1s}
-CAPACITY_TIME=${CAPACITY_TIME:-5s}
+CAPACITY_TIME=${CAPACITY_TIME:-4s}
 MULTIPLES=${MULTIPLES:-0.5,1,2,4}
 LOADS=${LOADS:-cpu wait echo}
 TRANSPORTS=${TRANSPORTS:-legacy modern ndjson}
@@ -70,8 +71,8 @@ ALL=$(nproc)
 if ((ROUNDS > 0)); then
 	note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
 	busy_note
-	if [[ $DURATION != 4s || $CAPACITY_TIME != 5s || $WARMUP != 1s ]]; then
-		note "**A short proof run (DURATION=$DURATION CAPACITY_TIME=$CAPACITY_TIME WARMUP=$WARMUP, not the defaults 4s, 5s and 1s): it shows the script works, not the servers' figures; make overload with the defaults on a quiet machine replaces it.**"
+	if [[ $DURATION != 3s || $CAPACITY_TIME != 4s || $WARMUP != 1s ]]; then
+		note "**A short proof run (DURATION=$DURATION CAPACITY_TIME=$CAPACITY_TIME WARMUP=$WARMUP, not the defaults 3s, 4s and 1s): it shows the script works, not the servers' figures; make overload with the defaults on a quiet machine replaces it.**"
 	fi
 fi
 # Build (SKIP_BUILD: use bin/ as it is); a report-only run needs the report writer alone.
