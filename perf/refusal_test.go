@@ -167,8 +167,12 @@ func TestToolErrorCounted(t *testing.T) {
 				continue
 			}
 			out := echoAnswer(sc.Bytes(), id)
-			if !bytes.Contains(sc.Bytes(), []byte(`"initialize"`)) && id%2 == 0 {
-				out = []byte(`{"jsonrpc":"2.0","id":` + strconv.FormatUint(id, 10) + `,"result":{"content":[],"isError":true}}` + "\n")
+			if !bytes.Contains(sc.Bytes(), []byte(`"initialize"`)) {
+				// work calls carry no echo text: a result of their own.
+				out = []byte(`{"jsonrpc":"2.0","id":` + strconv.FormatUint(id, 10) + `,"result":{"content":[{"type":"text","text":"done"}]}}` + "\n")
+				if id%2 == 0 {
+					out = []byte(`{"jsonrpc":"2.0","id":` + strconv.FormatUint(id, 10) + `,"result":{"content":[],"isError":true}}` + "\n")
+				}
 			}
 			if _, err := c.Write(out); err != nil {
 				return
