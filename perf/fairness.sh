@@ -52,8 +52,9 @@ if [[ $DURATION != 10s || $ROUNDS != 3 ]]; then
 fi
 
 secs() { local d=${1%s}; echo "${d%.*}"; }
-# field JSON NAME: the number NAME in the JSON row.
-field() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" <<<"$1" | head -n 1; }
+# field JSON NAME: the number NAME in the JSON row: its first occurrence, the row's own (the
+# time series that follows repeats the names per second).
+field() { grep -o "\"$2\":[0-9.e+-]*" <<<"$1" | head -n 1 | cut -d: -f2; }
 # median N...: the middle value (the lower middle of an even count).
 median() { printf '%s\n' "$@" | sort -g | sed -n "$(((${#@} + 1) / 2))p"; }
 
