@@ -518,7 +518,16 @@ func (r *Router) drop(a *admission, c *call) {
 
 // callDone runs on the shard when a call's handler has returned, with its
 // rendered answer and that answer's error type. Shard goroutine only.
-func (r *Router) callDone(a *admission, c *call, out *bytebufferpool.ByteBuffer, errT uint8) {
+//
+// The limit learns from ran, the handler's own run time on its worker,
+// not from the time since the call was submitted: that also counts the
+// wait for this shard to take the answer back, which grows with the
+// loop's other work (refusing an overload among it). Learning from it,
+// handlers that wait (a backend, a timer) saw their latency rise whenever
+// the loop was busy refusing, the limit halved, more was refused, and
+// goodput collapsed past capacity; a CPU-bound handler's run time still
+// grows with the handlers sharing its CPU, which is what the limit is for.
+func (r *Router) callDone(a *admission, c *call, out *bytebufferpool.ByteBuffer, errT uint8, ran int64) {
 	defer bytebufferpool.Put(out)
 	if c.state == callAbandoned {
 		// Answered at its deadline (or cut off); the goroutine is back.
@@ -528,7 +537,7 @@ func (r *Router) callDone(a *admission, c *call, out *bytebufferpool.ByteBuffer,
 	}
 	now := pool.Now()
 	c.state = callDone
-	a.lim.Release(c.start, now)
+	a.lim.Release(now-max(ran, 1), now)
 	a.untrack(c)
 	a.stats.Completed.Inc()
 	s := c.s
