@@ -519,15 +519,16 @@ func (r *Router) drop(a *admission, c *call) {
 // callDone runs on the shard when a call's handler has returned, with its
 // rendered answer and that answer's error type. Shard goroutine only.
 //
-// The limit learns from ran, the handler's own run time on its worker,
-// not from the time since the call was submitted: that also counts the
-// wait for this shard to take the answer back, which grows with the
-// loop's other work (refusing an overload among it). Learning from it,
-// handlers that wait (a backend, a timer) saw their latency rise whenever
-// the loop was busy refusing, the limit halved, more was refused, and
-// goodput collapsed past capacity; a CPU-bound handler's run time still
-// grows with the handlers sharing its CPU, which is what the limit is for.
-func (r *Router) callDone(a *admission, c *call, out *bytebufferpool.ByteBuffer, errT uint8, ran int64) {
+// The limit learns from the call's round trip up to its handler's end
+// on the worker (ended): the wait for a goroutine and a CPU, then the
+// handler's run. Not up to now: the wait for this shard to take the answer
+// back grows with the loop's other work (refusing an overload among it),
+// so handlers that wait (a backend, a timer) looked slower whenever the
+// loop was busy refusing, the limit halved, more was refused, and goodput
+// collapsed past capacity. Not the handler's run alone either: Go does not
+// time-slice a short CPU-bound handler, so its run time stays flat however
+// many wait for the CPU, and the limit would grow without bound.
+func (r *Router) callDone(a *admission, c *call, out *bytebufferpool.ByteBuffer, errT uint8, ended int64) {
 	defer bytebufferpool.Put(out)
 	if c.state == callAbandoned {
 		// Answered at its deadline (or cut off); the goroutine is back.
@@ -537,7 +538,7 @@ func (r *Router) callDone(a *admission, c *call, out *bytebufferpool.ByteBuffer,
 	}
 	now := pool.Now()
 	c.state = callDone
-	a.lim.Release(now-max(ran, 1), now)
+	a.lim.Release(c.start, max(ended, c.start+1))
 	a.untrack(c)
 	a.stats.Completed.Inc()
 	s := c.s

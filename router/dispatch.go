@@ -240,7 +240,6 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		method = hooked.Method
 	}
 	c.task = func() {
-		began := pool.Now()
 		ctx := req.ctx // set by start, before the task was submitted
 		out := bytebufferpool.Get()
 		var buf []byte
@@ -265,8 +264,8 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		}
 		out.B = buf
 		errT := answerErrType(buf, t.kind == targetTool && req.Result.isError)
-		ran := pool.Now() - began
-		if err := s.shard.Post(func() { r.callDone(a, c, out, errT, ran) }); err != nil {
+		ended := pool.Now() // c.start was written before the task was submitted
+		if err := s.shard.Post(func() { r.callDone(a, c, out, errT, ended) }); err != nil {
 			// The shard is gone (server stopping): nobody is left to answer.
 			bytebufferpool.Put(out)
 			if c.obs.span != nil {
