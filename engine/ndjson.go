@@ -126,11 +126,13 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		if x.deferred {
 			return gnet.None // its turn comes in the loop's next pass
 		}
+		x.l.yield()
 		return s.trafficLines(x)
 	case *httpConn:
 		if x.deferred {
 			return gnet.None
 		}
+		x.l.yield()
 		return s.trafficHTTP(x)
 	case *lingerConn:
 		return x.traffic()

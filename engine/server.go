@@ -292,8 +292,9 @@ type loop struct {
 
 	stats loopStats
 
-	kick  kicker                 // resumes passes cut by the budget (fairshare.go)
-	heavy map[heavyConn]struct{} // connections with large unsent queues (overload.go)
+	kick   kicker                 // resumes passes cut by the budget (fairshare.go)
+	events int                    // traffic events since the last yield (yield.go)
+	heavy  map[heavyConn]struct{} // connections with large unsent queues (overload.go)
 }
 
 func (l *loop) getPart() *partial.Buffer {
