@@ -7,15 +7,22 @@
 # on a connection); the greedy client is `densemcp bench --target tcp -c 1 -k GREEDY_K`
 # (closed loop: GREEDY_K echo calls always in flight on one connection, each answer
 # replaced at once). Each round measures the polite clients alone, then beside the greedy
-# client, on a fresh server each time; both generators run on CPU 1 without spinning (two
-# spinning generators on one CPU would measure each other). The criterion (issue 11): the
+# client, on a fresh server each time. Neither generator spins. The polite generator has CPU 1
+# to itself; the greedy client runs on the server's CPU 0 under SCHED_IDLE (GREEDY_CPUS,
+# GREEDY_SCHED below): it takes no CPU the server's loop wants, yet whenever the loop idles it
+# sends, so up to GREEDY_K calls wait at the server. On a 2-CPU machine there is no third CPU
+# for it; beside the polite generator on CPU 1 its send work (kernel loopback processing too,
+# which no scheduling class defers) delays the polite sends and reads, and the ratio then
+# measures the generators as much as the server. The criterion (issue 11): the
 # polite clients' p99 beside the greedy client within 2× their p99 alone (medians of the
 # rounds). TestFairShareAcrossConnections tests the behaviour; this measures it. Loopback
 # only; about 2 minutes with the defaults.
 #
 # Environment: POLITE_RATE (calls/s of all the polite clients together, 2000), POLITE_CONNS
-# (100), GREEDY_K (4096), GREEDY_CPUS (the taskset CPU list of the greedy client, 1; its
-# CPU competes with the polite generator's there, 0 puts it beside the server instead),
+# (100), GREEDY_K (4096), GREEDY_CPUS (the taskset CPU list of the greedy client, 0: beside
+# the server; 1 puts it beside the polite generator), GREEDY_SCHED (idle: the greedy client
+# runs under SCHED_IDLE, `chrt --idle 0`, taking only the CPU time others leave; normal: the
+# same class as the server and the polite generator),
 # DURATION (10s), WARMUP (2s), ROUNDS (3), OUT (perf/RESULTS.md).
 # SKIP_BUILD=1 uses bin/densemcp and bin/bench as they are. A proof run:
 # DURATION=3s ROUNDS=1 make fairness.
@@ -28,11 +35,17 @@ OUT=${OUT:-$ROOT/perf/RESULTS.md}
 POLITE_RATE=${POLITE_RATE:-2000}
 POLITE_CONNS=${POLITE_CONNS:-100}
 GREEDY_K=${GREEDY_K:-4096}
-GREEDY_CPUS=${GREEDY_CPUS:-1}
+GREEDY_CPUS=${GREEDY_CPUS:-0}
+GREEDY_SCHED=${GREEDY_SCHED:-idle}
+case $GREEDY_SCHED in
+idle) GREEDY_RUN=(chrt --idle 0) ;;
+normal) GREEDY_RUN=() ;;
+*) echo "fairness.sh: GREEDY_SCHED is idle or normal, not $GREEDY_SCHED" >&2; exit 2 ;;
+esac
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 ROUNDS=${ROUNDS:-3}
-COMMAND="perf/fairness.sh (POLITE_RATE=$POLITE_RATE POLITE_CONNS=$POLITE_CONNS GREEDY_K=$GREEDY_K GREEDY_CPUS=$GREEDY_CPUS DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
+COMMAND="perf/fairness.sh (POLITE_RATE=$POLITE_RATE POLITE_CONNS=$POLITE_CONNS GREEDY_K=$GREEDY_K GREEDY_CPUS=$GREEDY_CPUS GREEDY_SCHED=$GREEDY_SCHED DURATION=$DURATION WARMUP=$WARMUP ROUNDS=$ROUNDS)"
 PORT_TCP=23061
 PORT_HTTP=23062
 NAME=fairness
@@ -73,6 +86,16 @@ polite() {
 
 rows=()
 alone=() beside=() ratios=()
+# sched_sentence says where the greedy client ran and what that means for the ratio.
+sched_sentence() {
+	local class="at the same priority as the other processes"
+	[[ $GREEDY_SCHED == idle ]] && class='under SCHED_IDLE (`chrt --idle 0`), taking only the CPU time the others leave'
+	if [[ $GREEDY_CPUS == 0 ]]; then
+		echo "The greedy client runs on the server's CPU 0 $class: where it is idle-class it takes no CPU the server's loop wants, yet whenever the loop idles it sends, so up to $GREEDY_K of its calls wait at the server, while the polite generator has CPU 1 to itself and its latencies are the server's (this machine has no third CPU to give the greedy client)."
+	else
+		echo "The greedy client runs on CPU $GREEDY_CPUS $class. Where it shares CPU 1 with the polite generator, its send work (loopback processing in the kernel too, which no scheduling class defers) delays the polite sends and reads, so the ratio is an upper bound on what the server's loop adds."
+	fi
+}
 for round in $(seq "$ROUNDS"); do
 	echo "== round $round: the polite clients alone" >&2
 	start_server
@@ -81,7 +104,7 @@ for round in $(seq "$ROUNDS"); do
 	echo "== round $round: beside a client pipelining $GREEDY_K" >&2
 	start_server
 	greedy_time=$(($(secs "$WARMUP") + $(secs "$DURATION") + 3))
-	taskset -c "$GREEDY_CPUS" "$BIN/bench" --target tcp --addr "127.0.0.1:$PORT_TCP" -c 1 -k "$GREEDY_K" --spin=false \
+	taskset -c "$GREEDY_CPUS" "${GREEDY_RUN[@]}" "$BIN/bench" --target tcp --addr "127.0.0.1:$PORT_TCP" -c 1 -k "$GREEDY_K" --spin=false \
 		--warmup 0s --duration "${greedy_time}s" --json >"$WORK/greedy.json" 2>"$WORK/greedy.err" &
 	greedy_pid=$!
 	sleep 1
@@ -112,7 +135,7 @@ section=$WORK/fairness.md
 	echo
 	echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), kernel $(uname -r)."
 	echo
-	echo "densemcp (\`serve --fixtures load\`, default \`--messages-per-pass 64\`) runs pinned to CPU 0 with GOMAXPROCS=1: one event loop, which every connection shares. $POLITE_CONNS polite NDJSON clients send echo calls paced open loop at $POLITE_RATE calls/s in all (\`densemcp bench --target tcp -c $POLITE_CONNS --shape open --rate $POLITE_RATE --spin=false\`); the greedy client keeps $GREEDY_K echo calls in flight on one connection, replacing each answer at once (\`densemcp bench --target tcp -c 1 -k $GREEDY_K --spin=false\`). Each round measures the polite clients alone, then beside the greedy client, a fresh server each time; the polite generator runs on CPU 1 and the greedy one on CPU $GREEDY_CPUS, neither spinning. With both on CPU 1 the greedy client's own CPU (it handles tens of thousands of answers a second) delays the polite generator too, so the ratio is an upper bound on what the server's loop adds. Latency is from each call's intended send time. The criterion (issue 11): the polite clients' p99 beside the greedy client within 2× their p99 alone."
+	echo "densemcp (\`serve --fixtures load\`, default \`--messages-per-pass 64\`) runs pinned to CPU 0 with GOMAXPROCS=1: one event loop, which every connection shares. $POLITE_CONNS polite NDJSON clients send echo calls paced open loop at $POLITE_RATE calls/s in all (\`densemcp bench --target tcp -c $POLITE_CONNS --shape open --rate $POLITE_RATE --spin=false\`); the greedy client keeps $GREEDY_K echo calls in flight on one connection, replacing each answer at once (\`densemcp bench --target tcp -c 1 -k $GREEDY_K --spin=false\`). Each round measures the polite clients alone, then beside the greedy client, a fresh server each time; neither generator spins. $(sched_sentence) Latency is from each call's intended send time. The criterion (issue 11): the polite clients' p99 beside the greedy client within 2× their p99 alone."
 	echo
 	cat "$NOTES"
 	echo
