@@ -223,6 +223,53 @@ func TestQueuedCallRunsWhenSlotFrees(t *testing.T) {
 	}
 }
 
+// A fixed concurrency limit (--concurrency-limit) still bounds queueing by
+// the measured latency: with one slot and calls of about 2 ms, a burst of
+// 50 calls queues the few that can start within twice that latency and
+// refuses the rest at once ("concurrency"), rather than queueing them all
+// until they time out. A fixed limit once measured nothing, so every call
+// looked free to queue.
+func TestFixedLimitBoundsTheQueue(t *testing.T) {
+	s := newTestServer(t, &densemcp.Options{ConcurrencyLimit: 1, Engine: engine.Config{Loops: 1}}, func(s *densemcp.Server) {
+		err := s.AddRawTool(&densemcp.Tool{Name: "nap"}, func(_ context.Context, req *densemcp.Request, _ json.RawMessage) error {
+			time.Sleep(2 * time.Millisecond)
+			req.Result.AddText("rested")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	tcp, _ := serveOverload(t, s)
+	l := dialLines(t, tcp)
+	l.initLegacy()
+	for i := range 20 { // one at a time: the latency is measured
+		if a := decodeAnswer(t, l.roundTrip(callLine("warm"+strconv.Itoa(i), "nap"))); a.Error != nil {
+			t.Fatalf("a call alone: %+v", a.Error)
+		}
+	}
+	const burst = 50
+	var b strings.Builder
+	for i := range burst {
+		b.WriteString(callLine("b"+strconv.Itoa(i), "nap") + "\n")
+	}
+	l.send(b.String())
+	served, atOnce := 0, 0
+	for range burst {
+		a := decodeAnswer(t, l.recv())
+		if a.Error == nil {
+			served++
+			continue
+		}
+		if d := expectRefusal(t, a, strings.Trim(string(a.ID), `"`), "concurrency", "queue_timeout"); d.Reason == "concurrency" {
+			atOnce++
+		}
+	}
+	if served < 1 || atOnce < burst/2 {
+		t.Fatalf("a burst of %d over a fixed limit of 1: %d served, %d refused at once; want most refused at once", burst, served, atOnce)
+	}
+}
+
 // One client over its share (MaxInFlightPerConn) is refused as such:
 // -32000 "client_limit" before decoding on NDJSON, 429 with Retry-After
 // for a legacy HTTP session; other clients are not affected. Past the

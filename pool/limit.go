@@ -43,7 +43,9 @@ const (
 
 // LimitConfig configures a Limiter. Zero fields take their defaults.
 type LimitConfig struct {
-	// Fixed, if > 0, is a fixed limit: no adaptation.
+	// Fixed, if > 0, is a fixed limit: no adaptation and no probes. The
+	// latency is still measured (MinRTT, RTT): the queue in front of the
+	// limit is bounded by it.
 	Fixed int
 	// Initial, Min and Max bound the adaptive limit (Max default:
 	// DefaultWorkers).
@@ -210,9 +212,6 @@ func (l *Limiter) TryAcquire(now int64) bool {
 // now, and learns from its round-trip time.
 func (l *Limiter) Release(start, now int64) {
 	l.inflight--
-	if l.cfg.Fixed > 0 {
-		return
-	}
 	rtt := max(now-start, 1)
 	if l.probing {
 		if l.probeClean != 0 && start >= l.probeClean {
@@ -237,13 +236,10 @@ func (l *Limiter) Drop(now int64) {
 
 // observe starts or ends a probe as the clock says.
 func (l *Limiter) observe(now int64) {
-	if l.cfg.Fixed > 0 {
-		return
-	}
 	if e := now / int64(l.cfg.ProbeInterval); e != l.epoch {
 		l.epoch = e
 		l.minPrev, l.minCur = l.minCur, 0
-		if l.saturated && !l.probing && l.minRTT() > 0 {
+		if l.saturated && !l.probing && l.minRTT() > 0 && l.cfg.Fixed == 0 {
 			l.startProbe(now)
 		}
 	}
@@ -307,6 +303,10 @@ func (l *Limiter) maybeUpdate(now int64) {
 	sample := median(l.win[:min(l.winN, windowCap)])
 	l.lastRTT = sample
 	l.noteMin(sample)
+	if l.cfg.Fixed > 0 {
+		l.resetWindow(now)
+		return
+	}
 	g := (1 + l.cfg.Buffer) * float64(l.minRTT()) / float64(sample)
 	g = min(max(g, 0.5), 2)
 	lim := l.limit

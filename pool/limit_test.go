@@ -118,3 +118,16 @@ func TestLimiterFixed(t *testing.T) {
 		t.Fatal("a released slot was not reusable")
 	}
 }
+
+// A fixed limit never moves, and no probe pins it, but it measures the
+// latency the queue in front of it is bounded by.
+func TestLimiterFixedMeasuresLatency(t *testing.T) {
+	l := NewLimiter(LimitConfig{Fixed: 2})
+	simulate(t, l, 0, 20*time.Second, func(n int) time.Duration { return time.Duration(n) * time.Millisecond })
+	if l.Limit() != 2 {
+		t.Errorf("a fixed limit of 2 is %d", l.Limit())
+	}
+	if m, r := l.MinRTT(), l.RTT(); m < time.Millisecond || m > 2*time.Millisecond || r < m {
+		t.Errorf("measured minimum %v and latency %v, want about 1-2 ms", m, r)
+	}
+}
