@@ -37,7 +37,8 @@ func TestParseConfig(t *testing.T) {
 	f("--addr 127.0.0.1:9 --shape overload --multiples 0.5,x", ErrBadFlag)
 	f("--addr 127.0.0.1:9 --shape overload --multiples 0", ErrBadFlag)
 	f("--addr 127.0.0.1:9 --shape overload --multiples 101", ErrBadFlag)
-	f("--addr 127.0.0.1:9 --shape overload --capacity 5000000 --multiples 2", ErrOutOfBounds)
+	f("--addr 127.0.0.1:9 --shape overload --capacity 20000000 --multiples 2", ErrOutOfBounds)
+	f("--addr 127.0.0.1:9 --shape overload --capacity 1300000 --multiples 4", nil) // echo pipelined on one loop at 4×
 	f("--addr 127.0.0.1:9 --shape overload --capacity -1", ErrOutOfBounds)
 	// Warmups and the capacity runs count against the run's bound: 4 × 2m + 2 × 1m + 3 × 1s.
 	f("--addr 127.0.0.1:9 --shape overload --duration 2m --capacity-time 1m", ErrOutOfBounds)
