@@ -68,25 +68,25 @@ type Call struct {
 }
 
 // Method returns the JSON-RPC method ("tools/call", "notifications/progress", ...).
-func (c *Call) Method() string { return c.c.Method }
+func (c *Call) Method() string { return c.c.Method() }
 
 // ID returns the raw JSON id of a request, nil for a notification.
-func (c *Call) ID() json.RawMessage { return c.c.ID }
+func (c *Call) ID() json.RawMessage { return c.c.ID() }
 
 // Params returns the raw JSON params (nil if none). They are read-only:
 // the message is routed with what the client sent.
-func (c *Call) Params() json.RawMessage { return c.c.Params }
+func (c *Call) Params() json.RawMessage { return c.c.Params() }
 
 // IsNotification reports whether the message is a notification (no
 // answer is sent).
-func (c *Call) IsNotification() bool { return c.c.ID == nil }
+func (c *Call) IsNotification() bool { return c.c.ID() == nil }
 
 // Sending reports whether the server sends the message (sending
 // middleware) rather than receives it.
-func (c *Call) Sending() bool { return c.c.Sending }
+func (c *Call) Sending() bool { return c.c.Sending() }
 
 // Session returns the session the message belongs to.
-func (c *Call) Session() *Session { return sessionOf(c.c.Session) }
+func (c *Call) Session() *Session { return sessionOf(c.c.Session()) }
 
 // Era returns the era the message is handled in.
 func (c *Call) Era() Era { return Era(c.c.Era()) }
@@ -112,7 +112,7 @@ func DecodeArguments[T any](c *Call) (T, error) {
 	var v T
 	args := c.c.Arguments()
 	if args == nil {
-		return v, fmt.Errorf("%s carries no arguments", c.c.Method)
+		return v, fmt.Errorf("%s carries no arguments", c.c.Method())
 	}
 	err := codec.Unmarshal(args, &v)
 	return v, err

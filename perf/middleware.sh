@@ -144,7 +144,10 @@ section=$WORK/section.md
 	echo 'Without middleware nothing changes on the request path (one atomic load per message decides; the'
 	echo 'zero-allocation tests hold), and with a chain of cheap middleware a call allocates nothing either'
 	echo '(`TestToolsCallAllocatesNothing`, hooked cases). Where the extra time goes: the message is looked up'
-	echo 'before the chain runs, the chain is three indirect calls, and the answer is written after it returns.'
+	echo 'before the chain runs and its handler held, not run; one deferred recover guards the chain and the'
+	echo 'handler inside it (which then skips its own); the chain is three indirect calls (the adapter from the'
+	echo "router's Call to the middleware's view, the middleware, the end that calls Continue, which runs the"
+	echo 'handler and renders its result); and the rendered result is sent as it is after the chain returns.'
 	echo '<!-- middleware:end -->'
 } >"$section"
 if [[ -f $OUT ]] && grep -q '<!-- middleware:start -->' "$OUT"; then

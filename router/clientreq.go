@@ -249,9 +249,9 @@ func (s *Session) request(q *Request, method string, params []byte) ([]byte, err
 	}
 	c := &Call{}
 	c.beginSend(s, method, params)
-	c.ID, c.related, c.sender = id, q.id, q
+	c.id, c.related, c.sender = id, q.id, q
 	c.step = stepRequest
-	return runHook(hook, q.ctx, c)
+	return c.runHook(hook, q.ctx)
 }
 
 // roundTrip sends request id and waits for the client's answer, ctx's end,

@@ -237,14 +237,14 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		if h := r.hooks.Load(); h != nil {
 			hook = h.Receive
 		}
-		method = hooked.Method
+		method = hooked.Method()
 	}
 	c.task = func() {
 		ctx := req.ctx // set by start, before the task was submitted
 		out := bytebufferpool.Get()
 		var buf []byte
 		if hook != nil {
-			buf = r.runHooked(hook, ctx, &Call{Method: method, ID: id, Params: params, Session: s, r: r,
+			buf = r.runHooked(hook, ctx, &Call{method: method, id: id, params: params, session: s, r: r,
 				step: stepExecute, t: t, args: ownArgs, req: req, buf: out.B[:0]})
 		} else {
 			r.execute(req, &t, ownArgs)
@@ -302,20 +302,20 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 // the complete answer, in c.buf when the hook passed the rendered result
 // through. Worker goroutine.
 func (r *Router) runHooked(hook Hook, ctx context.Context, c *Call) []byte {
-	res, err := runHook(hook, ctx, c)
+	res, err := c.runHook(hook, ctx)
 	switch {
 	case err != nil:
-		code, msg, data := errorOf(err, c.Session.era)
-		return codec.AppendError(c.buf[:0], c.ID, code, msg, data)
+		code, msg, data := errorOf(err, c.session.era)
+		return codec.AppendError(c.buf[:0], c.id, code, msg, data)
 	case res == nil:
-		return codec.AppendError(c.buf[:0], c.ID, codec.CodeInternalError, "internal error: the middleware returned neither a result nor an error", nil)
+		return codec.AppendError(c.buf[:0], c.id, codec.CodeInternalError, "internal error: the middleware returned neither a result nor an error", nil)
 	case c.passedThrough(res):
 		return codec.AppendResultTail(c.buf)
 	case codec.Valid(res) != nil:
-		return codec.AppendError(c.buf[:0], c.ID, codec.CodeInternalError, "internal error: the middleware returned a result that is not valid JSON", nil)
+		return codec.AppendError(c.buf[:0], c.id, codec.CodeInternalError, "internal error: the middleware returned a result that is not valid JSON", nil)
 	}
 	// res may point into c.buf: build the answer beside it.
-	return codec.AppendResponse(nil, c.ID, res)
+	return codec.AppendResponse(nil, c.id, res)
 }
 
 // cancelRequest handles notifications/cancelled: the handler's context is

@@ -68,35 +68,35 @@ func (r *Router) sendHook() Hook {
 
 // Call is one message as a hook sees it. Its slices are valid only until
 // the hook returns; a Call is reused, so a hook must not keep it.
+//
+// What the hook reads is read through methods, so that a received message
+// is not copied into the Call: the Call keeps the decoded message, and its
+// method name is made a string only when asked for (this runs per message).
 type Call struct {
-	// Method is the JSON-RPC method.
-	Method string
-	// ID is the raw request id, nil for a notification.
-	ID []byte
-	// Params are the raw params (nil if none). Read-only.
-	Params []byte
-	// Session is the session the message belongs to.
-	Session *Session
-	// Sending is true in the sending hook.
-	Sending bool
 	// Ext is free for the package that wraps the router's API (the root
 	// densemcp package keeps its view of the Call here, so a middleware
 	// chain costs no allocation per message).
 	Ext any
 
-	r    *Router
-	step uint8
-	busy bool // in use (the per-shard Calls)
-	// inHook, inHandler and panicked let runHook recover a panicking hook
-	// or the handler it runs (see there).
-	inHook, inHandler, panicked bool
+	r       *Router
+	session *Session
+	// m is the received message; nil in the sending hook and around a
+	// pooled handler, whose id and params are below.
+	m          *codec.Message
+	method     string // "" until Method makes it, for a received message
+	id, params []byte // when m is nil
+	sending    bool
+	step       uint8
+	busy       bool // in use (the per-shard Calls)
+	// inHook and inHandler let the hook's deferred recover (handleHooked,
+	// runHook) tell a panicking hook from the handler it runs.
+	inHook, inHandler bool
 
-	// Receiving: what Continue runs.
-	m         *codec.Message // stepRoute
-	t         target         // stepExecute: the resolved handler,
-	args      []byte         // its arguments,
-	req       *Request       // and the Request it runs with (begun)
-	taskReq   *request       // stepTask: the tools/call that starts a task
+	// Receiving: what Continue runs (stepRoute: m).
+	t         target   // stepExecute: the resolved handler,
+	args      []byte   // its arguments,
+	req       *Request // and the Request it runs with (begun)
+	taskReq   *request // stepTask: the tools/call that starts a task
 	onLoop    bool
 	resolving bool // looking the target up (dispatch holds it)
 	pooled    bool // handed to a worker, whose hook runs there
@@ -128,10 +128,81 @@ const (
 
 var errContinueTwice = errors.New("internal error: middleware called next twice")
 
+// Method returns the JSON-RPC method.
+func (c *Call) Method() string {
+	if c.method == "" && c.m != nil {
+		c.method = methodName(c.m.Method)
+	}
+	return c.method
+}
+
+// ID returns the raw request id, nil for a notification.
+func (c *Call) ID() []byte {
+	if c.m != nil {
+		return c.m.ID
+	}
+	return c.id
+}
+
+// Params returns the raw params (nil if none). Read-only.
+func (c *Call) Params() []byte {
+	if c.m != nil {
+		return c.m.Params
+	}
+	return c.params
+}
+
+// Session returns the session the message belongs to.
+func (c *Call) Session() *Session { return c.session }
+
+// Sending reports whether c is in the sending hook.
+func (c *Call) Sending() bool { return c.sending }
+
 // Continue runs what the router would run for the message without hooks
 // and returns the result (raw JSON) or the error it answers with. It runs
 // at most once per message; later calls return an error.
+//
+// The step of a resolved handler, the most frequent, is run here (the
+// handler, then its result rendered into c.buf), the others by
+// continueStep: a frame less on the path of most calls.
 func (c *Call) Continue(ctx context.Context) ([]byte, error) {
+	if c.step != stepExecute {
+		return c.continueStep(ctx)
+	}
+	c.step = stepSpent
+	r := c.r
+	s := c.session
+	req := c.req
+	if c.onLoop && s.closed {
+		return nil, errSessionClosed
+	}
+	if ctx != nil {
+		req.ctx = ctx
+	}
+	if c.inHook {
+		c.inHandler = true
+		r.run(req, &c.t, c.args) // the hook's deferred recover recovers
+		c.inHandler = false
+	} else {
+		r.execute(req, &c.t, c.args)
+	}
+	if req.task != nil { // it became a task: the outcome is the task's
+		r.finishTaskRun(req, &c.t, nil)
+	}
+	buf := codec.AppendResultHead(c.buf[:0], c.ID())
+	hl := len(buf)
+	buf, code, msg, data := r.render(buf, s.era, req, &c.t)
+	c.buf = buf
+	if code != 0 {
+		c.hasResult = false
+		return nil, &RPCError{Code: code, Message: msg, Data: data}
+	}
+	c.hl, c.hasResult = hl, true
+	return buf[hl:], nil
+}
+
+// continueStep is Continue for the steps other than a resolved handler's.
+func (c *Call) continueStep(ctx context.Context) ([]byte, error) {
 	step := c.step
 	c.step = stepSpent
 	switch step {
@@ -139,13 +210,11 @@ func (c *Call) Continue(ctx context.Context) ([]byte, error) {
 		return c.route()
 	case stepDone:
 		return c.outcome()
-	case stepExecute:
-		return c.execute(ctx)
 	case stepNotify:
 		c.notify()
 		return nil, nil
 	case stepRequest:
-		return c.Session.roundTrip(ctx, c.ID, c.Method, c.Params, c.related)
+		return c.session.roundTrip(ctx, c.id, c.method, c.params, c.related)
 	case stepTask:
 		return c.startTask()
 	}
@@ -153,7 +222,7 @@ func (c *Call) Continue(ctx context.Context) ([]byte, error) {
 }
 
 // Era returns the era the message is handled in.
-func (c *Call) Era() Era { return c.Session.era }
+func (c *Call) Era() Era { return c.session.era }
 
 // ToolName returns the tool a tools/call names ("" for other methods or
 // when params carry no name).
@@ -161,23 +230,23 @@ func (c *Call) ToolName() string {
 	if c.t.kind == targetTool && c.t.tool != nil {
 		return c.t.tool.tool.Name
 	}
-	if c.Method != "tools/call" {
+	if c.Method() != "tools/call" {
 		return ""
 	}
-	s, _ := (&request{params: c.Params}).stringParam("name")
+	s, _ := (&request{params: c.Params()}).stringParam("name")
 	return s
 }
 
 // Arguments returns the raw arguments of a tools/call or prompts/get
 // (nil if none or another method).
 func (c *Call) Arguments() []byte {
-	if c.args != nil {
+	if c.t.kind != 0 && c.args != nil { // hold set them (begin resets t.kind)
 		return c.args
 	}
-	if c.Method != "tools/call" && c.Method != "prompts/get" {
+	if m := c.Method(); m != "tools/call" && m != "prompts/get" {
 		return nil
 	}
-	v, _ := codec.ObjectField(c.Params, "arguments")
+	v, _ := codec.ObjectField(c.Params(), "arguments")
 	return v
 }
 
@@ -188,27 +257,24 @@ func (c *Call) ToolError(msg string) []byte {
 	b := append([]byte(nil), `{"content":[{"type":"text","text":`...)
 	b = codec.AppendString(b, msg)
 	b = append(b, `}],"isError":true`...)
-	b = c.r.appendEraFields(b, c.Session.era, false)
+	b = c.r.appendEraFields(b, c.session.era, false)
 	return append(b, '}')
 }
 
-// begin readies c for message m of session s. Only what a later step
-// reads is reset: this runs per message.
-func (c *Call) begin(r *Router, s *Session, m *codec.Message) (resolvesFirst bool) {
-	c.Method, resolvesFirst = methodName(m.Method)
-	c.ID = m.ID
-	c.Params = m.Params
-	c.Session = s
-	c.Sending = false
-	c.r = r
-	c.m = m
+// begin readies the receiving Call c for message m of session s. Only
+// what a later step reads before writing is reset: this runs per message.
+// The rest is written by the step that sets it up (hold: req and args,
+// read only when t.kind is set; holdTask: taskReq; err, read only by
+// outcome, where routing is captured), or keeps its value between
+// messages (r and onLoop, set with the Call; sending, which only the
+// sending Calls set; resolving and pooled, which handleHooked clears
+// after routing).
+func (c *Call) begin(s *Session, m *codec.Message) {
+	c.session, c.m = s, m
+	c.method = ""
 	c.step = stepSpent
 	c.t.kind = 0
-	c.args, c.req = nil, nil
-	c.onLoop = true
-	c.resolving, c.pooled = false, false
-	c.hasResult, c.err, c.noAnswer = false, nil, false
-	return resolvesFirst
+	c.hasResult, c.noAnswer = false, false
 }
 
 // release ends the use of a per-shard Call. What it still points into
@@ -216,70 +282,77 @@ func (c *Call) begin(r *Router, s *Session, m *codec.Message) (resolvesFirst boo
 // the shard; clearing it here would cost every message.
 func (c *Call) release() { c.busy = false }
 
-// methodName returns method as a string, without allocating for the
-// methods of the protocol (this runs per message when a hook is set), and
-// whether it runs a registered handler, whose target is looked up before
-// the hook runs.
-func methodName(b []byte) (name string, resolvesFirst bool) {
-	if string(b) == "tools/call" { // most messages: one compare
-		return "tools/call", true
+// resolvesFirst reports whether method runs a registered handler, whose
+// target is looked up before the hook runs.
+func resolvesFirst(method []byte) bool {
+	switch string(method) { // four lengths: one length test and one compare
+	case "tools/call", "prompts/get", "resources/read", "completion/complete":
+		return true
 	}
+	return false
+}
+
+// methodName returns method as a string, without allocating for the
+// methods of the protocol.
+func methodName(b []byte) string {
 	switch string(b) {
 	case "tools/call":
-		return "tools/call", true
+		return "tools/call"
 	case "tools/list":
-		return "tools/list", false
+		return "tools/list"
 	case "initialize":
-		return "initialize", false
+		return "initialize"
 	case "notifications/initialized":
-		return "notifications/initialized", false
+		return "notifications/initialized"
 	case "ping":
-		return "ping", false
+		return "ping"
 	case "resources/read":
-		return "resources/read", true
+		return "resources/read"
 	case "resources/list":
-		return "resources/list", false
+		return "resources/list"
 	case "resources/templates/list":
-		return "resources/templates/list", false
+		return "resources/templates/list"
 	case "resources/subscribe":
-		return "resources/subscribe", false
+		return "resources/subscribe"
 	case "resources/unsubscribe":
-		return "resources/unsubscribe", false
+		return "resources/unsubscribe"
 	case "prompts/get":
-		return "prompts/get", true
+		return "prompts/get"
 	case "prompts/list":
-		return "prompts/list", false
+		return "prompts/list"
 	case "completion/complete":
-		return "completion/complete", true
+		return "completion/complete"
 	case "logging/setLevel":
-		return "logging/setLevel", false
+		return "logging/setLevel"
 	case "server/discover":
-		return "server/discover", false
+		return "server/discover"
 	case "subscriptions/listen":
-		return "subscriptions/listen", false
+		return "subscriptions/listen"
 	case "notifications/cancelled":
-		return "notifications/cancelled", false
+		return "notifications/cancelled"
 	case "notifications/roots/list_changed":
-		return "notifications/roots/list_changed", false
+		return "notifications/roots/list_changed"
 	}
-	return string(b), false
+	return string(b)
 }
 
 // handleHooked handles m of session s through hook. Shard goroutine.
+//
+// It calls the hook itself, under its own deferred recover, rather than
+// through runHook: a frame less on the path of every hooked message. As
+// in runHook, the deferred function calls recover only when the hook did
+// not return, and it is the message's only deferred call.
 func (r *Router) handleHooked(hook Hook, s *Session, m *codec.Message) {
-	c := &r.stateOf(s.shard.ID).recv
-	if c.busy {
-		c = new(Call) // a hook that made the loop handle another message
-	}
-	resolvesFirst := c.begin(r, s, m)
-	c.busy = true
-	if resolvesFirst && m.Kind == codec.KindRequest {
-		c.resolving = true
+	c := r.recvCall(s)
+	c.begin(s, m)
+	if m.Kind == codec.KindRequest && resolvesFirst(m.Method) {
+		c.resolving, c.err = true, nil
 		s.capture = c
 		r.handleRequest(s, m)
 		s.capture = nil
 		c.resolving = false
 		if c.pooled {
+			c.pooled = false
 			c.release()
 			return
 		}
@@ -289,94 +362,115 @@ func (r *Router) handleHooked(hook Hook, s *Session, m *codec.Message) {
 	} else {
 		c.step = stepRoute
 	}
-	res, err := runHook(hook, context.Background(), c)
-	r.answer(c, res, err)
+	c.inHook = true
+	defer func() { // captures c alone: the cheapest closure to set up
+		if c.inHook { // the hook did not return
+			c.inHook = false
+			if recover() != nil {
+				c.r.answer(c, nil, c.panicked())
+			}
+			c.release()
+		}
+	}()
+	res, err := hook(context.Background(), c)
+	c.inHook = false
+	if err == nil && c.passedThrough(res) && !s.closed {
+		// The hook returned what the router rendered (most messages):
+		// send it as it is, here rather than in answer.
+		buf := codec.AppendResultTail(c.buf)
+		s.out.Send(MsgResponse, m.ID, buf)
+		if r.observing() {
+			s.answeredWith(buf)
+		}
+		if cap(buf) != cap(c.buf) { // grown: keep the larger buffer
+			c.buf = buf[:0]
+		} // (else c.buf is that array; every use starts at c.buf[:0])
+	} else {
+		r.answer(c, res, err)
+	}
 	c.release()
+}
+
+// recvCall returns the Call for a message s receives: the shard's, or a
+// new one when a hook made the loop handle another message.
+func (r *Router) recvCall(s *Session) *Call {
+	c := &r.stateOf(s.shard.ID).recv
+	if c.busy {
+		c = &Call{r: r, onLoop: true}
+	}
+	c.busy = true
+	return c
 }
 
 var errHookPanicked = errors.New("internal error: a middleware panicked")
 
-// runHook runs hook, turning a panic into an error: a middleware must not
-// take down an event loop.
-func runHook(hook Hook, ctx context.Context, c *Call) ([]byte, error) {
-	res, err := callHook(hook, ctx, c)
-	if c.panicked {
-		c.panicked = false
-		if c.inHandler {
-			c.inHandler = false
-			return nil, errHandlerPanicked
-		}
-		return nil, errHookPanicked
-	}
-	return res, err
-}
-
-// callHook calls hook under a deferred recoverHook, which calls recover
-// only when the hook did not return. It is the only deferred call of a
-// hooked request: the handler Continue runs has none of its own (see
-// Call.execute), since a second one cost half of what a no-op middleware
+// runHook runs hook on c, turning a panic into an error: a middleware
+// must not take down an event loop. Its deferred function calls recover
+// only when the hook did not return, and it is the only deferred call of
+// a hooked request: the handler Continue runs has none of its own (see
+// Call.Continue), since a second one cost half of what a no-op middleware
 // added to a call. A panic in a handler thus unwinds through the
-// middleware that wraps it, as in net/http, and fails the request.
-func callHook(hook Hook, ctx context.Context, c *Call) ([]byte, error) {
+// middleware that wraps it, as in net/http, and fails the request. One
+// frame holds the call and the recover, since a frame more cost a tenth
+// of the middleware's overhead.
+func (c *Call) runHook(hook Hook, ctx context.Context) (res []byte, err error) {
 	c.inHook = true
-	defer c.recoverHook()
-	res, err := hook(ctx, c)
+	defer func() {
+		if c.inHook { // the hook did not return
+			c.inHook = false
+			if recover() != nil {
+				res, err = nil, c.panicked()
+			}
+		}
+	}()
+	res, err = hook(ctx, c)
 	c.inHook = false
 	return res, err
 }
 
-// recoverHook is callHook's deferred call.
-func (c *Call) recoverHook() {
-	if !c.inHook {
-		return
+// panicked is the error a recovered panic fails the message with.
+func (c *Call) panicked() error {
+	if c.onLoop && c.session != nil {
+		c.session.capture = nil
 	}
-	c.inHook = false
-	if recover() != nil {
-		c.panicked = true
-		if c.onLoop && c.Session != nil {
-			c.Session.capture = nil
-		}
+	if c.inHandler {
+		c.inHandler = false
+		return errHandlerPanicked
 	}
+	return errHookPanicked
 }
 
-// answer sends the outcome of a hooked request. Shard goroutine.
+// answer sends the outcome of a hooked request that is not the result
+// routing rendered, passed through (handleHooked sends that one). Shard
+// goroutine.
 func (r *Router) answer(c *Call, res []byte, err error) {
-	s := c.Session
-	if c.ID == nil || s.closed {
+	s, id := c.session, c.m.ID
+	if id == nil || s.closed {
 		return
 	}
 	switch {
 	case err != nil:
 		code, msg, data := errorOf(err, s.era)
-		s.replyError(c.ID, code, msg, data)
+		s.replyError(id, code, msg, data)
 	case res == nil:
 		if !c.noAnswer {
-			s.replyError(c.ID, codec.CodeInternalError, "internal error: the middleware returned neither a result nor an error", nil)
+			s.replyError(id, codec.CodeInternalError, "internal error: the middleware returned neither a result nor an error", nil)
 		}
-	case c.passedThrough(res):
-		// The hook returned what the router rendered: send it as it is.
-		buf := codec.AppendResultTail(c.buf)
-		s.out.Send(MsgResponse, c.ID, buf)
-		if r.observing() {
-			s.answeredWith(buf)
-		}
-		c.buf = buf[:0]
+	case codec.Valid(res) != nil:
+		s.replyError(id, codec.CodeInternalError, "internal error: the middleware returned a result that is not valid JSON", nil)
 	default:
-		if codec.Valid(res) != nil {
-			s.replyError(c.ID, codec.CodeInternalError, "internal error: the middleware returned a result that is not valid JSON", nil)
-			return
-		}
-		s.replyResult(c.ID, res)
+		s.replyResult(id, res)
 	}
 }
 
 // passedThrough reports whether res is the result routing rendered into
 // c.buf, unchanged.
 func (c *Call) passedThrough(res []byte) bool {
-	if !c.hasResult || len(res) == 0 || len(res) != len(c.buf)-c.hl {
+	if !c.hasResult || c.hl >= len(c.buf) {
 		return false
 	}
-	return &res[0] == &c.buf[c.hl]
+	rest := c.buf[c.hl:]
+	return len(res) == len(rest) && &res[0] == &rest[0]
 }
 
 // outcome returns what routing captured.
@@ -393,10 +487,11 @@ func (c *Call) outcome() ([]byte, error) {
 // route runs the router's own handling of the message, capturing its
 // answer. Shard goroutine.
 func (c *Call) route() ([]byte, error) {
-	s := c.Session
+	s := c.session
 	if s.closed {
 		return nil, errSessionClosed
 	}
+	c.err = nil
 	s.capture = c
 	if c.m.Kind == codec.KindNotification {
 		c.r.handleNotification(s, c.m)
@@ -404,7 +499,7 @@ func (c *Call) route() ([]byte, error) {
 		c.r.handleRequest(s, c.m)
 	}
 	s.capture = nil
-	if c.ID != nil && !c.hasResult && c.err == nil {
+	if c.m.ID != nil && !c.hasResult && c.err == nil {
 		c.noAnswer = true // subscriptions/listen: the stream stays open
 	}
 	return c.outcome()
@@ -417,7 +512,11 @@ func (c *Call) route() ([]byte, error) {
 // hook returns.
 func (c *Call) hold(req *Request, t *target, args []byte) {
 	c.req = req
-	c.t = *t
+	if t.kind == targetTool { // what run and render read of a tool's target
+		c.t.kind, c.t.inline, c.t.tool, c.t.deferTask = t.kind, t.inline, t.tool, t.deferTask
+	} else {
+		c.t = *t
+	}
 	c.args = args
 	c.step = stepExecute
 }
@@ -430,55 +529,24 @@ func (c *Call) holdTask(q *request, e *toolEntry) {
 	cp := *q
 	c.taskReq = &cp
 	c.t = target{kind: targetTool, tool: e}
+	c.args = nil // Arguments reads the params
 	c.step = stepTask
 }
 
 // startTask creates and starts the held task, capturing its
 // CreateTaskResult (or refusal). Shard goroutine.
 func (c *Call) startTask() ([]byte, error) {
-	s := c.Session
+	s := c.session
 	if s.closed {
 		return nil, errSessionClosed
 	}
 	q := c.taskReq
 	c.taskReq = nil
+	c.err = nil
 	s.capture = c
 	c.r.startTaskNow(q, c.t.tool)
 	s.capture = nil
 	return c.outcome()
-}
-
-// execute runs the resolved handler and renders its result into c.buf.
-func (c *Call) execute(ctx context.Context) ([]byte, error) {
-	r := c.r
-	s := c.Session
-	req := c.req
-	if c.onLoop && s.closed {
-		return nil, errSessionClosed
-	}
-	if ctx != nil {
-		req.ctx = ctx
-	}
-	if c.inHook {
-		c.inHandler = true
-		r.run(req, &c.t, c.args) // runHook recovers
-		c.inHandler = false
-	} else {
-		r.execute(req, &c.t, c.args)
-	}
-	if req.task != nil { // it became a task: the outcome is the task's
-		r.finishTaskRun(req, &c.t, nil)
-	}
-	buf := codec.AppendResultHead(c.buf[:0], c.ID)
-	hl := len(buf)
-	buf, code, msg, data := r.render(buf, s.era, req, &c.t)
-	c.buf = buf
-	if code != 0 {
-		c.hasResult = false
-		return nil, &RPCError{Code: code, Message: msg, Data: data}
-	}
-	c.hl, c.hasResult = hl, true
-	return buf[hl:], nil
 }
 
 // captureResult records a complete raw result routing answered with.
@@ -503,7 +571,7 @@ func (c *Call) captureError(code int, msg string, data []byte) {
 // error's code, message and data).
 func (c *Call) captureAnswer(msg []byte) {
 	if res, ok := codec.ObjectField(msg, "result"); ok {
-		c.captureResult(c.ID, res)
+		c.captureResult(c.ID(), res)
 		return
 	}
 	e, _ := codec.ObjectField(msg, "error")
@@ -518,14 +586,14 @@ func (c *Call) captureAnswer(msg []byte) {
 // chain).
 func (c *Call) notify() {
 	if q := c.sender; q != nil {
-		q.emitKind(c.kind, codec.AppendNotification(nil, c.Method, c.Params))
+		q.emitKind(c.kind, codec.AppendNotification(nil, c.method, c.params))
 		return
 	}
-	s := c.Session
+	s := c.session
 	if s.closed {
 		return
 	}
-	buf := codec.AppendNotification(s.shard.Scratch[:0], c.Method, c.Params)
+	buf := codec.AppendNotification(s.shard.Scratch[:0], c.method, c.params)
 	s.out.Send(c.kind, c.related, buf)
 	s.shard.Scratch = buf[:0]
 }
@@ -547,7 +615,7 @@ func (s *Session) notify(kind MsgKind, related []byte, method string, params []b
 	c.beginSend(s, method, params)
 	c.kind, c.related = kind, related
 	c.step = stepNotify
-	_, _ = runHook(hook, context.Background(), c)
+	_, _ = c.runHook(hook, context.Background())
 	c.release()
 }
 
@@ -569,12 +637,12 @@ func (q *Request) notify(method string, params []byte) {
 	c.beginSend(q.session, method, params)
 	c.kind, c.related, c.sender = MsgRelated, q.id, q
 	c.step = stepNotify
-	_, _ = runHook(hook, q.ctx, c)
+	_, _ = c.runHook(hook, q.ctx)
 	c.release()
 }
 
 func (c *Call) beginSend(s *Session, method string, params []byte) {
-	c.Method, c.ID, c.Params, c.Session, c.Sending = method, nil, params, s, true
+	c.m, c.method, c.id, c.params, c.session, c.sending = nil, method, nil, params, s, true
 	c.r = s.r
 	c.busy = true
 	c.t.kind, c.args = 0, nil

@@ -95,14 +95,14 @@ func TestReceiveHookSeesEveryMessage(t *testing.T) {
 	e.r.SetHooks(&Hooks{Receive: func(ctx context.Context, c *Call) ([]byte, error) {
 		res, err := c.Continue(ctx)
 		kind := "request"
-		if c.ID == nil {
+		if c.ID() == nil {
 			kind = "notification"
 		}
 		out := string(res)
 		if err != nil {
 			out = "error: " + err.Error()
 		}
-		seen = append(seen, kind+" "+c.Method+" "+c.Era().String()+" -> "+out)
+		seen = append(seen, kind+" "+c.Method()+" "+c.Era().String()+" -> "+out)
 		return res, err
 	}})
 	e.initLegacy()
@@ -141,8 +141,8 @@ func TestReceiveHookRefuses(t *testing.T) {
 	e := newHookEnv(t)
 	refuse := map[string]bool{"initialize": true}
 	e.r.SetHooks(&Hooks{Receive: func(ctx context.Context, c *Call) ([]byte, error) {
-		if refuse[c.Method] || c.ToolName() == "slow" {
-			return nil, &RPCError{Code: codec.CodeForbidden, Message: "forbidden: " + c.Method}
+		if refuse[c.Method()] || c.ToolName() == "slow" {
+			return nil, &RPCError{Code: codec.CodeForbidden, Message: "forbidden: " + c.Method()}
 		}
 		return c.Continue(ctx)
 	}})
@@ -188,8 +188,8 @@ func TestHooksAroundPooledHandler(t *testing.T) {
 			return c.Continue(ctx)
 		},
 		Send: func(ctx context.Context, c *Call) ([]byte, error) {
-			sent = append(sent, c.Method+" "+string(c.Params))
-			if strings.Contains(string(c.Params), "drop me") {
+			sent = append(sent, c.Method()+" "+string(c.Params()))
+			if strings.Contains(string(c.Params()), "drop me") {
 				return nil, errors.New("dropped")
 			}
 			return c.Continue(ctx)
@@ -227,7 +227,7 @@ func TestReceiveHookOutcomes(t *testing.T) {
 	e := newHookEnv(t)
 	var mode string
 	e.r.SetHooks(&Hooks{Receive: func(ctx context.Context, c *Call) ([]byte, error) {
-		if c.Method != "tools/call" || c.ToolName() == "nope" {
+		if c.Method() != "tools/call" || c.ToolName() == "nope" {
 			return c.Continue(ctx)
 		}
 		switch mode {
@@ -288,7 +288,7 @@ func TestReceiveHookModern(t *testing.T) {
 	e := newHookEnv(t)
 	var methods []string
 	e.r.SetHooks(&Hooks{Receive: func(ctx context.Context, c *Call) ([]byte, error) {
-		methods = append(methods, c.Method+"/"+c.Era().String())
+		methods = append(methods, c.Method()+"/"+c.Era().String())
 		if string(c.Arguments()) == `{"text":"no"}` {
 			return c.ToolError("refused"), nil
 		}
@@ -304,5 +304,58 @@ func TestReceiveHookModern(t *testing.T) {
 	}
 	if strings.Join(methods, ",") != "tools/call/modern,tools/call/modern" {
 		t.Fatalf("hook saw %v", methods)
+	}
+}
+
+// The per-shard Call is reused, and begin resets only what a later step
+// reads: what a hook sees of a message (method, tool, arguments, id) and
+// the outcome it continues with never come from the message before, and a
+// hook that answers on its own after one that passed a result through
+// sends its own answer.
+func TestHookCallKeepsNothingOfTheMessageBefore(t *testing.T) {
+	e := newHookEnv(t)
+	var seen []string
+	short := false
+	e.r.SetHooks(&Hooks{Receive: func(ctx context.Context, c *Call) ([]byte, error) {
+		if c.Method() == "notifications/initialized" || c.Method() == "initialize" {
+			return c.Continue(ctx)
+		}
+		seen = append(seen, c.Method()+" tool="+c.ToolName()+" args="+string(c.Arguments())+" id="+string(c.ID()))
+		if short {
+			return []byte(`{"short":true}`), nil
+		}
+		return c.Continue(ctx)
+	}})
+	e.initLegacy()
+	e.send(string(lineCall)) // held, run and passed through
+	if got := e.out.last(); got != wantCallAnswer {
+		t.Fatalf("call answered %s", got)
+	}
+	e.send(`{"jsonrpc":"2.0","id":5,"method":"prompts/get","params":{"name":"none","arguments":{"p":"1"}}}`) // lookup fails
+	if got := e.out.last(); !strings.Contains(got, `"id":5,"error"`) {
+		t.Fatalf("unknown prompt answered %s", got)
+	}
+	e.send(`{"jsonrpc":"2.0","id":6,"method":"ping"}`) // routed in Continue after a captured error
+	if got := e.out.last(); got != `{"jsonrpc":"2.0","id":6,"result":{}}` {
+		t.Fatalf("ping after an error answered %s", got)
+	}
+	e.send(`{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}`)
+	short = true
+	e.send(string(lineCall))
+	if got := e.out.last(); got != `{"jsonrpc":"2.0","id":42,"result":{"short":true}}` {
+		t.Fatalf("a hook's own answer after a passed-through one: %s", got)
+	}
+	if len(e.out.msgs) != 5 { // initialize, 4 answers, none to the notification
+		t.Fatalf("sent %d messages: %q", len(e.out.msgs), e.out.msgs)
+	}
+	want := []string{
+		`tools/call tool=echo args={"text":"hello, world"} id=42`,
+		`prompts/get tool= args={"p":"1"} id=5`,
+		`ping tool= args= id=6`,
+		`notifications/roots/list_changed tool= args= id=`,
+		`tools/call tool=echo args={"text":"hello, world"} id=42`,
+	}
+	if strings.Join(seen, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("the hook saw\n%s\nwant\n%s", strings.Join(seen, "\n"), strings.Join(want, "\n"))
 	}
 }
