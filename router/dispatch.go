@@ -51,7 +51,7 @@ func (r *Router) dispatch(q *request, t target, args []byte) {
 		// Continue — here on the loop, or around the handler on a worker.
 		if t.inline {
 			req := r.inlineRequest(q.s.shard)
-			req.begin(q, context.Background(), true)
+			req.begin(q, r.spanContext(q.s), true)
 			req.responses = responses
 			c.hold(req, &t, args)
 			return

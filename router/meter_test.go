@@ -172,3 +172,50 @@ func TestMeterCountsThroughMiddleware(t *testing.T) {
 		t.Fatalf("through middleware: %+v", snap.Ops)
 	}
 }
+
+// With middleware, the request's span still reaches the middleware's
+// context and, through Continue, the handler's: inline and blocking
+// handlers alike.
+func TestTracerSpanThroughMiddleware(t *testing.T) {
+	tr := &fakeTracer{}
+	r, s, _ := newBenchRouterWith(t, Options{Tracer: tr})
+	seen := make(chan any, 1)
+	for _, inline := range []bool{true, false} {
+		name := "blocking"
+		if inline {
+			name = "inline"
+		}
+		if err := r.AddTool(Tool{Name: name, Inline: inline}, func(req *Request, _ []byte) error {
+			seen <- req.Context().Value(spanKey{})
+			return nil
+		}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var inHook any
+	r.SetHooks(&Hooks{Receive: func(ctx context.Context, c *Call) ([]byte, error) {
+		if c.Method() == "tools/call" {
+			inHook = ctx.Value(spanKey{})
+		}
+		return c.Continue(ctx)
+	}})
+	var dec codec.Decoder
+	var m codec.Message
+	handleLine(r, s, &dec, &m, lineInit)
+	handleLine(r, s, &dec, &m, lineInitialized)
+	for _, name := range []string{"inline", "blocking"} {
+		n := len(tr.spans)
+		handleLine(r, s, &dec, &m, []byte(`{"jsonrpc":"2.0","id":"`+name+`","method":"tools/call","params":{"name":"`+name+`"}}`))
+		got := <-seen
+		if len(tr.spans) != n+1 {
+			t.Fatalf("%s: %d spans, want %d", name, len(tr.spans), n+1)
+		}
+		sp := tr.spans[n]
+		if got != sp {
+			t.Errorf("%s: the handler's context carries %v, want the request's span %v", name, got, sp)
+		}
+		if inHook != sp {
+			t.Errorf("%s: the middleware's context carries %v, want the request's span %v", name, inHook, sp)
+		}
+	}
+}

@@ -372,7 +372,9 @@ func (r *Router) handleHooked(hook Hook, s *Session, m *codec.Message) {
 			c.release()
 		}
 	}()
-	res, err := hook(context.Background(), c)
+	// The request's span (when tracing) is the context the chain and the
+	// handler Continue runs inherit, as without middleware.
+	res, err := hook(r.spanContext(s), c)
 	c.inHook = false
 	if err == nil && c.passedThrough(res) && !s.closed {
 		// The hook returned what the router rendered (most messages):
