@@ -106,6 +106,12 @@ func (ns *netShard) run() {
 			fn()
 		case <-ns.h.stop:
 			ns.in.Close()
+			// Tasks the inbox accepted before it closed still run: a
+			// request goroutine may be waiting for one's verdict (a
+			// DELETE), and a handler's answer may be among them.
+			for len(ns.in.C) > 0 {
+				(<-ns.in.C)()
+			}
 			for _, s := range ns.sessions {
 				s.end()
 			}
