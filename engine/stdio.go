@@ -122,7 +122,9 @@ func (st *Stdio) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
 
 	chunks := make(chan readResult, 1)
 	free := make(chan []byte, 1)
-	go readChunks(in, chunks, free)
+	quit := make(chan struct{})
+	defer close(quit)
+	go readChunks(in, chunks, free, quit)
 
 	var dec codec.Decoder
 	var msg codec.Message
@@ -251,19 +253,32 @@ type readResult struct {
 // readChunks reads in and hands each chunk to the loop, reusing the buffer
 // the loop hands back, so stdin reading allocates two buffers in all. The
 // read error travels on the same channel, after the last chunk, so no
-// bytes are lost at EOF.
-func readChunks(in io.Reader, chunks chan<- readResult, free chan []byte) {
+// bytes are lost at EOF. It returns once quit is closed (Serve returned)
+// and its pending read, if any, returns.
+func readChunks(in io.Reader, chunks chan<- readResult, free chan []byte, quit <-chan struct{}) {
 	bufs := [2][]byte{make([]byte, stdioReadSize), make([]byte, stdioReadSize)}
 	free <- bufs[1]
 	next := bufs[0]
 	for {
 		n, err := in.Read(next)
 		if n > 0 {
-			chunks <- readResult{b: next[:n]}
-			next = (<-free)[:stdioReadSize]
+			select {
+			case chunks <- readResult{b: next[:n]}:
+			case <-quit:
+				return
+			}
+			select {
+			case b := <-free:
+				next = b[:stdioReadSize]
+			case <-quit:
+				return
+			}
 		}
 		if err != nil {
-			chunks <- readResult{err: err}
+			select {
+			case chunks <- readResult{err: err}:
+			case <-quit:
+			}
 			return
 		}
 	}
