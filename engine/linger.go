@@ -91,6 +91,10 @@ func (l *loop) linger(c gnet.Conn, from watched) {
 		l.watch(lc)
 	}
 	l.stats.lingered++
+	if h, ok := from.(heavyConn); ok {
+		// OnClose will see the lingering record, not from.
+		delete(l.heavy, h)
+	}
 	switch from.(type) {
 	case *conn:
 		l.stats.open[router.TransportNDJSON]--
