@@ -151,6 +151,7 @@ func (s *Server) Snapshot() Snapshot {
 	if s.lastSnap == nil {
 		s.lastSnap = make([]LoopSnapshot, len(s.slots))
 	}
+	expired := false
 	for i, ch := range chans {
 		if ch == nil {
 			if s.slots[i].Load() != nil {
@@ -159,11 +160,28 @@ func (s *Server) Snapshot() Snapshot {
 			}
 			continue
 		}
-		select {
-		case ls := <-ch:
+		// The deadline fires once: past it, a loop's answer is taken
+		// only if it is already there.
+		var ls LoopSnapshot
+		ok := false
+		if !expired {
+			select {
+			case ls = <-ch:
+				ok = true
+			case <-deadline.C:
+				expired = true
+			}
+		} else {
+			select {
+			case ls = <-ch:
+				ok = true
+			default:
+			}
+		}
+		if ok {
 			out.Loops[i] = ls
 			s.lastSnap[i] = ls
-		case <-deadline.C:
+		} else {
 			out.Loops[i] = s.lastSnap[i]
 			out.Loops[i].Index = i
 			out.Loops[i].Stale = true
