@@ -637,7 +637,7 @@ const (
 func (r *Router) armDeadline(a *admission, c *call) {
 	sh := c.s.shard
 	c.deadline = time.AfterFunc(r.opts.HandlerTimeout+deadlineGrace(r.opts.HandlerTimeout), func() {
-		_ = sh.Post(func() { r.expire(a, c) })
+		_ = postSure(sh, func() { r.expire(a, c) })
 	})
 }
 
@@ -659,7 +659,7 @@ func (r *Router) armQueueTimer(a *admission, sh *shards.Shard, now int64) {
 	d = max(d, time.Millisecond)
 	if a.timer == nil {
 		a.timer = time.AfterFunc(d, func() {
-			_ = sh.Post(func() {
+			_ = postSure(sh, func() {
 				a.timerArmed = false
 				r.dispatchQueue(a, pool.Now())
 			})

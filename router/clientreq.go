@@ -278,7 +278,7 @@ func (s *Session) roundTrip(ctx context.Context, id []byte, method string, param
 	}
 	timer := time.NewTimer(s.r.opts.ClientRequestTimeout)
 	defer timer.Stop()
-	forget := func() { _ = s.shard.Post(func() { delete(s.pending, key) }) }
+	forget := func() { _ = postSure(s.shard, func() { delete(s.pending, key) }) }
 	select {
 	case a := <-ch:
 		if a.err != nil {

@@ -265,7 +265,7 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		out.B = buf
 		errT := answerErrType(buf, t.kind == targetTool && req.Result.isError)
 		ended := pool.Now() // c.start was written before the task was submitted
-		if err := s.shard.Post(func() { r.callDone(a, c, out, errT, ended) }); err != nil {
+		if err := postSure(s.shard, func() { r.callDone(a, c, out, errT, ended) }); err != nil {
 			// The shard is gone (server stopping): nobody is left to answer.
 			bytebufferpool.Put(out)
 			if c.obs.span != nil {
