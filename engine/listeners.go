@@ -117,14 +117,14 @@ func (s *Server) acceptInto(ln net.Listener, http bool, done <-chan struct{}) {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && !s.draining.Load() {
-				// Out of descriptors and the like: back off as net/http does.
-				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-				time.Sleep(delay)
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return // the server stopped
 			}
-			return // closed: the server stopped
+			// Out of descriptors (EMFILE, ENFILE, which are not
+			// timeouts) and the like pass: back off as net/http does.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			time.Sleep(delay)
+			continue
 		}
 		delay = 0
 		if s.draining.Load() {
