@@ -223,6 +223,38 @@ func TestQueuedCallRunsWhenSlotFrees(t *testing.T) {
 	}
 }
 
+// A queued call cancelled from deeper in the queue stops counting at once:
+// the published queue length (and the expected wait new calls are judged
+// by) counts the calls still waiting, not the cancelled one's slot.
+func TestCancelledQueuedCallLeavesTheQueue(t *testing.T) {
+	h := newHold()
+	defer h.free()
+	s := newTestServer(t, &densemcp.Options{ConcurrencyLimit: 1, MaxQueueWait: time.Minute,
+		Engine: engine.Config{Loops: 1}}, func(s *densemcp.Server) { h.add(t, s, "hold", false) })
+	tcp, _ := serveOverload(t, s)
+	l := dialLines(t, tcp)
+	l.initLegacy()
+	l.send(callLine("a", "hold") + "\n")
+	<-h.started
+	l.send(callLine("b", "hold") + "\n" + callLine("c", "hold") + "\n" + callLine("d", "hold") + "\n")
+	waitFor(t, "three calls to queue", func() bool { return s.OverloadStats().Queue == 3 })
+	l.send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c"}}` + "\n")
+	waitFor(t, "the cancelled call to leave the queue", func() bool { return s.OverloadStats().Queue == 2 })
+	h.free()
+	got := map[string]bool{}
+	for range 3 {
+		a := decodeAnswer(t, l.recv())
+		if a.Error != nil {
+			t.Fatalf("answer %s: %+v", a.ID, a.Error)
+		}
+		got[string(a.ID)] = true
+	}
+	if !got[`"a"`] || !got[`"b"`] || !got[`"d"`] {
+		t.Fatalf("answers: %v", got)
+	}
+	waitFor(t, "the queue to empty", func() bool { st := s.OverloadStats(); return st.Queue == 0 && st.InFlight == 0 })
+}
+
 // A fixed concurrency limit (--concurrency-limit) still bounds queueing by
 // the measured latency: with one slot and calls of about 2 ms, a burst of
 // 50 calls queues the few that can start within twice that latency and

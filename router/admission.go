@@ -497,8 +497,10 @@ func (r *Router) refuseQueued(a *admission, c *call, w Refusal) {
 // queue or not (one deeper in is skipped when the queue reaches it); the
 // caller answers it, if at all, and frees it.
 func (r *Router) unqueue(a *admission, c *call) {
-	if a.q.len() > 0 && a.q.front() == c {
+	if a.q.size > 0 && a.q.front() == c {
 		a.q.pop()
+	} else {
+		a.q.dead++ // left in the ring until it reaches the front
 	}
 	c.state = callDropped
 	c.s.queued--
@@ -671,12 +673,18 @@ func (r *Router) armQueueTimer(a *admission, sh *shards.Shard, now int64) {
 
 // callQueue is a FIFO ring of calls waiting for a slot. Shard goroutine
 // only.
+//
+// A call taken out from deeper in (cancelled, its session closed, its
+// place given to another client) stays in the ring, marked dropped, until
+// it reaches the front; dead counts those, so len is the calls that still
+// wait: the expected wait and the published queue length count no ghosts.
 type callQueue struct {
 	buf        []*call
 	head, size int
+	dead       int
 }
 
-func (q *callQueue) len() int { return q.size }
+func (q *callQueue) len() int { return q.size - q.dead }
 
 func (q *callQueue) front() *call { return q.buf[q.head] }
 
@@ -693,7 +701,11 @@ func (q *callQueue) push(c *call) {
 	q.size++
 }
 
+// pop removes the front slot, which holds a waiting call or a dead one.
 func (q *callQueue) pop() {
+	if q.buf[q.head].state != callQueued {
+		q.dead--
+	}
 	q.buf[q.head] = nil
 	q.head = (q.head + 1) % len(q.buf)
 	q.size--
