@@ -11,7 +11,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -439,6 +441,73 @@ func TestHTTPServerClosesStreamAndClientResumes(t *testing.T) {
 	rest, _ := io.ReadAll(r2.Body)
 	if !strings.Contains(string(rest), "after the close") || !strings.Contains(string(rest), "polled answer") {
 		t.Fatalf("resumed stream: %q", rest)
+	}
+}
+
+// Through Server.Handler, where requests run on their own goroutines,
+// initializes racing each other still make at most MaxSessions sessions:
+// the rest get 503 with Retry-After. The shard is kept busy (an inline
+// tool that stalls it, which real tools must not do) while they arrive, so
+// they all arrive before any session is made.
+func TestNetHTTPMaxSessionsUnderConcurrentInitialize(t *testing.T) {
+	stalled := make(chan struct{})
+	s := newTestServer(t, &densemcp.Options{Engine: engine.Config{Loops: 1, HTTP: engine.HTTPConfig{MaxSessions: 2}}}, func(s *densemcp.Server) {
+		err := s.AddRawTool(&densemcp.Tool{Name: "stall", Inline: true}, func(context.Context, *densemcp.Request, json.RawMessage) error {
+			close(stalled)
+			time.Sleep(300 * time.Millisecond)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	url, host := ts.URL+"/mcp", strings.TrimPrefix(ts.URL, "http://")
+	sid := openLegacySession(t, url, host) // the first of the two
+	stall, _ := http.NewRequest("POST", url, strings.NewReader(`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"stall"}}`))
+	stall.Header.Set("Content-Type", "application/json")
+	stall.Header.Set("Accept", "application/json, text/event-stream")
+	stall.Header.Set("Mcp-Session-Id", sid)
+	stall.Header.Set("MCP-Protocol-Version", "2025-11-25")
+	go func() {
+		if resp, err := http.DefaultClient.Do(stall); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-stalled
+	const tries = 16
+	codes := make(chan int, tries)
+	var wg sync.WaitGroup
+	for range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", url, strings.NewReader(initBody))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 503 && resp.Header.Get("Retry-After") == "" {
+				codes <- -503
+				return
+			}
+			codes <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	n := map[int]int{}
+	for c := range codes {
+		n[c]++
+	}
+	if n[200] != 1 || n[503] != tries-1 {
+		t.Fatalf("%d initializes racing for the last of 2 sessions: status counts %v, want one 200", tries, n)
 	}
 }
 

@@ -358,7 +358,11 @@ func (h *NetHTTP) serveModern(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 
 // initSession creates a legacy session and runs its initialize.
 func (h *NetHTTP) initSession(w http.ResponseWriter, r *http.Request, cfg *HTTPConfig, m *codec.Message, sse bool, p *router.Principal) {
-	if h.sessions.Load() >= int64(cfg.MaxSessions) {
+	// The slot is taken here, before the shard creates the session:
+	// checked here and counted there, concurrent initializes all passed
+	// the check and went past MaxSessions together.
+	if h.sessions.Add(1) > int64(cfg.MaxSessions) {
+		h.sessions.Add(-1)
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
@@ -377,11 +381,11 @@ func (h *NetHTTP) initSession(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 		s.sess.SetTransport(router.TransportHTTP, id)
 		s.sess.SetPrincipal(p)
 		ns.sessions[id] = s
-		h.sessions.Add(1)
 		s.exchanges[string(m.ID)] = x
 		h.r.Handle(s.sess, m)
 	})
 	if err != nil {
+		h.sessions.Add(-1) // no session was made
 		http.Error(w, "server busy", http.StatusServiceUnavailable)
 		return
 	}
