@@ -8,6 +8,7 @@ import (
 	"github.com/densemcp/densemcp/router"
 	"github.com/densemcp/densemcp/shards"
 	"github.com/panjf2000/gnet/v2"
+	"github.com/valyala/bytebufferpool"
 )
 
 // conn is one TCP NDJSON connection = one MCP session. Kept small: at 15K
@@ -25,6 +26,9 @@ type conn struct {
 	// part holds a line spanning reads, from the loop's free list, only
 	// while it is incomplete (ndjson_partial.go).
 	part *partial.Buffer
+	// held are answers sent outside the connection's traffic pass,
+	// waiting for the loop's flush task (held.go).
+	held *bytebufferpool.ByteBuffer
 }
 
 // OnOpen creates the session on the connection's loop.
@@ -107,6 +111,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	}
 	cn.l.unwatch(cn)
 	cn.dropPart()
+	cn.dropHeld()
 	cn.gone = true
 	delete(cn.l.heavy, cn)
 	cn.session.Close()
@@ -155,6 +160,7 @@ func (s *Server) trafficLines(cn *conn) gnet.Action {
 	}
 	buf, _ := c.Peek(-1)
 	consumed := 0
+	l.takeHeld(cn)
 	cn.inTraffic = true
 	var reason CloseReason
 	budget := s.cfg.MessagesPerPass
@@ -239,42 +245,25 @@ func (s *Server) flush(cn *conn) {
 
 // Send implements router.Transport. During OnTraffic the message joins the
 // loop's batch; otherwise (an answer from the worker pool, a list_changed
-// notification) it is written at once. NDJSON carries every kind of
+// notification, a refusal decided in another connection's pass) it is
+// held for the loop's flush task (held.go). NDJSON carries every kind of
 // message on the one stream. Loop goroutine only.
 func (cn *conn) Send(kind router.MsgKind, _, msg []byte) {
 	if cn.closing || kind == router.MsgCloseStream {
 		return
 	}
 	l := cn.l
-	if !cn.inTraffic && len(l.batch) > 0 {
-		// The batch holds the answers of another connection whose pass
-		// is running (this Send comes from inside it: the admission
-		// queue refusing or starting this connection's call as that
-		// one's calls are admitted or end). They are that connection's:
-		// appended to and flushed here they went to this client.
-		_, _ = cn.c.Writev([][]byte{msg, lineEnd})
-		l.wrote(len(msg) + 1)
-		if n := cn.c.OutboundBuffered(); n > l.srv.cfg.MaxOutboundBytes {
-			cn.closing = true
-		} else {
-			l.noteOutbound(cn, n)
-		}
-	} else {
+	if cn.inTraffic {
 		l.batch = append(l.batch, msg...)
 		l.batch = append(l.batch, '\n')
-		if cn.inTraffic {
-			return
-		}
-		l.srv.flush(cn)
+		return
 	}
+	l.hold(cn, msg)
 	if cn.closing {
 		l.closedBy(cn.c, CloseSlowConsumer)
 		_ = cn.c.Close()
 	}
 }
-
-// lineEnd ends an NDJSON message.
-var lineEnd = []byte{'\n'}
 
 // samePort reports whether two host:port addresses have the same port: the
 // listener a connection arrived on, whatever name the address was given in.

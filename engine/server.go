@@ -210,22 +210,11 @@ func (s *Server) WaitStarted(ctx context.Context) error {
 	}
 }
 
-// flushLoops waits until every bound loop has run a no-op task, so tasks
-// posted before it (answers of finished handlers) have run.
+// flushLoops waits until every bound loop has run a task that writes its
+// held answers, so tasks posted before it (answers of finished handlers)
+// have run and what they sent has been written.
 func (s *Server) flushLoops() {
-	var wg sync.WaitGroup
-	for _, x := range s.execs {
-		wg.Add(1)
-		if x.Execute(wg.Done) != nil {
-			wg.Done()
-		}
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(time.Second):
-	}
+	s.onLoops(func(l *loop) { l.flushHeld() })
 }
 
 // loopOf returns the loop state of gnet loop el, binding el to the next
@@ -252,6 +241,7 @@ func (s *Server) loopOf(el gnet.EventLoop) *loop {
 func (s *Server) newLoop(id int) *loop {
 	l := &loop{srv: s, shard: s.shards[id], idx: id,
 		sessions: make(map[string]*httpSession), sse: make(map[*httpConn]struct{})}
+	l.flushHeldFn = l.flushHeld
 	s.slots[id].Store(l)
 	return l
 }
@@ -295,6 +285,12 @@ type loop struct {
 	kick   kicker                 // resumes passes cut by the budget (fairshare.go)
 	events int                    // traffic events since the last yield (yield.go)
 	heavy  map[heavyConn]struct{} // connections with large unsent queues (overload.go)
+
+	// dirty are the NDJSON connections holding answers for the flush
+	// task, queued when flushQueued (held.go).
+	dirty       []*conn
+	flushQueued bool
+	flushHeldFn func()
 }
 
 func (l *loop) getPart() *partial.Buffer {
