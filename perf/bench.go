@@ -76,13 +76,21 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 
 // runOverload measures capacity unless it is given, then offers each multiple of it.
 //
-// Capacity is measured twice: closed loop (K in flight on each connection, each connection
-// waiting out a refusal's retry hint before its next call), then open loop
-// at twice that rate with the same cap on calls in flight, and the open-loop goodput is
-// the capacity. The steps are open loop, and open loop sends calls as they fall due, one
+// Capacity is measured closed loop first (K in flight on each connection, each connection
+// waiting out a refusal's retry hint before its next call), then open loop at twice that
+// rate with the same cap on calls in flight, doubled again while the server keeps up with
+// all of it (at most maxCapacitySteps open-loop runs); the last open-loop goodput is the
+// capacity. The steps are open loop, and open loop sends calls as they fall due, one
 // or two per connection per pass, where closed loop refills K at once: a pipelining server
 // answers a closed loop's batches several times faster than the same calls paced, so the
 // closed-loop figure alone would put "half capacity" past what the steps can get.
+// maxCapacitySteps bounds the open-loop runs of the capacity search.
+const maxCapacitySteps = 3
+
+// keptUp reports whether an open-loop run answered well nearly all it was offered (95%):
+// the server was not saturated, so its capacity lies higher.
+func keptUp(goodput, offered int) bool { return float64(goodput) >= 0.95*float64(offered) }
+
 func runOverload(cfg *Config, progress io.Writer) ([]Row, error) {
 	var rows []Row
 	capacity := cfg.Capacity
@@ -104,19 +112,31 @@ func runOverload(cfg *Config, progress io.Writer) ([]Row, error) {
 		}
 		r[0].Shape, r[0].Capacity = "capacity", float64(closed)
 		rows = append(rows, r[0])
-		open := *cfg
-		open.RampSteps, open.Duration = []int{min(2*closed, MaxRate)}, cfg.CapacityTime
-		fmt.Fprintf(progress, "bench: closed-loop capacity %d calls/s; offering %d open loop\n", closed, open.RampSteps[0])
-		if r, err = runOnce(&open, progress); err != nil {
-			return nil, err
+		// Open loop from twice the closed-loop figure, doubling while the server keeps up
+		// with all it is offered: a closed loop of many calls in flight that honour the
+		// retry hint can measure far below capacity (the server refuses most of the
+		// batch, and the refused slots sit out their hint), and an offered rate the
+		// server keeps up with says only that its capacity is higher still.
+		offered := min(2*closed, MaxRate)
+		for step := 0; ; step++ {
+			open := *cfg
+			open.RampSteps, open.Duration = []int{offered}, cfg.CapacityTime
+			fmt.Fprintf(progress, "bench: capacity: offering %d calls/s open loop\n", offered)
+			if r, err = runOnce(&open, progress); err != nil {
+				return nil, err
+			}
+			capacity = int(r[0].CallsPerSec)
+			if capacity < 1 {
+				return nil, fmt.Errorf("%w: the open-loop capacity run at %d calls/s answered no call well in %v (%d errors %v, %d refused, %d timeouts)",
+					ErrNoCapacity, offered, cfg.CapacityTime, r[0].Errors, r[0].ErrorKinds, r[0].Refused, r[0].Timeouts)
+			}
+			r[0].Shape, r[0].Capacity = "capacity-open", float64(capacity)
+			rows = append(rows, r[0])
+			if !keptUp(capacity, offered) || step+1 >= maxCapacitySteps || 2*capacity > MaxRate {
+				break
+			}
+			offered = 2 * capacity
 		}
-		capacity = int(r[0].CallsPerSec)
-		if capacity < 1 {
-			return nil, fmt.Errorf("%w: the open-loop capacity run at %d calls/s answered no call well in %v (%d errors %v, %d refused, %d timeouts)",
-				ErrNoCapacity, open.RampSteps[0], cfg.CapacityTime, r[0].Errors, r[0].ErrorKinds, r[0].Refused, r[0].Timeouts)
-		}
-		r[0].Shape, r[0].Capacity = "capacity-open", float64(capacity)
-		rows = append(rows, r[0])
 		fmt.Fprintf(progress, "bench: capacity %d calls/s\n", capacity)
 	}
 	steps := *cfg

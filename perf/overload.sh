@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # perf/overload.sh — the overload section of perf/RESULTS.md: each server past its capacity.
 # For each scenario and server, `densemcp bench --shape overload` measures the server's
-# capacity (closed loop on the scenario's connections, then open loop at twice that) and then
+# capacity (closed loop on the scenario's connections, then open loop at twice that, doubled
+# while the server keeps up) and then
 # offers 0.5×, 1×, 2× and 4× of it open loop; per window it reports the goodput (accepted calls
 # answered well), the p99 of accepted calls, the refusal rate and the time to a refusal, and
 # per scenario the report gives a verdict against issue 11's criteria (at 2× and 4×: ≥ 90% of

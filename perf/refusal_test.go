@@ -186,25 +186,38 @@ func TestToolErrorCounted(t *testing.T) {
 	}
 }
 
-// TestOverloadShape measures capacity first (closed loop, then open loop at twice that),
-// then offers each multiple of it; given a capacity it measures none. Rates are checked,
-// not timing.
+// TestOverloadShape measures capacity first (closed loop, then open loop at twice that,
+// doubled while the server keeps up), then offers each multiple of it; given a capacity it
+// measures none. Rates are checked, not timing.
 func TestOverloadShape(t *testing.T) {
 	s := startFloor(t)
+	multiples := []float64{0.001, 0.002}
 	rows, err := Run(&Config{Target: TargetTCP, Addr: s.TCPAddr, Shape: ShapeOverload, Conns: 4, Depth: 4,
-		Duration: 500 * time.Millisecond, CapacityTime: 500 * time.Millisecond, Multiples: []float64{0.001, 0.002},
+		Duration: 500 * time.Millisecond, CapacityTime: 500 * time.Millisecond, Multiples: multiples,
 		Timeout: 2 * time.Second, Tick: DefaultTick, Path: "/mcp", Rate: 1, TextSize: 16, Tool: "echo", IO: IOEpoll}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || rows[0].Shape != "capacity" || rows[0].Capacity <= 0 || rows[1].Shape != "capacity-open" ||
-		rows[1].OfferedRate != 2*int(rows[0].Capacity) || rows[1].Capacity <= 0 {
-		t.Fatalf("rows: %d, shapes %q %q, capacity %g then %g offered %d", len(rows), rows[0].Shape, rows[1].Shape,
-			rows[0].Capacity, rows[1].Capacity, rows[1].OfferedRate)
+	open := len(rows) - 1 - len(multiples)
+	if open < 1 || open > maxCapacitySteps || rows[0].Shape != "capacity" || rows[0].Capacity <= 0 {
+		t.Fatalf("rows: %d (%d open-loop capacity runs), first %q capacity %g", len(rows), open, rows[0].Shape, rows[0].Capacity)
 	}
-	for i, m := range []float64{0.001, 0.002} {
-		r := rows[i+2]
-		if r.Shape != "overload" || r.Multiple != m || r.Capacity != rows[1].Capacity || r.OfferedRate != multipleRate(int(r.Capacity), m) {
+	prev := int(rows[0].Capacity)
+	for i := 1; i <= open; i++ {
+		r := rows[i]
+		if r.Shape != "capacity-open" || r.OfferedRate != 2*prev || r.Capacity <= 0 {
+			t.Fatalf("capacity run %d: shape %q offered %d after %d, capacity %g", i, r.Shape, r.OfferedRate, prev, r.Capacity)
+		}
+		// Every run but the last kept up with its offer; the search stops at the first
+		// that did not, or at the bound.
+		if up := keptUp(int(r.Capacity), r.OfferedRate); up != (i < open) && !(i == maxCapacitySteps && up) {
+			t.Fatalf("capacity run %d of %d: goodput %g of %d offered (kept up: %v)", i, open, r.Capacity, r.OfferedRate, up)
+		}
+		prev = int(r.Capacity)
+	}
+	for i, m := range multiples {
+		r := rows[open+1+i]
+		if r.Shape != "overload" || r.Multiple != m || r.Capacity != rows[open].Capacity || r.OfferedRate != multipleRate(int(r.Capacity), m) {
 			t.Fatalf("row %d: shape %q multiple %g capacity %g offered %d", i+1, r.Shape, r.Multiple, r.Capacity, r.OfferedRate)
 		}
 		if r.Calls == 0 || r.Errors != 0 || r.Timeouts != 0 {

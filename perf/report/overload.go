@@ -28,7 +28,9 @@ func writeOverload(w io.Writer, recs []record, cmd string, notes []byte, chartsD
 		"`densemcp bench --shape overload` first measures its capacity: the goodput of a closed-loop run on the "+
 		"scenario's connections and calls in flight, whose clients wait out each refusal's retry hint (a client "+
 		"that retries at once makes a retry storm, which measures how fast the server refuses), then the goodput "+
-		"of twice that offered open loop. It then offers multiples of that capacity open loop, at most "+
+		"of twice that offered open loop, doubled again (at most three open-loop runs) while the server answers "+
+		"95% of what it is offered, since a closed loop of many calls in flight whose refused slots sit out "+
+		"their retry hint can measure far below capacity. It then offers multiples of that capacity open loop, at most "+
 		"the scenario's calls in flight per connection; a call due when every connection has its calls in flight "+
 		"is not sent and counts as shed (a client's own queue). Goodput counts the accepted calls answered well, "+
 		"and the latency columns are theirs, from each call's intended send time. A refusal is an HTTP 503 or 429 "+
