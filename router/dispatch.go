@@ -197,6 +197,9 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		return
 	}
 	s.escaped = true
+	// The handler's closure takes the target's address: copied here, it
+	// reaches the heap only for a call that runs, not for each refusal.
+	tg := t
 	own := bytebufferpool.Get()
 	own.B = append(own.B[:0], q.id...)
 	n1 := len(own.B)
@@ -223,8 +226,8 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 	rq := request{s: s, id: id, method: append([]byte(nil), q.method...), params: params} // _meta is found again in the copied params
 	req.begin(&rq, context.Background(), false)
 	req.responses = ownResp
-	if t.deferTask {
-		req.deferred = &deferredTask{e: t.tool, c: c}
+	if tg.deferTask {
+		req.deferred = &deferredTask{e: tg.tool, c: c}
 	}
 	era := s.era
 	// The request's observation goes with it to the pool and ends when
@@ -245,17 +248,17 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 		var buf []byte
 		if hook != nil {
 			buf = r.runHooked(hook, ctx, &Call{method: method, id: id, params: params, session: s, r: r,
-				step: stepExecute, t: t, args: ownArgs, req: req, buf: out.B[:0]})
+				step: stepExecute, t: tg, args: ownArgs, req: req, buf: out.B[:0]})
 		} else {
-			r.execute(req, &t, ownArgs)
+			r.execute(req, &tg, ownArgs)
 			if req.task != nil { // it became a task: the outcome is the task's
-				r.finishTaskRun(req, &t, nil)
+				r.finishTaskRun(req, &tg, nil)
 			}
 			buf = codec.AppendResultHead(out.B[:0], id)
 			var code int
 			var msg string
 			var data []byte
-			buf, code, msg, data = r.render(buf, era, req, &t)
+			buf, code, msg, data = r.render(buf, era, req, &tg)
 			if code != 0 {
 				buf = codec.AppendError(out.B[:0], id, code, msg, data)
 			} else {
@@ -263,7 +266,7 @@ func (r *Router) runPooled(q *request, t target, args, responses []byte, hooked 
 			}
 		}
 		out.B = buf
-		errT := answerErrType(buf, t.kind == targetTool && req.Result.isError)
+		errT := answerErrType(buf, tg.kind == targetTool && req.Result.isError)
 		ended := pool.Now() // c.start was written before the task was submitted
 		if err := postSure(s.shard, func() { r.callDone(a, c, out, errT, ended) }); err != nil {
 			// The shard is gone (server stopping): nobody is left to answer.
