@@ -32,6 +32,12 @@ func (r *Request) parseFields(head []byte, maxBody int) error {
 // for twice. end == 0 with no error means h ended first (wholeHead only:
 // parseFields hands it a whole head). Spans are offsets in h, which is the
 // head or the buffer the head is copied from.
+//
+// Hand-written for the hot path (every request's head goes through here):
+// the name and value scans of a line are inlined, 8 bytes per step, with
+// the leading whitespace of the value skipped before its scan; anything
+// out of the ordinary (a byte the fast steps do not pass, the last bytes of
+// h) goes to fieldName and fieldValueEnd, which decide exactly as before.
 func (r *Request) fieldLines(h []byte, pos, maxBody int) (end int, err error) {
 	var ff framingFields
 	for {
@@ -41,21 +47,70 @@ func (r *Request) fieldLines(h []byte, pos, maxBody int) (end int, err error) {
 		if h[pos] == '\r' && h[pos+1] == '\n' {
 			return pos + 2, r.decideFraming(&ff, maxBody)
 		}
-		colon, err := fieldName(h, pos)
-		if err != nil {
+		// The name: letters and '-' 8 at a time, then token bytes one by
+		// one up to the colon.
+		i := pos
+		for w := h[pos:]; len(w) >= 8; w = w[8:] {
+			m := lettersOrDash(binary.LittleEndian.Uint64(w))
+			if m != highs {
+				i += bits.TrailingZeros64(^m&highs) >> 3
+				break
+			}
+			i += 8
+		}
+		for i < len(h) && isTokenChar[h[i]] {
+			i++
+		}
+		if i == pos || i == len(h) || h[i] != ':' {
+			_, err := fieldName(h, pos) // the exact refusal
 			return 0, err
 		}
-		cr, err := fieldValueEnd(h, colon+1)
-		if err != nil {
-			return 0, err
+		colon := i
+		// The value: its leading SP and HTAB (valid value bytes, not part
+		// of it), then words of plain ASCII (0x20-0x7E: no byte flagged
+		// by x-0x20 or x+1, carries and borrows running only upwards, so
+		// the lowest flagged byte is the first one outside) up to its CR.
+		i++
+		for i < len(h) && (h[i] == ' ' || h[i] == '\t') {
+			i++
+		}
+		vOff := i
+		cr := -1
+	value:
+		for w := h[i:]; len(w) >= 8; {
+			x := binary.LittleEndian.Uint64(w)
+			m := ((x - spaces) | (x + ones)) & highs
+			if m == 0 {
+				i += 8
+				w = w[8:]
+				continue
+			}
+			k := bits.TrailingZeros64(m) >> 3
+			i += k
+			switch w[k] {
+			case '\r':
+				if i+1 < len(h) && h[i+1] == '\n' {
+					cr = i
+				}
+				break value
+			case '\t': // HTAB, obs-text: valid, the words go on after it
+			default:
+				if w[k] < 0x80 {
+					break value
+				}
+			}
+			i++
+			w = w[k+1:]
+		}
+		if cr < 0 {
+			if cr, err = fieldValueEnd(h, i); err != nil {
+				return 0, err
+			}
 		}
 		if len(r.fields) == MaxHeaderFields {
 			return 0, ErrTooManyFields
 		}
-		vOff, vEnd := colon+1, cr
-		for vOff < vEnd && (h[vOff] == ' ' || h[vOff] == '\t') {
-			vOff++
-		}
+		vEnd := cr
 		for vEnd > vOff && (h[vEnd-1] == ' ' || h[vEnd-1] == '\t') {
 			vEnd--
 		}
@@ -196,16 +251,23 @@ func checkFieldLine(line []byte) (int, error) {
 
 // note records a field that matters for framing or the connection, and
 // indexes the fields the server looks up (known). Names are matched by
-// length and first letter: most fields are none of these. Field names are
-// tokens (fieldName checked them), so a name equals a lower-case constant
-// ignoring case exactly when each byte ORed with 0x20 equals it.
+// length, then by words of their bytes: most fields are none of these.
+// Field names are tokens (fieldName checked them), so a name equals a
+// lower-case constant ignoring case exactly when each byte ORed with 0x20
+// equals it: a token byte ORed with 0x20 can turn into a letter, digit or
+// '-' only from its upper-case letter or from a control byte, and a token
+// holds no control byte. Hand-written because every field of every request
+// comes here: with the length known, each fold32/fold64 is one load and an
+// OR, compared with a word of the constant in memory (the compiler folds
+// le32/le64 of a constant), where a general compare loop cost more than the
+// rest of the field's parse.
 func (r *Request) note(ff *framingFields, name, value []byte, maxBody int) error {
 	switch len(name) {
 	case len("host"):
-		if !foldEq(name, "host") {
+		if fold32(name, 0) != le32("host") {
 			return nil
 		}
-		r.index(hdrHost)
+		r.index(FieldHost)
 		if ff.hosts++; ff.hosts > 1 {
 			return ErrDuplicateHost
 		}
@@ -213,115 +275,80 @@ func (r *Request) note(ff *framingFields, name, value []byte, maxBody int) error
 			return ErrInvalidHost
 		}
 	case len("accept"): // expect, origin
-		switch name[0] | 0x20 {
-		case 'a':
-			if foldEq(name, "accept") {
-				r.index(hdrAccept)
-			}
-		case 'e':
-			if foldEq(name, "expect") && hasElement(value, "100-continue") {
+		switch w := fold32(name, 0); {
+		case w == le32("acce") && fold32(name, 2) == le32("cept"):
+			r.index(FieldAccept)
+		case w == le32("expe") && fold32(name, 2) == le32("pect"):
+			if hasElement(value, "100-continue") {
 				ff.expect = true
 			}
-		case 'o':
-			if foldEq(name, "origin") {
-				r.index(hdrOrigin)
-			}
+		case w == le32("orig") && fold32(name, 2) == le32("igin"):
+			r.index(FieldOrigin)
 		}
 	case len("trailer"):
-		if foldEq(name, "trailer") && (hasElement(value, "content-length") ||
-			hasElement(value, "transfer-encoding") || hasElement(value, "trailer")) {
+		if fold32(name, 0) == le32("trai") && fold32(name, 3) == le32("iler") &&
+			(hasElement(value, "content-length") || hasElement(value, "transfer-encoding") ||
+				hasElement(value, "trailer")) {
 			return ErrTrailerDeclaration
 		}
 	case len("mcp-name"):
-		if foldEq(name, "mcp-name") {
-			r.index(hdrMcpName)
+		if fold64(name, 0) == le64("mcp-name") {
+			r.index(FieldMcpName)
 		}
 	case len("connection"): // mcp-method
-		switch name[0] | 0x20 {
-		case 'c':
-			if foldEq(name, "connection") {
-				ff.close = ff.close || hasElement(value, "close")
-				ff.keepAlive = ff.keepAlive || hasElement(value, "keep-alive")
-			}
-		case 'm':
-			if foldEq(name, "mcp-method") {
-				r.index(hdrMcpMethod)
-			}
+		switch w := fold64(name, 0); {
+		case w == le64("connecti") && fold64(name, 2) == le64("nnection"):
+			ff.close = ff.close || hasElement(value, "close")
+			ff.keepAlive = ff.keepAlive || hasElement(value, "keep-alive")
+		case w == le64("mcp-meth") && fold64(name, 2) == le64("p-method"):
+			r.index(FieldMcpMethod)
 		}
 	case len("content-type"):
-		if foldEq(name, "content-type") {
-			r.index(hdrContentType)
+		if fold64(name, 0) == le64("content-") && fold64(name, 4) == le64("ent-type") {
+			r.index(FieldContentType)
 		}
 	case len("authorization"): // last-event-id
-		switch name[0] | 0x20 {
-		case 'a':
-			if foldEq(name, "authorization") {
-				r.index(hdrAuthorization)
-			}
-		case 'l':
-			if foldEq(name, "last-event-id") {
-				r.index(hdrLastEventID)
-			}
+		switch w := fold64(name, 0); {
+		case w == le64("authoriz") && fold64(name, 5) == le64("rization"):
+			r.index(FieldAuthorization)
+		case w == le64("last-eve") && fold64(name, 5) == le64("event-id"):
+			r.index(FieldLastEventID)
 		}
 	case len("content-length"): // mcp-session-id
-		switch name[0] | 0x20 {
-		case 'c':
-			if !foldEq(name, "content-length") {
-				return nil
-			}
+		switch w := fold64(name, 0); {
+		case w == le64("content-") && fold64(name, 6) == le64("t-length"):
 			if ff.lengths++; ff.lengths > 1 {
 				return ErrDuplicateContentLength
 			}
 			return ff.noteContentLength(value, maxBody)
-		case 'm':
-			if foldEq(name, "mcp-session-id") {
-				r.index(hdrMcpSessionID)
-			}
+		case w == le64("mcp-sess") && fold64(name, 6) == le64("ssion-id"):
+			r.index(FieldMcpSessionID)
 		}
 	case len("transfer-encoding"):
-		if foldEq(name, "transfer-encoding") {
+		if fold64(name, 0) == le64("transfer") && fold64(name, 8) == le64("-encodin") &&
+			fold64(name, 9) == le64("encoding") {
 			ff.encodings++
 			ff.chunked = ff.encodings == 1 && equalFold(value, "chunked")
 		}
 	case len("mcp-protocol-version"):
-		if foldEq(name, "mcp-protocol-version") {
-			r.index(hdrMcpProtocolVersion)
+		if fold64(name, 0) == le64("mcp-prot") && fold64(name, 8) == le64("ocol-ver") &&
+			fold64(name, 12) == le64("-version") {
+			r.index(FieldMcpProtocolVersion)
 		}
 	}
 	return nil
 }
 
-// foldEq reports whether token name equals lower, a lower-case name of
-// letters, digits and '-', ignoring ASCII case: 8 bytes per step. Exact for
-// tokens only: a byte ORed with 0x20 can turn into a letter, digit or '-'
-// from its upper-case letter or from a control byte, and a token holds no
-// control byte.
-func foldEq(name []byte, lower string) bool {
-	n := len(name)
-	if n != len(lower) {
-		return false
-	}
-	switch {
-	case n >= 8:
-		const fold = 0x2020202020202020
-		for i := 0; i < n-8; i += 8 {
-			if binary.LittleEndian.Uint64(name[i:])|fold != le64(lower[i:]) {
-				return false
-			}
-		}
-		// The last 8 bytes, overlapping the last step.
-		return binary.LittleEndian.Uint64(name[n-8:])|fold == le64(lower[n-8:])
-	case n >= 4:
-		const fold = 0x20202020
-		return binary.LittleEndian.Uint32(name)|fold == le32(lower) &&
-			binary.LittleEndian.Uint32(name[n-4:])|fold == le32(lower[n-4:])
-	}
-	for i := range n {
-		if name[i]|0x20 != lower[i] {
-			return false
-		}
-	}
-	return true
+// fold32 is the 4 bytes of b at off as a little-endian word, each ORed
+// with 0x20 (see note).
+func fold32(b []byte, off int) uint32 {
+	return binary.LittleEndian.Uint32(b[off:]) | 0x20202020
+}
+
+// fold64 is the 8 bytes of b at off as a little-endian word, each ORed
+// with 0x20 (see note).
+func fold64(b []byte, off int) uint64 {
+	return binary.LittleEndian.Uint64(b[off:]) | 0x2020202020202020
 }
 
 // noteContentLength parses 1*DIGIT, saturating just above maxBody so that

@@ -41,11 +41,19 @@ type Request struct {
 	head   []byte         // copy of the header block
 	store  partial.Buffer // de-chunked body, held as it arrives
 	fields []field
-	// known[h] is 1 + the index in fields of the first field called h (0:
-	// none), set while the fields are parsed, so Header finds the fields
-	// the server reads on every request without scanning them all.
-	known  [numKnown]uint8
 	budget *partial.Budget // the Parser's, for a body left incomplete
+	// Everything else holds no pointer, so Reset clears it with a few
+	// stores instead of copying a whole Request (one of the larger costs
+	// of a pipelined call once the parse itself was cheap).
+	requestState
+}
+
+// requestState is the part of a Request that Reset zeroes.
+type requestState struct {
+	// known[h] is 1 + the index in fields of the first field called h (0:
+	// none), set while the fields are parsed, so Known and Header find the
+	// fields the server reads on every request without scanning them all.
+	known [numKnown]uint8
 
 	method, target, path, query span
 	authority                   span // host of an absolute-form target
@@ -76,7 +84,10 @@ type Request struct {
 // a small first segment.
 func (r *Request) Reset() {
 	r.store.Reset(r.budget)
-	*r = Request{head: r.head[:0], fields: r.fields[:0], store: r.store}
+	r.head = r.head[:0]
+	r.fields = r.fields[:0]
+	r.budget = nil
+	r.requestState = requestState{}
 }
 
 // Release is Reset that also returns the body's memory to its pool: for a
@@ -108,30 +119,35 @@ func (r *Request) Host() []byte {
 	if r.hasAuthority {
 		return r.bytes(r.authority)
 	}
-	return r.Header("Host")
+	return r.Known(FieldHost)
 }
 
 // ProtoMinor is 1 for HTTP/1.1 and 0 for HTTP/1.0.
 func (r *Request) ProtoMinor() int { return int(r.minor) }
 
-// The fields indexed while parsing (see Request.known).
+// KnownField names one of the fields the server reads on every request.
+// The parser indexes them as it parses, so Request.Known finds one with
+// two loads, where Header(name) would first have to match the name.
+type KnownField uint8
+
+// The fields indexed while parsing (see Request.Known).
 const (
-	hdrHost = iota
-	hdrContentType
-	hdrAccept
-	hdrOrigin
-	hdrAuthorization
-	hdrLastEventID
-	hdrMcpSessionID
-	hdrMcpProtocolVersion
-	hdrMcpMethod
-	hdrMcpName
+	FieldHost KnownField = iota
+	FieldContentType
+	FieldAccept
+	FieldOrigin
+	FieldAuthorization
+	FieldLastEventID
+	FieldMcpSessionID
+	FieldMcpProtocolVersion
+	FieldMcpMethod
+	FieldMcpName
 	numKnown
 )
 
 // index records the field just appended as the one called h, unless one
 // came before it.
-func (r *Request) index(h int) {
+func (r *Request) index(h KnownField) {
 	if r.known[h] == 0 {
 		r.known[h] = uint8(len(r.fields)) // MaxHeaderFields < 256
 	}
@@ -142,39 +158,47 @@ func (r *Request) index(h int) {
 func knownField(name string) int {
 	switch name {
 	case "Host":
-		return hdrHost
+		return int(FieldHost)
 	case "Content-Type":
-		return hdrContentType
+		return int(FieldContentType)
 	case "Accept":
-		return hdrAccept
+		return int(FieldAccept)
 	case "Origin":
-		return hdrOrigin
+		return int(FieldOrigin)
 	case "Authorization":
-		return hdrAuthorization
+		return int(FieldAuthorization)
 	case "Last-Event-ID":
-		return hdrLastEventID
+		return int(FieldLastEventID)
 	case "Mcp-Session-Id":
-		return hdrMcpSessionID
+		return int(FieldMcpSessionID)
 	case "MCP-Protocol-Version":
-		return hdrMcpProtocolVersion
+		return int(FieldMcpProtocolVersion)
 	case "Mcp-Method":
-		return hdrMcpMethod
+		return int(FieldMcpMethod)
 	case "Mcp-Name":
-		return hdrMcpName
+		return int(FieldMcpName)
 	}
 	return -1
+}
+
+// Known returns the value of the first field h names, as Header does for
+// its name, or nil if absent: the hot path's lookup, without matching a
+// name.
+func (r *Request) Known(h KnownField) []byte {
+	if i := r.known[h]; i > 0 {
+		return r.bytes(r.fields[i-1].value)
+	}
+	return nil
 }
 
 // Header returns the value of the first field called name (ASCII
 // case-insensitive), without surrounding whitespace, or nil if absent. The
 // fields the server reads on every request are found through an index built
-// while parsing; other names are looked for field by field.
+// while parsing (Known, without the name match); other names are looked
+// for field by field.
 func (r *Request) Header(name string) []byte {
 	if h := knownField(name); h >= 0 {
-		if i := r.known[h]; i > 0 {
-			return r.bytes(r.fields[i-1].value)
-		}
-		return nil
+		return r.Known(KnownField(h))
 	}
 	for _, f := range r.fields {
 		if equalFold(r.bytes(f.name), name) {
