@@ -101,7 +101,7 @@ func (st *httpState) refuseHTTP(hc *httpConn, req *http1.Request) bool {
 	if len(st.cfg.CORSOrigins) > 0 {
 		// Refused before serve looks at the Origin: a browser must still
 		// be able to read the refusal and its Retry-After.
-		hc.cors = st.cfg.corsOrigin(req.Header("Origin"))
+		hc.cors = st.cfg.corsOrigin(req.Known(http1.FieldOrigin))
 	}
 	hc.writeRefusal(w, id)
 	return true

@@ -42,7 +42,7 @@ type Authorizer interface {
 // verdict resumes it on hc's loop, as a pooled handler's answer does.
 func (st *httpState) authorize(hc *httpConn, req *http1.Request) bool {
 	a := st.cfg.Auth
-	h := req.Header("Authorization")
+	h := req.Known(http1.FieldAuthorization)
 	p, status, challenge, known := a.Check(hc.l.idx, h)
 	if known {
 		return hc.authorized(req, p, status, challenge)

@@ -184,10 +184,11 @@ func (st *httpState) serve(hc *httpConn, req *http1.Request) {
 		}
 		return
 	}
+	origin := req.Known(http1.FieldOrigin)
 	if len(st.cfg.CORSOrigins) > 0 {
-		hc.cors = st.cfg.corsOrigin(req.Header("Origin")) // until finish
+		hc.cors = st.cfg.corsOrigin(origin) // until finish
 	}
-	if !st.cfg.hostAllowed(req.Host()) || !st.cfg.originAllowed(req.Header("Origin")) {
+	if !st.cfg.hostAllowed(req.Host()) || !st.cfg.originAllowed(origin) {
 		hc.writeSimple(403, "forbidden: Host or Origin not allowed", false)
 		return
 	}
@@ -220,15 +221,6 @@ func (st *httpState) route(hc *httpConn, req *http1.Request) {
 		hc.write([]byte("method not allowed"))
 		hc.finish()
 	}
-}
-
-// accepts reports whether the Accept header admits mime (or is absent).
-func accepts(req *http1.Request, mime string) bool {
-	a := req.Header("Accept")
-	if a == nil {
-		return true
-	}
-	return bytes.Contains(a, []byte(mime)) || bytes.Contains(a, []byte("*/*"))
 }
 
 // isModernRequest decides a POST's era. With a session id it is legacy
@@ -267,12 +259,12 @@ func isLegacyVersion(v []byte) bool {
 }
 
 func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
-	if ct := req.Header("Content-Type"); !bytes.HasPrefix(bytes.TrimSpace(ct), []byte("application/json")) {
+	if !isJSONContentType(req.Known(http1.FieldContentType)) {
 		hc.writeJSONError(415, nil, codec.CodeInvalidRequest, "Content-Type must be application/json", nil)
 		return
 	}
-	sse := accepts(req, "text/event-stream")
-	if !sse && !accepts(req, "application/json") {
+	sse, json := acceptMedia(req.Known(http1.FieldAccept))
+	if !sse && !json {
 		hc.writeJSONError(406, nil, codec.CodeInvalidRequest, "Accept must include application/json or text/event-stream", nil)
 		return
 	}
@@ -287,8 +279,8 @@ func (st *httpState) servePost(hc *httpConn, req *http1.Request) {
 		return
 	}
 	m := &l.msg
-	pv := req.Header("MCP-Protocol-Version")
-	sid := req.Header("Mcp-Session-Id")
+	pv := req.Known(http1.FieldMcpProtocolVersion)
+	sid := req.Known(http1.FieldMcpSessionID)
 	initialize := m.Kind == codec.KindRequest && string(m.Method) == "initialize"
 	if isModernRequest(pv, sid, m) {
 		st.serveModern(hc, req, m, sse)
@@ -487,23 +479,23 @@ func (st *httpState) initSession(hc *httpConn, m *codec.Message, sse bool) {
 }
 
 func (st *httpState) serveGet(hc *httpConn, req *http1.Request) {
-	sid := req.Header("Mcp-Session-Id")
-	pv := req.Header("MCP-Protocol-Version")
+	sid := req.Known(http1.FieldMcpSessionID)
+	pv := req.Known(http1.FieldMcpProtocolVersion)
 	if sid == nil || (pv != nil && !isLegacyVersion(pv)) {
 		// The modern era has no GET stream.
 		hc.writeHead(405, "text/plain", 0, [][2]string{{"Allow", "POST"}})
 		hc.finish()
 		return
 	}
-	if !accepts(req, "text/event-stream") {
+	if sse, _ := acceptMedia(req.Known(http1.FieldAccept)); !sse {
 		hc.writeSimple(406, "Accept must include text/event-stream", false)
 		return
 	}
-	st.toSession(hc, sid, nil, sessionOp{kind: opStream, lastEvent: bytes.Clone(req.Header("Last-Event-ID"))})
+	st.toSession(hc, sid, nil, sessionOp{kind: opStream, lastEvent: bytes.Clone(req.Known(http1.FieldLastEventID))})
 }
 
 func (st *httpState) serveDelete(hc *httpConn, req *http1.Request) {
-	sid := req.Header("Mcp-Session-Id")
+	sid := req.Known(http1.FieldMcpSessionID)
 	if sid == nil {
 		hc.writeHead(405, "text/plain", 0, [][2]string{{"Allow", "POST"}})
 		hc.finish()
@@ -520,7 +512,12 @@ func (st *httpState) serveModern(hc *httpConn, req *http1.Request, m *codec.Mess
 		hc.finish()
 		return
 	}
-	if code, msg := checkModernHeaders(req, m, st.srv.r, hc.l.shard, &hc.l.unq); code != 0 {
+	hdr := modernHeaders{
+		method:  req.Known(http1.FieldMcpMethod),
+		version: req.Known(http1.FieldMcpProtocolVersion),
+		name:    req.Known(http1.FieldMcpName),
+	}
+	if code, msg := checkModernHeaders(req, hdr, m, st.srv.r, hc.l.shard, &hc.l.unq); code != 0 {
 		hc.writeJSONError(400, m.ID, code, msg, nil)
 		return
 	}
@@ -553,12 +550,22 @@ type headerSource interface {
 	Header(name string) []byte
 }
 
-// checkModernHeaders checks the modern era's request headers against the
+// modernHeaders are the fields of a modern request that checkModernHeaders
+// compares with its body, looked up by the transport (the gnet one through
+// its parser's index, without matching names).
+type modernHeaders struct {
+	method  []byte // Mcp-Method
+	version []byte // MCP-Protocol-Version
+	name    []byte // Mcp-Name
+}
+
+// checkModernHeaders checks the modern era's request headers h against the
 // body (400 with HeaderMismatch on disagreement), the Mcp-Param-* headers
-// of a tools/call too (paramheaders.go), with tool headers looked up in
-// r's catalog on shard sh. scratch holds unquoted values.
-func checkModernHeaders(req headerSource, m *codec.Message, r *router.Router, sh *shards.Shard, scratch *[]byte) (int, string) {
-	method := req.Header("Mcp-Method")
+// of a tools/call too (paramheaders.go, looked up in req), with tool
+// headers looked up in r's catalog on shard sh. scratch holds unquoted
+// values.
+func checkModernHeaders(req headerSource, h modernHeaders, m *codec.Message, r *router.Router, sh *shards.Shard, scratch *[]byte) (int, string) {
+	method := h.method
 	if method == nil {
 		return codec.CodeHeaderMismatch, "missing Mcp-Method header"
 	}
@@ -590,7 +597,7 @@ func checkModernHeaders(req headerSource, m *codec.Message, r *router.Router, sh
 		}
 		return true
 	})
-	if pv := req.Header("MCP-Protocol-Version"); pv != nil {
+	if pv := h.version; pv != nil {
 		v, ok := idx.Field(meta, metaProtocolVersionKey)
 		if ok {
 			body, err := codec.Unquote((*scratch)[:0], v)
@@ -603,7 +610,7 @@ func checkModernHeaders(req headerSource, m *codec.Message, r *router.Router, sh
 	if field == "" {
 		return 0, ""
 	}
-	name := req.Header("Mcp-Name")
+	name := h.name
 	if name == nil {
 		return codec.CodeHeaderMismatch, "missing Mcp-Name header"
 	}

@@ -335,7 +335,12 @@ func (h *NetHTTP) serveModern(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 	}
 	ns := h.pick()
 	var scratch []byte
-	if code, msg := checkModernHeaders(hdr, m, h.r, ns.sh, &scratch); code != 0 {
+	mh := modernHeaders{
+		method:  hdr.Header("Mcp-Method"),
+		version: hdr.Header("MCP-Protocol-Version"),
+		name:    hdr.Header("Mcp-Name"),
+	}
+	if code, msg := checkModernHeaders(hdr, mh, m, h.r, ns.sh, &scratch); code != 0 {
 		writeJSONError(w, http.StatusBadRequest, m.ID, code, msg)
 		return
 	}
