@@ -49,20 +49,39 @@ type envelope struct {
 
 // set records val if key names an envelope member. Keys are case-sensitive:
 // "Method" is an unknown member like any other and is ignored.
+//
+// It runs for every top-level member of every message: the length and one
+// byte pick the one name a key can be, so each key costs one comparison
+// (a plain string switch tests several).
 func (e *envelope) set(key, val []byte) {
-	switch string(key) {
-	case "jsonrpc":
-		e.jsonrpc = val
-	case "id":
-		e.id = val
-	case "method":
-		e.method = val
-	case "params":
-		e.params = val
-	case "result":
-		e.result = val
-	case "error":
-		e.error = val
+	switch len(key) {
+	case 2:
+		if string(key) == "id" {
+			e.id = val
+		}
+	case 5:
+		if string(key) == "error" {
+			e.error = val
+		}
+	case 6:
+		switch key[0] {
+		case 'm':
+			if string(key) == "method" {
+				e.method = val
+			}
+		case 'p':
+			if string(key) == "params" {
+				e.params = val
+			}
+		case 'r':
+			if string(key) == "result" {
+				e.result = val
+			}
+		}
+	case 7:
+		if string(key) == "jsonrpc" {
+			e.jsonrpc = val
+		}
 	}
 }
 

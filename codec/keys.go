@@ -31,7 +31,9 @@ type keyRef struct {
 	hash     uint64 // filled only when a large object is sorted
 }
 
-// key scans an object key and returns where its unescaped bytes live.
+// key scans an object key and returns where its unescaped bytes live. It is
+// small enough to be inlined into object, the one caller, which it runs for
+// every key of every message; the rare escaped key goes to unescapeKey.
 func (s *scanner) key() (keyRef, bool) {
 	start := s.pos
 	escaped, ok := s.str()
@@ -39,10 +41,16 @@ func (s *scanner) key() (keyRef, bool) {
 		return keyRef{}, false
 	}
 	k := keyRef{off: start + 1, end: s.pos - 1}
-	if !escaped {
-		return k, true
+	if escaped {
+		return s.unescapeKey(k)
 	}
+	return k, true
+}
+
+// unescapeKey moves the escaped key k of the input into the arena, unescaped.
+func (s *scanner) unescapeKey(k keyRef) (keyRef, bool) {
 	from := len(s.arena)
+	var ok bool
 	s.arena, ok = appendUnescaped(s.arena, s.data[k.off:k.end])
 	if !ok {
 		panic("BUG: a string the scanner accepted failed to unescape")
@@ -60,18 +68,39 @@ func (s *scanner) keyBytes(k keyRef) []byte {
 	return s.data[k.off:k.end]
 }
 
-// addKey appends k to the keys of the object that starts at keys[base]. While
-// the object is small it checks k against each earlier key; beyond that the
-// check is left to hasDuplicateSorted when the object closes.
-func (s *scanner) addKey(base int, k keyRef) bool {
+// keySummary is a 64-bit filter of the keys an object has had so far: each
+// key sets one bit picked by its length and last byte. Equal keys pick the
+// same bit, so a key whose bit is still clear differs from every earlier key
+// and needs no comparing; in real messages that is nearly every key, and
+// the compare loop (a third of the scanner's key cost) rarely runs.
+type keySummary uint64
+
+// keyBit is the bit of the unescaped key k in a keySummary.
+func keyBit(k []byte) keySummary {
+	h := uint(len(k))
+	if h > 0 {
+		h = h*7 ^ uint(k[h-1])
+	}
+	return 1 << (h & 63)
+}
+
+// addKey appends k (its bytes: kb) to the keys of the object that starts at keys[base]. While
+// the object is small it checks k against each earlier key whose summary bit
+// it shares (seen: that object's summary); beyond that the check is left to
+// hasDuplicateSorted when the object closes.
+func (s *scanner) addKey(base int, k keyRef, kb []byte, seen *keySummary) bool {
 	if len(s.keys)-base < smallObjectKeys {
-		n := k.end - k.off
-		for _, prev := range s.keys[base:] {
-			// Most keys of an object differ in length: compare that first.
-			if prev.end-prev.off == n && bytes.Equal(s.keyBytes(prev), s.keyBytes(k)) {
-				return s.fail(msgDuplicateKey)
+		bit := keyBit(kb)
+		if *seen&bit != 0 {
+			n := k.end - k.off
+			for _, prev := range s.keys[base:] {
+				// Most keys of an object differ in length: compare that first.
+				if prev.end-prev.off == n && bytes.Equal(s.keyBytes(prev), kb) {
+					return s.fail(msgDuplicateKey)
+				}
 			}
 		}
+		*seen |= bit
 	}
 	s.keys = append(s.keys, k)
 	return true

@@ -255,15 +255,18 @@ func hasSpecialByte(w uint64) bool { return specialBytes(w) != 0 }
 // looks for. Each term is the classic exact "some byte is below n" test,
 // (x - n*ones) &^ x & highs: its lowest flagged byte is a true one and a
 // borrow can only flag bytes above it, so the lowest flagged byte of the
-// result is the first special byte.
+// result is the first special byte. It runs for every 8 bytes of every
+// string of every message, hence the hand-reduced form below.
 func specialBytes(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote := w ^ (ones * '"')
 	backslash := w ^ (ones * '\\')
-	t := (w - ones*0x20) &^ w
-	t |= (quote - ones) &^ quote
-	t |= (backslash - ones) &^ backslash
-	return (t | w) & highs
+	// The exact test would clear, in each term, the bytes whose own high bit
+	// is set (&^ quote, &^ backslash, &^ w). XOR with an ASCII constant keeps
+	// a byte's high bit, so all three masks are w's high bits, and OR-ing w
+	// in flags exactly those bytes anyway: the masks change nothing and are
+	// left out (4 instructions of each 8-byte step).
+	return ((w - ones*0x20) | (quote - ones) | (backslash - ones) | w) & highs
 }
 
 func (s *scanner) array() bool {
@@ -323,6 +326,12 @@ func (s *scanner) object(mode recMode) bool {
 		return true
 	}
 	base, arenaBase := len(s.keys), len(s.arena)
+	var seen keySummary
+	// This loop runs for every member of every message, so it is written
+	// for compact JSON: the byte after a key, a colon or a value is tested
+	// for the expected token first, and whitespace is skipped only when it
+	// is not one; string values (the commonest) go to str without the
+	// detour through value.
 	for {
 		if i >= len(b) {
 			return s.fail(msgUnexpectedEnd)
@@ -333,26 +342,43 @@ func (s *scanner) object(mode recMode) bool {
 		kstart := i
 		s.pos = i
 		k, ok := s.key()
-		if !ok || !s.addKey(base, k) {
+		if !ok {
 			return false
 		}
 		kend := s.pos
-		if i = skipWS(b, kend); i >= len(b) {
-			return s.fail(msgUnexpectedEnd)
+		// The key's bytes, sliced once for the three uses below. An arena
+		// key stays put while its member is scanned: nested objects append
+		// after it, and a grown arena leaves the old array as it was.
+		kb := b[kstart+1 : kend-1]
+		if k.inArena {
+			kb = s.arena[k.off:k.end]
 		}
-		if b[i] != ':' {
-			return s.fail(msgInvalidChar)
+		if !s.addKey(base, k, kb, &seen) {
+			return false
 		}
-		i = skipWS(b, i+1)
+		if i = kend; i >= len(b) || b[i] != ':' {
+			if i = skipWS(b, i); i >= len(b) {
+				return s.fail(msgUnexpectedEnd)
+			}
+			if b[i] != ':' {
+				return s.fail(msgInvalidChar)
+			}
+		}
+		if i++; i < len(b) && b[i] <= ' ' {
+			i = skipWS(b, i)
+		}
 		start := i
 		s.pos = i
-		if mode != recNone && i < len(b) && b[i] == '{' && s.idx != nil {
-			if child := s.childMode(mode, k); child != recNone {
+		switch {
+		case i < len(b) && b[i] == '"':
+			_, ok = s.str()
+		case mode != recNone && i < len(b) && b[i] == '{' && s.idx != nil:
+			if child := childMode(mode, kb); child != recNone {
 				ok = s.object(child)
 			} else {
 				ok = s.value()
 			}
-		} else {
+		default:
 			ok = s.value()
 		}
 		if !ok {
@@ -361,12 +387,14 @@ func (s *scanner) object(mode recMode) bool {
 		i = s.pos
 		switch {
 		case mode == recTop:
-			s.env.set(s.keyBytes(k), b[start:i])
+			s.env.set(kb, b[start:i])
 		case mode > recTop:
 			s.idx.add(mode, kstart, kend, start, i, k.inArena)
 		}
-		if i = skipWS(b, i); i >= len(b) {
-			return s.fail(msgUnexpectedEnd)
+		if i >= len(b) || b[i] != ',' && b[i] != '}' {
+			if i = skipWS(b, i); i >= len(b) {
+				return s.fail(msgUnexpectedEnd)
+			}
 		}
 		if b[i] == '}' {
 			i++
@@ -375,7 +403,9 @@ func (s *scanner) object(mode recMode) bool {
 		if b[i] != ',' {
 			return s.fail(msgInvalidChar)
 		}
-		i = skipWS(b, i+1)
+		if i++; i < len(b) && b[i] != '"' {
+			i = skipWS(b, i)
+		}
 	}
 	s.pos = i
 	if len(s.keys)-base > smallObjectKeys && s.hasDuplicateSorted(base) {
@@ -402,11 +432,11 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-// childMode says what to record of the object at s.pos, member k of an
+// childMode says what to record of the object at s.pos, member kb of an
 // object recorded as mode (not recNone): params of the message, and _meta
 // and arguments of params.
-func (s *scanner) childMode(mode recMode, k keyRef) recMode {
-	switch kb := s.keyBytes(k); mode {
+func childMode(mode recMode, kb []byte) recMode {
+	switch mode {
 	case recTop:
 		if string(kb) == "params" {
 			return recParams

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"strings"
@@ -131,6 +132,59 @@ func TestSpecialBytesLowestIsFirst(t *testing.T) {
 		}
 		if got != want {
 			t.Fatalf("specialBytes(% x): first flagged byte %d, want %d", w, got, want)
+		}
+	}
+}
+
+// The key summary only skips comparisons: keys that share its bit but
+// differ are accepted, and a duplicate is found wherever it stands, among
+// few keys or past the small-object limit, with whitespace around the
+// tokens or without.
+func TestDuplicateKeysWithSummary(t *testing.T) {
+	// "ab" and "xb" (same length and last byte) share a bit; so do the
+	// empty key with itself.
+	if keyBit([]byte("ab")) != keyBit([]byte("xb")) {
+		t.Fatal("test premise: ab and xb share a summary bit")
+	}
+	for _, in := range []string{
+		`{"ab":1,"xb":2}`,
+		`{"":1,"a":2}`,
+		` { "ab" : 1 , "xb" : 2 , "b" :3} `,
+		"{\n\t\"ab\"\r\n:\n\"x\"\n,\n\"xb\"\n:\n{ }\n}",
+	} {
+		if err := Valid([]byte(in)); err != nil {
+			t.Errorf("Valid(%s) = %v", in, err)
+		}
+	}
+	key := func(i int) string { return fmt.Sprintf("k%02d", i) } // one length, many last bytes
+	for n := 2; n <= 2*smallObjectKeys+2; n++ {
+		for dupAt := 1; dupAt < n; dupAt++ {
+			for _, of := range []int{0, dupAt - 1} {
+				var b strings.Builder
+				b.WriteString("{")
+				for i := range n {
+					if i > 0 {
+						b.WriteString(", ")
+					}
+					k := key(i)
+					if i == dupAt {
+						k = key(of)
+					}
+					fmt.Fprintf(&b, "%q : %d", k, i)
+				}
+				b.WriteString("}")
+				err := Valid([]byte(b.String()))
+				var e *Error
+				if !errors.As(err, &e) || e.Message != msgDuplicateKey {
+					t.Fatalf("Valid(%s) = %v, want a duplicate key", b.String(), err)
+				}
+			}
+		}
+	}
+	for _, in := range []string{`{"":1,"":2}`, `{"ab":1,"xb":2,"ab":3}`, `{"a":{"b":1},"\u0061":2}`} {
+		var e *Error
+		if err := Valid([]byte(in)); !errors.As(err, &e) || e.Message != msgDuplicateKey {
+			t.Errorf("Valid(%s) = %v, want a duplicate key", in, err)
 		}
 	}
 }
