@@ -100,6 +100,9 @@ func (v *validator) checkUnique(arr []byte, count int) bool {
 	if count <= pairwiseUniqueLimit {
 		i, j, dup = duplicatePairwise(arr)
 	} else {
+		if !v.haveScratch() {
+			return false
+		}
 		i, j, dup = v.duplicateHashed(arr)
 	}
 	if dup {

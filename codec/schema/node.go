@@ -42,6 +42,7 @@ type node struct {
 
 	// Objects.
 	names             map[string]nameEntry // properties plus names required somewhere
+	nameList          []namedEntry         // names as a list, when it has at most maxListedNames
 	patternProperties []patternProperty
 	additional        *node
 	propertyNames     *node
@@ -59,6 +60,7 @@ type node struct {
 
 	// Which kind-specific checks exist, so a value skips the others.
 	checksNumber, checksString, checksArray, checksObject, walksMembers bool
+	appliesInPlace                                                      bool // an in-place applicator or $ref
 }
 
 // typeSet is the set of JSON Schema type names a "type" keyword allows.
@@ -100,6 +102,33 @@ type nameEntry struct {
 	bit  int // -1: presence not tracked
 }
 
+// namedEntry is a nameEntry with its name, for nameList.
+type namedEntry struct {
+	name string
+	nameEntry
+}
+
+// maxListedNames is how many names an object schema may have for its
+// members to be looked up by a scan of nameList instead of the map: a tool's
+// arguments have a handful of properties, and comparing a few lengths and
+// one short name costs a fraction of hashing the name for the map (the
+// lookup runs for every member of every call's arguments).
+const maxListedNames = 8
+
+// lookup returns what the member name means to n.
+func (n *node) lookup(name []byte) (nameEntry, bool) {
+	if n.nameList == nil {
+		e, ok := n.names[string(name)]
+		return e, ok
+	}
+	for i := range n.nameList {
+		if e := &n.nameList[i]; len(e.name) == len(name) && e.name == string(name) {
+			return e.nameEntry, true
+		}
+	}
+	return nameEntry{}, false
+}
+
 type trackedName struct {
 	name string
 	bit  int
@@ -136,8 +165,15 @@ type presence [maxTrackedNames / 64]uint64
 func (p *presence) set(bit int)      { p[bit>>6] |= 1 << (bit & 63) }
 func (p *presence) has(bit int) bool { return p[bit>>6]&(1<<(bit&63)) != 0 }
 
-// finish derives the per-kind flags and marks assertion-free schemas.
+// finish derives the per-kind flags and the name list, and marks
+// assertion-free schemas.
 func (n *node) finish() {
+	if len(n.names) > 0 && len(n.names) <= maxListedNames {
+		n.nameList = make([]namedEntry, 0, len(n.names))
+		for name, e := range n.names {
+			n.nameList = append(n.nameList, namedEntry{name, e})
+		}
+	}
 	n.checksNumber = n.minimum != nil || n.maximum != nil || n.exclusiveMinimum != nil ||
 		n.exclusiveMaximum != nil || n.multipleOf != nil
 	n.checksString = n.minLength > 0 || n.maxLength >= 0 || n.pattern != nil
@@ -147,8 +183,8 @@ func (n *node) finish() {
 		n.propertyNames != nil
 	n.checksObject = n.walksMembers || n.minProperties > 0 || n.maxProperties >= 0 ||
 		n.required != nil || n.dependentRequired != nil || n.dependentSchemas != nil
-	inPlace := n.ref != nil || n.allOf != nil || n.anyOf != nil || n.oneOf != nil ||
+	n.appliesInPlace = n.ref != nil || n.allOf != nil || n.anyOf != nil || n.oneOf != nil ||
 		n.not != nil || n.ifNode != nil
-	n.always = !n.never && !n.hasType && !n.hasEnum && n.constVal == nil && !inPlace &&
+	n.always = !n.never && !n.hasType && !n.hasEnum && n.constVal == nil && !n.appliesInPlace &&
 		!n.checksNumber && !n.checksString && !n.checksArray && !n.checksObject
 }

@@ -57,7 +57,7 @@ func (v *validator) checkObject(n *node, obj []byte) bool {
 // lives in scratch only until the value is validated, which may reuse it.
 func (v *validator) checkMember(n *node, key, val []byte, seen *presence) bool {
 	name := v.memberName(key)
-	entry, found := n.names[string(name)]
+	entry, found := n.lookup(name)
 	if found && entry.bit >= 0 {
 		seen.set(entry.bit)
 	}
@@ -94,8 +94,8 @@ func (v *validator) checkMember(n *node, key, val []byte, seen *presence) bool {
 // has no escapes.
 func (v *validator) memberName(key []byte) []byte {
 	content := stringContent(key)
-	if !hasEscape(content) {
-		return content
+	if !hasEscape(content) || !v.haveScratch() {
+		return content // raw when the pass stops: its verdict is discarded
 	}
 	v.scratch = appendUnescaped(v.scratch[:0], content)
 	return v.scratch

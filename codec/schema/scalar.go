@@ -40,6 +40,9 @@ func (v *validator) checkString(n *node, inst []byte) bool {
 	if n.pattern != nil {
 		subject := content
 		if hasEscape(content) {
+			if !v.haveScratch() {
+				return false
+			}
 			v.scratch = appendUnescaped(v.scratch[:0], content)
 			subject = v.scratch
 		}
