@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -236,11 +237,16 @@ func (r *Router) callTool(q *request) {
 		s.replyError(q.id, codec.CodeInvalidParams, "tools/call: name must be a string", nil)
 		return
 	}
-	var nb [128]byte
-	name, err := codec.Unquote(nb[:0], nameTok)
-	if err != nil {
-		s.replyError(q.id, codec.CodeInvalidParams, "tools/call: bad name", nil)
-		return
+	// The decoder validated the token: without a backslash its contents are
+	// the name, and the copy Unquote makes is needed only for escapes.
+	name := nameTok[1 : len(nameTok)-1]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		var nb [128]byte
+		var err error
+		if name, err = codec.Unquote(nb[:0], nameTok); err != nil {
+			s.replyError(q.id, codec.CodeInvalidParams, "tools/call: bad name", nil)
+			return
+		}
 	}
 	e := r.catalogOf(s.shard).byName[string(name)]
 	if e == nil {
