@@ -31,23 +31,9 @@ type keyRef struct {
 	hash     uint64 // filled only when a large object is sorted
 }
 
-// key scans an object key and returns where its unescaped bytes live. It is
-// small enough to be inlined into object, the one caller, which it runs for
-// every key of every message; the rare escaped key goes to unescapeKey.
-func (s *scanner) key() (keyRef, bool) {
-	start := s.pos
-	escaped, ok := s.str()
-	if !ok {
-		return keyRef{}, false
-	}
-	k := keyRef{off: start + 1, end: s.pos - 1}
-	if escaped {
-		return s.unescapeKey(k)
-	}
-	return k, true
-}
-
-// unescapeKey moves the escaped key k of the input into the arena, unescaped.
+// unescapeKey moves the escaped key k of the input into the arena, unescaped
+// (object keeps the key of each member in a keyRef: in the input when it has
+// no escapes, else here).
 func (s *scanner) unescapeKey(k keyRef) (keyRef, bool) {
 	from := len(s.arena)
 	var ok bool
@@ -84,26 +70,18 @@ func keyBit(k []byte) keySummary {
 	return 1 << (h & 63)
 }
 
-// addKey appends k (its bytes: kb) to the keys of the object that starts at keys[base]. While
-// the object is small it checks k against each earlier key whose summary bit
-// it shares (seen: that object's summary); beyond that the check is left to
-// hasDuplicateSorted when the object closes.
-func (s *scanner) addKey(base int, k keyRef, kb []byte, seen *keySummary) bool {
-	if len(s.keys)-base < smallObjectKeys {
-		bit := keyBit(kb)
-		if *seen&bit != 0 {
-			n := k.end - k.off
-			for _, prev := range s.keys[base:] {
-				// Most keys of an object differ in length: compare that first.
-				if prev.end-prev.off == n && bytes.Equal(s.keyBytes(prev), kb) {
-					return s.fail(msgDuplicateKey)
-				}
-			}
+// hasKey reports whether the object whose keys start at keys[base] already
+// has the key kb. object calls it, while the object is small (at most
+// smallObjectKeys keys; past that hasDuplicateSorted checks when it closes),
+// only for a key whose keySummary bit an earlier key set.
+func (s *scanner) hasKey(base int, kb []byte) bool {
+	for _, prev := range s.keys[base:] {
+		// Most keys of an object differ in length: compare that first.
+		if prev.end-prev.off == len(kb) && bytes.Equal(s.keyBytes(prev), kb) {
+			return true
 		}
-		*seen |= bit
 	}
-	s.keys = append(s.keys, k)
-	return true
+	return false
 }
 
 // hasDuplicateSorted sorts the keys of the object at keys[base:] by hash, then

@@ -341,21 +341,33 @@ func (s *scanner) object(mode recMode) bool {
 		}
 		kstart := i
 		s.pos = i
-		k, ok := s.key()
+		escaped, ok := s.str()
 		if !ok {
 			return false
 		}
 		kend := s.pos
-		// The key's bytes, sliced once for the three uses below. An arena
-		// key stays put while its member is scanned: nested objects append
-		// after it, and a grown arena leaves the old array as it was.
+		// The key (written out here: each call costs this loop the
+		// spills of its many live values) and its bytes, sliced once
+		// for the uses below. An arena key stays put while its member is
+		// scanned: nested objects append after it, and a grown arena
+		// leaves the old array as it was.
+		k := keyRef{off: kstart + 1, end: kend - 1}
 		kb := b[kstart+1 : kend-1]
-		if k.inArena {
+		if escaped {
+			if k, ok = s.unescapeKey(k); !ok {
+				return false
+			}
 			kb = s.arena[k.off:k.end]
 		}
-		if !s.addKey(base, k, kb, &seen) {
-			return false
+		// addKey's common case, written out for the same reason.
+		if len(s.keys)-base < smallObjectKeys {
+			bit := keyBit(kb)
+			if seen&bit != 0 && s.hasKey(base, kb) {
+				return s.fail(msgDuplicateKey)
+			}
+			seen |= bit
 		}
+		s.keys = append(s.keys, k)
 		if i = kend; i >= len(b) || b[i] != ':' {
 			if i = skipWS(b, i); i >= len(b) {
 				return s.fail(msgUnexpectedEnd)
