@@ -129,11 +129,13 @@ func (x *Index) Field(obj []byte, key string) (val []byte, ok bool) {
 	d := x.data
 	for i := range int(o.n) {
 		m := &o.members[i]
-		k := d[m.k0+1 : m.k1-1]
-		if o.escaped&(1<<i) != 0 {
-			k = d[m.k0:m.k1]
-		}
-		if keyEquals(k, key) {
+		if o.escaped&(1<<i) == 0 {
+			// A plain key is its token's contents: compare the length
+			// first, and only a key that could match is sliced.
+			if int(m.k1-m.k0-2) == len(key) && string(d[m.k0+1:m.k1-1]) == key {
+				return d[m.v0:m.v1], true
+			}
+		} else if keyEquals(d[m.k0:m.k1], key) {
 			return d[m.v0:m.v1], true
 		}
 	}

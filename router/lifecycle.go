@@ -1,6 +1,8 @@
 package router
 
 import (
+	"bytes"
+
 	"github.com/densemcp/densemcp/codec"
 )
 
@@ -108,8 +110,13 @@ func (r *Router) checkModernMeta(q *request) bool {
 		q.s.replyError(q.id, codec.CodeInvalidParams, "missing _meta "+metaProtocolVersion, nil)
 		return false
 	}
-	var vb [64]byte
-	ver, err := codec.Unquote(vb[:0], v)
+	// The decoder validated the token: without a backslash its contents
+	// are the version, and Unquote's copy is needed only for escapes.
+	ver, err := v[1:len(v)-1], error(nil)
+	if bytes.IndexByte(ver, '\\') >= 0 {
+		var vb [64]byte
+		ver, err = codec.Unquote(vb[:0], v)
+	}
 	if err != nil || !isModernVersion(ver) {
 		data := make([]byte, 0, 96)
 		data = append(data, `{"supported":`...)
