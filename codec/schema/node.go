@@ -60,7 +60,9 @@ type node struct {
 
 	// Which kind-specific checks exist, so a value skips the others.
 	checksNumber, checksString, checksArray, checksObject, walksMembers bool
-	appliesInPlace                                                      bool // an in-place applicator or $ref
+
+	appliesInPlace bool // an in-place applicator or $ref
+	typeOnly       bool // "type" is the only assertion
 }
 
 // typeSet is the set of JSON Schema type names a "type" keyword allows.
@@ -186,5 +188,7 @@ func (n *node) finish() {
 	n.appliesInPlace = n.ref != nil || n.allOf != nil || n.anyOf != nil || n.oneOf != nil ||
 		n.not != nil || n.ifNode != nil
 	n.always = !n.never && !n.hasType && !n.hasEnum && n.constVal == nil && !n.appliesInPlace &&
+		!n.checksNumber && !n.checksString && !n.checksArray && !n.checksObject
+	n.typeOnly = !n.never && n.hasType && !n.hasEnum && n.constVal == nil && !n.appliesInPlace &&
 		!n.checksNumber && !n.checksString && !n.checksArray && !n.checksObject
 }

@@ -145,6 +145,13 @@ func (v *validator) validate(n *node, inst []byte) bool {
 	if n.always {
 		return true
 	}
+	// A schema that only names types (most properties of a tool's
+	// arguments: {"type":"string"}) is decided here when the value has one
+	// of them; apply would find the same after testing every keyword. At
+	// the depth limit, and on a type mismatch, the full path below decides.
+	if n.typeOnly && v.depth < maxDepth && v.abort == nil && n.types.allows(valueKind(inst), inst) {
+		return true
+	}
 	if v.abort != nil {
 		return false
 	}
@@ -200,30 +207,36 @@ func (v *validator) apply(n *node, inst []byte) bool {
 }
 
 // allows reports whether a value of kind is one of the types; a number is
-// an "integer" when its fractional part is zero (1.0 and 1e3 are).
+// an "integer" when its fractional part is zero (1.0 and 1e3 are). It runs
+// for every validated value: all but numbers are one table lookup, small
+// enough to inline.
 func (t typeSet) allows(kind jsonKind, inst []byte) bool {
-	switch kind {
-	case kindNull:
-		return t&typeNull != 0
-	case kindTrue, kindFalse:
-		return t&typeBoolean != 0
-	case kindString:
-		return t&typeString != 0
-	case kindArray:
-		return t&typeArray != 0
-	case kindObject:
-		return t&typeObject != 0
-	case kindNumber:
-		if t&typeNumber != 0 {
-			return true
-		}
-		if t&typeInteger == 0 {
-			return false
-		}
-		d := parseDecimal(inst)
-		return d.isInteger()
+	if kind != kindNumber {
+		return t&kindTypes[kind&7] != 0
 	}
-	return false
+	return t.allowsNumber(inst)
+}
+
+// kindTypes is the type each kind but kindNumber satisfies (kindInvalid none).
+var kindTypes = [8]typeSet{
+	kindNull:   typeNull,
+	kindTrue:   typeBoolean,
+	kindFalse:  typeBoolean,
+	kindString: typeString,
+	kindArray:  typeArray,
+	kindObject: typeObject,
+}
+
+// allowsNumber is allows for a number.
+func (t typeSet) allowsNumber(inst []byte) bool {
+	if t&typeNumber != 0 {
+		return true
+	}
+	if t&typeInteger == 0 {
+		return false
+	}
+	d := parseDecimal(inst)
+	return d.isInteger()
 }
 
 func inEnum(enum []literal, inst []byte) bool {
