@@ -236,6 +236,27 @@ type shardState struct {
 	recv, send Call
 	meter      meter     // shard goroutine only (meter.go)
 	adm        admission // shard goroutine only, but for its stats
+	// lastTool is the tool the shard's last tools/call named, found in
+	// catalog lastCat (shard goroutine only; see Router.toolNamed).
+	lastCat  *catalog
+	lastTool *toolEntry
+}
+
+// toolNamed returns the tool called name in shard sh's catalog, or nil.
+// Pipelined calls mostly name the tool of the call before: comparing that
+// name costs a fraction of the map lookup's hash. A new catalog (a tool
+// added or removed) never matches lastCat, so the map decides again.
+func (r *Router) toolNamed(sh *shards.Shard, name []byte) *toolEntry {
+	st := r.stateOf(sh.ID)
+	cat := st.cat.Load()
+	if e := st.lastTool; e != nil && st.lastCat == cat && e.tool.Name == string(name) {
+		return e
+	}
+	e := cat.byName[string(name)]
+	if e != nil {
+		st.lastCat, st.lastTool = cat, e
+	}
+	return e
 }
 
 // inlineRequest returns shard sh's reusable Request for inline handlers.

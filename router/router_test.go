@@ -20,6 +20,39 @@ func TestInlineToolsCallAnswer(t *testing.T) {
 	}
 }
 
+// The shard remembers the tool its last call named; a replaced or removed
+// tool is never served from that memory.
+func TestToolsCallAfterReplaceAndRemove(t *testing.T) {
+	r, s, out := newBenchRouter(t)
+	var dec codec.Decoder
+	var m codec.Message
+	handleLine(r, s, &dec, &m, lineInit)
+	handleLine(r, s, &dec, &m, lineInitialized)
+	handleLine(r, s, &dec, &m, lineCall)
+	handleLine(r, s, &dec, &m, lineCall)
+	if string(out.last) != wantCallAnswer {
+		t.Fatalf("got  %s\nwant %s", out.last, wantCallAnswer)
+	}
+	err := r.AddTool(Tool{Name: "echo", Inline: true}, func(req *Request, _ []byte) error {
+		req.Result.AddText("replaced")
+		return nil
+	}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handleLine(r, s, &dec, &m, lineCall)
+	if !strings.Contains(string(out.last), `"text":"replaced"`) {
+		t.Fatalf("after the tool was replaced: %s", out.last)
+	}
+	if n := r.RemoveTools("echo"); n != 1 {
+		t.Fatalf("RemoveTools = %d", n)
+	}
+	handleLine(r, s, &dec, &m, lineCall)
+	if !strings.Contains(string(out.last), `Unknown tool: echo`) {
+		t.Fatalf("after the tool was removed: %s", out.last)
+	}
+}
+
 // Output that does not match the outputSchema is an internal error, not a
 // result a client would trust.
 func TestOutputSchemaViolation(t *testing.T) {

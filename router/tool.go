@@ -248,7 +248,7 @@ func (r *Router) callTool(q *request) {
 			return
 		}
 	}
-	e := r.catalogOf(s.shard).byName[string(name)]
+	e := r.toolNamed(s.shard, name)
 	if e == nil {
 		s.replyError(q.id, codec.CodeInvalidParams, "Unknown tool: "+string(name), nil)
 		return
