@@ -1,6 +1,9 @@
 package codec
 
-import "bytes"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Zero-allocation access to JSON that already passed Valid (every Message
 // slice did). The router reads a few params members (a tool name, a cursor,
@@ -53,12 +56,12 @@ func ObjectEach(obj []byte, fn func(key, val []byte) bool) {
 	}
 	i = skipSpace(obj, i+1)
 	for i < len(obj) && obj[i] == '"' {
-		kend := skipString(obj, i)
+		kend, escaped := stringEnd(obj, i)
 		if kend < 0 {
 			return
 		}
 		key := obj[i+1 : kend-1]
-		if hasBackslash(key) {
+		if escaped {
 			key = obj[i:kend]
 		}
 		i = skipSpace(obj, kend)
@@ -158,24 +161,49 @@ func skipValue(b []byte, i int) int {
 
 // skipString returns the index just past the string starting at b[i], or -1.
 func skipString(b []byte, i int) int {
-	from := i + 1
+	end, _ := stringEnd(b, i)
+	return end
+}
+
+// stringEnd returns the index just past the string starting at b[i], or -1,
+// and whether the string holds a backslash. The keys and values ObjectEach
+// and ObjectField skip are mostly short: 8 bytes per step, jumping to the
+// first quote or backslash of a step, cost less than a call into
+// bytes.IndexByte per string (and a second one to look for escapes).
+func stringEnd(b []byte, i int) (end int, escaped bool) {
+	i++
 	for {
-		q := bytes.IndexByte(b[from:], '"')
-		if q < 0 {
-			return -1
+		for i+8 <= len(b) {
+			if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto found
+			}
+			i += 8
 		}
-		q += from
-		// The quote is escaped iff an odd run of backslashes precedes it.
-		// The run cannot reach past from: b[from-1] is a quote.
-		k := q
-		for k > from && b[k-1] == '\\' {
-			k--
+		for i < len(b) && b[i] != '"' && b[i] != '\\' {
+			i++
 		}
-		if (q-k)%2 == 0 {
-			return q + 1
+	found:
+		if i >= len(b) {
+			return -1, escaped
 		}
-		from = q + 1
+		if b[i] == '"' {
+			return i + 1, escaped
+		}
+		escaped = true
+		i += 2 // the backslash and the byte it escapes, which may be a quote
 	}
+}
+
+// quoteOrBackslash flags (bit 7 of each byte) the quotes and backslashes
+// among the 8 bytes of w; the lowest flagged byte is the first of them (the
+// exact zero-byte test: a borrow only flags bytes above a true one). XOR
+// with an ASCII constant keeps each byte's high bit, so one &^ w clears the
+// bytes whose own high bit would make a false flag in either term.
+func quoteOrBackslash(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, bs := w^(ones*'"'), w^(ones*'\\')
+	return ((q - ones) | (bs - ones)) &^ w & highs
 }
 
 // skipContainer returns the index just past the object or array starting at

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -121,4 +122,38 @@ func TestIsKind(t *testing.T) {
 	f(`1`, false, false, false, false)
 	f(``, false, false, false, false)
 	f(`nul`, false, false, false, false)
+}
+
+// stringEnd (8 bytes per step) finds the same end as a byte-by-byte walk,
+// and says whether a backslash came before it, wherever the quotes and
+// backslashes fall relative to the steps; on an unterminated string it
+// returns -1 and never reads past the slice.
+func TestStringEndMatchesByteWalk(t *testing.T) {
+	ref := func(b []byte, i int) (int, bool) {
+		escaped := false
+		for i++; i < len(b); i++ {
+			switch b[i] {
+			case '\\':
+				escaped = true
+				i++
+			case '"':
+				return i + 1, escaped
+			}
+		}
+		return -1, escaped
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{'a', 'b', '"', '\\', 0x80, 0xff, ' ', 'n'}
+	for range 100_000 {
+		b := make([]byte, 1+rng.IntN(40))
+		b[0] = '"'
+		for i := 1; i < len(b); i++ {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		wantEnd, wantEsc := ref(b, 0)
+		gotEnd, gotEsc := stringEnd(b, 0)
+		if gotEnd != wantEnd || (wantEnd > 0 && gotEsc != wantEsc) {
+			t.Fatalf("stringEnd(%q) = %d, %v; want %d, %v", b, gotEnd, gotEsc, wantEnd, wantEsc)
+		}
+	}
 }
