@@ -110,11 +110,11 @@ func (x *Index) Each(obj []byte, fn func(key, val []byte) bool) {
 	d := x.data
 	for i := range int(o.n) {
 		m := &o.members[i]
-		key := d[m.k0+1 : m.k1-1]
+		key := recordedSpan(d, m.k0+1, m.k1-1)
 		if o.escaped&(1<<i) != 0 {
-			key = d[m.k0:m.k1]
+			key = recordedSpan(d, m.k0, m.k1)
 		}
-		if !fn(key, d[m.v0:m.v1]) {
+		if !fn(key, recordedSpan(d, m.v0, m.v1)) {
 			return
 		}
 	}
@@ -132,11 +132,11 @@ func (x *Index) Field(obj []byte, key string) (val []byte, ok bool) {
 		if o.escaped&(1<<i) == 0 {
 			// A plain key is its token's contents: compare the length
 			// first, and only a key that could match is sliced.
-			if int(m.k1-m.k0-2) == len(key) && string(d[m.k0+1:m.k1-1]) == key {
-				return d[m.v0:m.v1], true
+			if int(m.k1-m.k0-2) == len(key) && string(recordedSpan(d, m.k0+1, m.k1-1)) == key {
+				return recordedSpan(d, m.v0, m.v1), true
 			}
 		} else if keyEquals(d[m.k0:m.k1], key) {
-			return d[m.v0:m.v1], true
+			return recordedSpan(d, m.v0, m.v1), true
 		}
 	}
 	return nil, false

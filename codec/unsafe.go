@@ -21,3 +21,11 @@ func sameArrayAt(dst, tail []byte) bool {
 	}
 	return unsafe.SliceData(dst[len(dst):]) == unsafe.SliceData(tail)
 }
+
+// recordedSpan returns d[i:j] (capacity j-i) for a span the scanner recorded
+// in d itself (Index): 0 <= i <= j <= len(d) holds by construction, so the
+// two bounds checks a slice expression makes, for every member the router
+// and the transports read on every call, are left out.
+func recordedSpan(d []byte, i, j int32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(d)), i)), j-i)
+}
