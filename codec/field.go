@@ -1,9 +1,6 @@
 package codec
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "math/bits"
 
 // Zero-allocation access to JSON that already passed Valid (every Message
 // slice did). The router reads a few params members (a tool name, a cursor,
@@ -174,7 +171,7 @@ func stringEnd(b []byte, i int) (end int, escaped bool) {
 	i++
 	for {
 		for i+8 <= len(b) {
-			if m := quoteOrBackslash(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if m := quoteOrBackslash(word(b2s(b), i)); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				goto found
 			}

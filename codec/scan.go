@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"strconv"
 	"sync"
@@ -205,7 +204,7 @@ func (s *scanner) str() (escaped, ok bool) {
 		// 8 bytes per step; the lowest byte a step flags is the first
 		// special one (see specialBytes), so it is jumped to directly.
 		for i+8 <= len(b) {
-			if m := specialBytes(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if m := specialBytes(word(b2s(b), i)); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				goto special
 			}

@@ -21,7 +21,7 @@ var plainStringByte = func() (t [256]bool) {
 // lowest byte a step flags (see specialBytes).
 func plainRun(s string, i int) int {
 	for ; i+8 <= len(s); i += 8 {
-		if m := specialBytes(le64(s[i:])); m != 0 {
+		if m := specialBytes(word(s, i)); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
@@ -29,14 +29,6 @@ func plainRun(s string, i int) int {
 		i++
 	}
 	return i
-}
-
-// le64 is the first 8 bytes of s as a little-endian word (the compiler
-// merges the loads into one).
-func le64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // decodeEscape decodes the escape sequence at the start of b (b[0] == '\\').
