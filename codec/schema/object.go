@@ -19,7 +19,7 @@ func (v *validator) checkObject(n *node, obj []byte) bool {
 			break
 		}
 		count++
-		if n.walksMembers && !v.checkMember(n, key, val, &seen) {
+		if n.walksMembers && !v.checkMember(n, key, it.escaped, val, &seen) {
 			return false
 		}
 	}
@@ -55,8 +55,8 @@ func (v *validator) checkObject(n *node, obj []byte) bool {
 
 // checkMember applies the member keywords to one member. The decoded name
 // lives in scratch only until the value is validated, which may reuse it.
-func (v *validator) checkMember(n *node, key, val []byte, seen *presence) bool {
-	name := v.memberName(key)
+func (v *validator) checkMember(n *node, key []byte, escaped bool, val []byte, seen *presence) bool {
+	name := v.memberName(key, escaped)
 	entry, found := n.lookup(name)
 	if found && entry.bit >= 0 {
 		seen.set(entry.bit)
@@ -91,10 +91,10 @@ func (v *validator) checkMember(n *node, key, val []byte, seen *presence) bool {
 }
 
 // memberName returns the decoded name of a key token, in place when it
-// has no escapes.
-func (v *validator) memberName(key []byte) []byte {
+// has no escapes (escaped: it holds a backslash).
+func (v *validator) memberName(key []byte, escaped bool) []byte {
 	content := stringContent(key)
-	if !hasEscape(content) || !v.haveScratch() {
+	if !escaped || !v.haveScratch() {
 		return content // raw when the pass stops: its verdict is discarded
 	}
 	v.scratch = appendUnescaped(v.scratch[:0], content)

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -63,8 +62,10 @@ func isSpace(c byte) bool {
 }
 
 // skipSpace returns the index of the first non-whitespace byte at or after i.
+// Instances are mostly compact, so the byte looked at is usually a token:
+// any byte above ' ' is one, told by one comparison instead of four.
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && isSpace(b[i]) {
+	for i < len(b) && b[i] <= ' ' && isSpace(b[i]) {
 		i++
 	}
 	return i
@@ -86,15 +87,22 @@ func trimValue(b []byte) []byte {
 }
 
 // stringEnd returns the index just after the string whose opening quote is
-// at b[i]. Arguments are mostly plain text: 8 bytes per step, jumping to the
-// first quote or backslash of a step (the lowest byte the exact zero-byte
-// test flags; a borrow flags only bytes above it).
+// at b[i].
 func stringEnd(b []byte, i int) int {
+	end, _ := stringEndEscaped(b, i)
+	return end
+}
+
+// stringEndEscaped is stringEnd that also tells whether the string holds a
+// backslash. Arguments are mostly plain text: 8 bytes per step, jumping to
+// the first quote or backslash of a step (the lowest byte the exact
+// zero-byte test flags; a borrow flags only bytes above it).
+func stringEndEscaped(b []byte, i int) (end int, escaped bool) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	i++
 	for {
 		for i+8 <= len(b) {
-			w := binary.LittleEndian.Uint64(b[i:])
+			w := word(b, i)
 			q, bs := w^(ones*'"'), w^(ones*'\\')
 			// q and bs have w's high bits (the constants are ASCII), so
 			// one &^ w does what &^ q and &^ bs would.
@@ -109,11 +117,12 @@ func stringEnd(b []byte, i int) int {
 		}
 	found:
 		if i >= len(b) {
-			return len(b)
+			return len(b), escaped
 		}
 		if b[i] == '"' {
-			return i + 1
+			return i + 1, escaped
 		}
+		escaped = true
 		i += 2
 	}
 }
@@ -164,6 +173,9 @@ func valueEnd(b []byte, i int) int {
 type members struct {
 	b []byte
 	i int
+	// escaped: the key next returned last holds a backslash (so its name
+	// needs unescaping); found in the same walk that finds its end.
+	escaped bool
 }
 
 func newMembers(obj []byte) members { return members{b: obj, i: 1} }
@@ -179,7 +191,8 @@ func (it *members) next() (key, val []byte, ok bool) {
 		it.i = len(b)
 		return nil, nil, false
 	}
-	ke := stringEnd(b, i)
+	ke, escaped := stringEndEscaped(b, i)
+	it.escaped = escaped
 	key = b[i:ke]
 	i = skipSpace(b, ke)
 	if i < len(b) && b[i] == ':' {
