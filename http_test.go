@@ -221,6 +221,12 @@ func TestHTTPLimitsAndErrors(t *testing.T) {
 		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/list"), 400, `"code":-32602`)
 	f("modern ok", post(host, `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"},`+modernMeta+`}}`,
 		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: echo"), 200, `"resultType":"complete"`)
+	f("modern escaped name", post(host, `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"ec\u0068o","arguments":{"text":"hi"},`+modernMeta+`}}`,
+		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: echo"), 200, `"resultType":"complete"`)
+	f("modern name mismatch", post(host, `{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"},`+modernMeta+`}}`,
+		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: ech"), 400, `"code":-32020`)
+	f("modern name not a string", post(host, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":7,"arguments":{"text":"hi"},`+modernMeta+`}}`,
+		"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/call", "Mcp-Name: 7"), 400, `"code":-32020`)
 }
 
 // Pipelined requests are answered in order; a request fed one byte at a

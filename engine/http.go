@@ -600,8 +600,7 @@ func checkModernHeaders(req headerSource, h modernHeaders, m *codec.Message, r *
 	if pv := h.version; pv != nil {
 		v, ok := idx.Field(meta, metaProtocolVersionKey)
 		if ok {
-			body, err := codec.Unquote((*scratch)[:0], v)
-			*scratch = body[:0]
+			body, err := stringText(v, scratch)
 			if err == nil && !bytes.Equal(body, pv) {
 				return codec.CodeHeaderMismatch, "MCP-Protocol-Version header does not match _meta"
 			}
@@ -617,8 +616,7 @@ func checkModernHeaders(req headerSource, h modernHeaders, m *codec.Message, r *
 	if named == nil {
 		return 0, "" // the router reports the missing param
 	}
-	body, err := codec.Unquote((*scratch)[:0], named)
-	*scratch = body[:0]
+	body, err := stringText(named, scratch)
 	if err != nil || !bytes.Equal(decodeHeaderValue(name), body) {
 		return codec.CodeHeaderMismatch, "Mcp-Name header does not match the body's " + field
 	}
