@@ -34,10 +34,11 @@ func (r *Request) parseFields(head []byte, maxBody int) error {
 // head or the buffer the head is copied from.
 //
 // Hand-written for the hot path (every request's head goes through here):
-// the name and value scans of a line are inlined, 8 bytes per step, with
-// the leading whitespace of the value skipped before its scan; anything
-// out of the ordinary (a byte the fast steps do not pass, the last bytes of
-// h) goes to fieldName and fieldValueEnd, which decide exactly as before.
+// a name the parser reads is recognized from its first bytes (knownName),
+// any other is checked 8 bytes per step (otherName); the value is scanned
+// inline, 8 bytes per step, after its leading whitespace. Anything out of
+// the ordinary (a byte the fast steps do not pass, the last bytes of h)
+// goes to fieldName and fieldValueEnd, which decide exactly as before.
 func (r *Request) fieldLines(h []byte, pos, maxBody int) (end int, err error) {
 	var ff framingFields
 	for {
@@ -47,30 +48,24 @@ func (r *Request) fieldLines(h []byte, pos, maxBody int) (end int, err error) {
 		if h[pos] == '\r' && h[pos+1] == '\n' {
 			return pos + 2, r.decideFraming(&ff, maxBody)
 		}
-		// The name: letters and '-' 8 at a time, then token bytes one by
-		// one up to the colon.
-		i := pos
-		for w := h[pos:]; len(w) >= 8; w = w[8:] {
-			m := lettersOrDash(binary.LittleEndian.Uint64(w))
-			if m != highs {
-				i += bits.TrailingZeros64(^m&highs) >> 3
-				break
+		// The name: one the parser reads, recognized from its first bytes,
+		// or else letters and '-' 8 at a time, then token bytes one by one
+		// up to the colon.
+		kind, colon := knownName(h, pos)
+		if kind == kindOther {
+			if colon, err = otherName(h, pos); err != nil {
+				return 0, err
 			}
-			i += 8
 		}
-		for i < len(h) && isTokenChar[h[i]] {
-			i++
-		}
-		if i == pos || i == len(h) || h[i] != ':' {
-			_, err := fieldName(h, pos) // the exact refusal
-			return 0, err
-		}
-		colon := i
+		i := colon
 		// The value: its leading SP and HTAB (valid value bytes, not part
 		// of it), then words of plain ASCII (0x20-0x7E: no byte flagged
 		// by x-0x20 or x+1, carries and borrows running only upwards, so
 		// the lowest flagged byte is the first one outside) up to its CR.
 		i++
+		if i < len(h) && h[i] == ' ' { // the usual single SP, then any more OWS
+			i++
+		}
 		for i < len(h) && (h[i] == ' ' || h[i] == '\t') {
 			i++
 		}
@@ -118,11 +113,41 @@ func (r *Request) fieldLines(h []byte, pos, maxBody int) (end int, err error) {
 			name:  span{int32(pos), int32(colon)},
 			value: span{int32(vOff), int32(vEnd)},
 		})
-		if err := r.note(&ff, h[pos:colon], h[vOff:vEnd], maxBody); err != nil {
-			return 0, err
+		if kind != kindOther {
+			// Indexed (see Request.known), unless one came before it.
+			if f := indexOf[kind]; f != noIndex && r.known[f] == 0 {
+				r.known[f] = uint8(len(r.fields)) // MaxHeaderFields < 256
+			}
+			if kind <= kindTransferEncoding {
+				if err := noteFraming(&ff, kind, h[vOff:vEnd], maxBody); err != nil {
+					return 0, err
+				}
+			}
 		}
 		pos = cr + 2
 	}
+}
+
+// otherName checks the name of the field line at h[pos], one knownName
+// did not recognize, and returns the index of its colon: letters and '-' 8
+// at a time, then token bytes one by one; fieldName gives the refusal.
+func otherName(h []byte, pos int) (int, error) {
+	i := pos
+	for w := h[pos:]; len(w) >= 8; w = w[8:] {
+		m := lettersOrDash(binary.LittleEndian.Uint64(w))
+		if m != highs {
+			i += bits.TrailingZeros64(^m&highs) >> 3
+			break
+		}
+		i += 8
+	}
+	for i < len(h) && isTokenChar[h[i]] {
+		i++
+	}
+	if i == pos || i == len(h) || h[i] != ':' {
+		return fieldName(h, pos) // the exact refusal
+	}
+	return i, nil
 }
 
 // fieldName checks the field name of the line starting at h[pos] and
@@ -249,104 +274,14 @@ func checkFieldLine(line []byte) (int, error) {
 	return colon, nil
 }
 
-// note records a field that matters for framing or the connection, and
-// indexes the fields the server looks up (known). Names are matched by
-// length, then by words of their bytes: most fields are none of these.
-// Field names are tokens (fieldName checked them), so a name equals a
-// lower-case constant ignoring case exactly when each byte ORed with 0x20
-// equals it: a token byte ORed with 0x20 can turn into a letter, digit or
-// '-' only from its upper-case letter or from a control byte, and a token
-// holds no control byte. Hand-written because every field of every request
-// comes here: with the length known, each fold32/fold64 is one load and an
-// OR, compared with a word of the constant in memory (the compiler folds
-// le32/le64 of a constant), where a general compare loop cost more than the
-// rest of the field's parse.
-func (r *Request) note(ff *framingFields, name, value []byte, maxBody int) error {
-	switch len(name) {
-	case len("host"):
-		if fold32(name, 0) != le32("host") {
-			return nil
-		}
-		r.index(FieldHost)
-		if ff.hosts++; ff.hosts > 1 {
-			return ErrDuplicateHost
-		}
-		if len(value) > 0 && !validAuthority(value, true) {
-			return ErrInvalidHost
-		}
-	case len("accept"): // expect, origin
-		switch w := fold32(name, 0); {
-		case w == le32("acce") && fold32(name, 2) == le32("cept"):
-			r.index(FieldAccept)
-		case w == le32("expe") && fold32(name, 2) == le32("pect"):
-			if hasElement(value, "100-continue") {
-				ff.expect = true
-			}
-		case w == le32("orig") && fold32(name, 2) == le32("igin"):
-			r.index(FieldOrigin)
-		}
-	case len("trailer"):
-		if fold32(name, 0) == le32("trai") && fold32(name, 3) == le32("iler") &&
-			(hasElement(value, "content-length") || hasElement(value, "transfer-encoding") ||
-				hasElement(value, "trailer")) {
-			return ErrTrailerDeclaration
-		}
-	case len("mcp-name"):
-		if fold64(name, 0) == le64("mcp-name") {
-			r.index(FieldMcpName)
-		}
-	case len("connection"): // mcp-method
-		switch w := fold64(name, 0); {
-		case w == le64("connecti") && fold64(name, 2) == le64("nnection"):
-			ff.close = ff.close || hasElement(value, "close")
-			ff.keepAlive = ff.keepAlive || hasElement(value, "keep-alive")
-		case w == le64("mcp-meth") && fold64(name, 2) == le64("p-method"):
-			r.index(FieldMcpMethod)
-		}
-	case len("content-type"):
-		if fold64(name, 0) == le64("content-") && fold64(name, 4) == le64("ent-type") {
-			r.index(FieldContentType)
-		}
-	case len("authorization"): // last-event-id
-		switch w := fold64(name, 0); {
-		case w == le64("authoriz") && fold64(name, 5) == le64("rization"):
-			r.index(FieldAuthorization)
-		case w == le64("last-eve") && fold64(name, 5) == le64("event-id"):
-			r.index(FieldLastEventID)
-		}
-	case len("content-length"): // mcp-session-id
-		switch w := fold64(name, 0); {
-		case w == le64("content-") && fold64(name, 6) == le64("t-length"):
-			if ff.lengths++; ff.lengths > 1 {
-				return ErrDuplicateContentLength
-			}
-			return ff.noteContentLength(value, maxBody)
-		case w == le64("mcp-sess") && fold64(name, 6) == le64("ssion-id"):
-			r.index(FieldMcpSessionID)
-		}
-	case len("transfer-encoding"):
-		if fold64(name, 0) == le64("transfer") && fold64(name, 8) == le64("-encodin") &&
-			fold64(name, 9) == le64("encoding") {
-			ff.encodings++
-			ff.chunked = ff.encodings == 1 && equalFold(value, "chunked")
-		}
-	case len("mcp-protocol-version"):
-		if fold64(name, 0) == le64("mcp-prot") && fold64(name, 8) == le64("ocol-ver") &&
-			fold64(name, 12) == le64("-version") {
-			r.index(FieldMcpProtocolVersion)
-		}
-	}
-	return nil
-}
-
 // fold32 is the 4 bytes of b at off as a little-endian word, each ORed
-// with 0x20 (see note).
+// with 0x20 (see knownName).
 func fold32(b []byte, off int) uint32 {
 	return binary.LittleEndian.Uint32(b[off:]) | 0x20202020
 }
 
 // fold64 is the 8 bytes of b at off as a little-endian word, each ORed
-// with 0x20 (see note).
+// with 0x20 (see knownName).
 func fold64(b []byte, off int) uint64 {
 	return binary.LittleEndian.Uint64(b[off:]) | 0x2020202020202020
 }

@@ -169,8 +169,36 @@ func (r *Request) splitPathQuery(from int) error {
 // Stricter than RFC 3986 reg-name on purpose: no userinfo, %-escapes or
 // sub-delims in a name we may compare against an allow-list.
 func validAuthority(a []byte, ipLiteral bool) bool {
+	if len(a) > 0 && a[0] == '[' {
+		return validIPLiteral(a, ipLiteral)
+	}
+	// A name or IPv4 address, then an optional ':' and digits: one pass
+	// (a Host field is checked on every request), the same answers as
+	// splitting at the last ':' (a second ':' is no digit).
+	i := 0
+	for i < len(a) && isHostChar[a[i]] {
+		i++
+	}
+	switch {
+	case i == 0:
+		return false
+	case i == len(a):
+		return true
+	case a[i] != ':':
+		return false
+	}
+	for _, c := range a[i+1:] {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// validIPLiteral is validAuthority for an a starting with '['.
+func validIPLiteral(a []byte, ipLiteral bool) bool {
 	host := a
-	if i := bytes.LastIndexByte(a, ':'); i >= 0 && (a[0] != '[' || i > bytes.LastIndexByte(a, ']')) {
+	if i := bytes.LastIndexByte(a, ':'); i >= 0 && i > bytes.LastIndexByte(a, ']') {
 		host = a[:i]
 		for _, c := range a[i+1:] {
 			if !isDigit(c) {
@@ -178,22 +206,11 @@ func validAuthority(a []byte, ipLiteral bool) bool {
 			}
 		}
 	}
-	if len(host) == 0 {
+	if !ipLiteral || len(host) < 3 || host[len(host)-1] != ']' {
 		return false
 	}
-	if host[0] == '[' {
-		if !ipLiteral || len(host) < 3 || host[len(host)-1] != ']' {
-			return false
-		}
-		for _, c := range host[1 : len(host)-1] {
-			if _, ok := hexValue(c); !ok && c != ':' && c != '.' {
-				return false
-			}
-		}
-		return true
-	}
-	for _, c := range host {
-		if !isHostChar[c] {
+	for _, c := range host[1 : len(host)-1] {
+		if _, ok := hexValue(c); !ok && c != ':' && c != '.' {
 			return false
 		}
 	}

@@ -1,11 +1,12 @@
 package http1
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
 
-// note matches field names by words of folded bytes. Every name it knows,
+// knownName matches field names by words of folded bytes. Every name it knows,
 // in any case, is recognized; every name that differs from one of them in
 // one byte (any token byte in any place) is not — checked against
 // strings.EqualFold on each field's effect: the index Known reads, and for
@@ -102,6 +103,77 @@ func TestNoteNames(t *testing.T) {
 				b[i] = c
 				check(string(b))
 			}
+		}
+	}
+}
+
+// knownName's switch keys are the first four bytes of the names as
+// little-endian words.
+func TestKnownNameWords(t *testing.T) {
+	for w, s := range map[uint32]string{
+		w4Host: "host", w4Acce: "acce", w4Expe: "expe", w4Orig: "orig", w4Trai: "trai",
+		w4Conn: "conn", w4Auth: "auth", w4Last: "last", w4Tran: "tran", w4Cont: "cont",
+		w4Mcp: "mcp-", w4Name: "name", w4Meth: "meth", w4Sess: "sess", w4Prot: "prot",
+	} {
+		if le32(s) != w {
+			t.Errorf("the word of %q is %#x, not %#x", s, le32(s), w)
+		}
+	}
+}
+
+// validAuthority gives the answers of its first form, which split at the
+// last ':', on authorities built from the bytes that matter.
+func TestValidAuthority(t *testing.T) {
+	ref := func(a []byte, ipLiteral bool) bool {
+		host := a
+		if i := bytes.LastIndexByte(a, ':'); i >= 0 && (a[0] != '[' || i > bytes.LastIndexByte(a, ']')) {
+			host = a[:i]
+			for _, c := range a[i+1:] {
+				if !isDigit(c) {
+					return false
+				}
+			}
+		}
+		if len(host) == 0 {
+			return false
+		}
+		if host[0] == '[' {
+			if !ipLiteral || len(host) < 3 || host[len(host)-1] != ']' {
+				return false
+			}
+			for _, c := range host[1 : len(host)-1] {
+				if _, ok := hexValue(c); !ok && c != ':' && c != '.' {
+					return false
+				}
+			}
+			return true
+		}
+		for _, c := range host {
+			if !isHostChar[c] {
+				return false
+			}
+		}
+		return true
+	}
+	const alphabet = "a1:.[]-_~ /@%"
+	var walk func(b []byte)
+	walk = func(b []byte) {
+		for _, ip := range []bool{false, true} {
+			if got, want := validAuthority(b, ip), ref(b, ip); got != want {
+				t.Fatalf("validAuthority(%q, %v) = %v, want %v", b, ip, got, want)
+			}
+		}
+		if len(b) == 5 {
+			return
+		}
+		for i := 0; i < len(alphabet); i++ {
+			walk(append(b, alphabet[i]))
+		}
+	}
+	walk(nil)
+	for _, a := range []string{"localhost:8080", "127.0.0.1:8080", "[::1]:8080", "[::1]", "example.com", "a:b:1"} {
+		if got, want := validAuthority([]byte(a), true), ref([]byte(a), true); got != want {
+			t.Errorf("validAuthority(%q) = %v, want %v", a, got, want)
 		}
 	}
 }

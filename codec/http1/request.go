@@ -145,14 +145,6 @@ const (
 	numKnown
 )
 
-// index records the field just appended as the one called h, unless one
-// came before it.
-func (r *Request) index(h KnownField) {
-	if r.known[h] == 0 {
-		r.known[h] = uint8(len(r.fields)) // MaxHeaderFields < 256
-	}
-}
-
 // knownField returns the index of a field name as the server spells it, or
 // -1 for any other name (Header then scans the fields).
 func knownField(name string) int {
