@@ -144,7 +144,7 @@ func (ex *exchange) scopeRefusal(msg []byte) (string, bool) {
 	}
 	id := ex.id
 	if !ex.modern {
-		if len(rest) < len(ex.key) || string(rest[:len(ex.key)]) != ex.key {
+		if len(rest) < len(ex.key) || string(rest[:len(ex.key)]) != string(ex.key) {
 			return "", false
 		}
 		rest = rest[len(ex.key):]

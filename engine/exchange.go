@@ -26,7 +26,7 @@ type exchange struct {
 	done      bool
 	gone      bool        // the connection closed
 	id        []byte      // modern: the request id
-	key       string      // legacy: the raw request id, its key in hs.exchanges
+	key       []byte      // legacy: the raw request id, its key in hs.exchanges (a buffer the pool keeps)
 	posting   bool        // legacy: httpSession.post is still running Handle for it
 	extra     [][2]string // e.g. Mcp-Session-Id on initialize
 	closeConn bool        // the request said Connection: close
@@ -107,7 +107,7 @@ func (owner *loop) putExchange(ex *exchange) {
 	if ex.rs != nil || ex.posting || len(owner.freeEx) >= maxFreeExchanges {
 		return
 	}
-	*ex = exchange{owner: owner}
+	*ex = exchange{owner: owner, key: ex.key[:0]} // the id's buffer is reused: no allocation per request
 	owner.freeEx = append(owner.freeEx, ex)
 }
 

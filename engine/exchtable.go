@@ -14,7 +14,7 @@ type exchangeTable struct {
 
 func (t *exchangeTable) get(id []byte) *exchange {
 	for _, ex := range t.small[:t.n] {
-		if ex.key == string(id) {
+		if string(ex.key) == string(id) {
 			return ex
 		}
 	}
@@ -34,13 +34,13 @@ func (t *exchangeTable) put(ex *exchange) {
 	if t.big == nil {
 		t.big = make(map[string]*exchange)
 	}
-	t.big[ex.key] = ex
+	t.big[string(ex.key)] = ex
 }
 
 // remove deletes and returns the exchange of id, or nil.
 func (t *exchangeTable) remove(id []byte) *exchange {
 	for i, ex := range t.small[:t.n] {
-		if ex.key == string(id) {
+		if string(ex.key) == string(id) {
 			t.n--
 			t.small[i] = t.small[t.n]
 			t.small[t.n] = nil

@@ -11,7 +11,7 @@ func TestExchangeTable(t *testing.T) {
 	var tb exchangeTable
 	exs := make([]*exchange, 10)
 	for i := range exs {
-		exs[i] = &exchange{key: strconv.Itoa(100 + i)}
+		exs[i] = &exchange{key: []byte(strconv.Itoa(100 + i))}
 		if tb.get([]byte(exs[i].key)) != nil {
 			t.Fatalf("%s present before put", exs[i].key)
 		}
@@ -38,7 +38,7 @@ func TestExchangeTable(t *testing.T) {
 		}
 	}
 	// Freed array room is used again.
-	again := &exchange{key: "200"}
+	again := &exchange{key: []byte("200")}
 	tb.put(again)
 	if tb.get([]byte("200")) != again || tb.big["200"] != nil {
 		t.Fatal("a freed array slot was not reused")

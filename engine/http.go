@@ -161,9 +161,10 @@ func (s *Server) closeHTTP(hc *httpConn) {
 	}
 	if t := hc.target; t.owner != nil {
 		hc.target = target{}
+		id := string(t.id) // t.id may be the exchange's buffer, reused once it is done
 		_ = t.owner.shard.Post(func() {
 			if hs := t.owner.sessions[t.sid]; hs != nil {
-				hs.abandon(hc, t.id)
+				hs.abandon(hc, id)
 			}
 		})
 	}
@@ -380,7 +381,7 @@ func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op se
 	if m != nil {
 		cm = copyMessage(m)
 		if m.Kind == codec.KindRequest {
-			hc.target.id = string(m.ID)
+			hc.target.id = bytes.Clone(m.ID)
 		}
 	}
 	key := hc.target.sid
@@ -404,7 +405,7 @@ func (st *httpState) toSession(hc *httpConn, sid []byte, m *codec.Message, op se
 type target struct {
 	owner *loop
 	sid   string
-	id    string // raw request id, "" for GET/DELETE and notifications
+	id    []byte // raw request id, nil for GET/DELETE and notifications (on hc's own loop, the exchange's key)
 }
 
 func msgID(m *codec.Message) []byte {

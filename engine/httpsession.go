@@ -103,12 +103,12 @@ func (hs *httpSession) post(hc *httpConn, m *codec.Message, sse, closeConn bool)
 	ex := hs.l.getExchange(hc, sse)
 	ex.closeConn = closeConn
 	ex.hs = hs
-	ex.key = string(m.ID)
+	ex.key = append(ex.key[:0], m.ID...)
 	if hc.l == hs.l {
 		hc.target.id = ex.key // on hc's own loop; toSession set it otherwise
 	}
 	if hs.st.cfg.ReplayEvents > 0 && sse {
-		ex.rs = hs.newReplay(ex.key)
+		ex.rs = hs.newReplay(string(ex.key))
 	}
 	if string(m.Method) == "initialize" {
 		ex.extra = [][2]string{{"Mcp-Session-Id", hs.id}}
