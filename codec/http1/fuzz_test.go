@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 )
 
@@ -146,7 +145,13 @@ func compareWithNetHTTP(t *testing.T, data []byte, n, consumed int, req *Request
 			t.Fatalf("on %q: Header(%q) = %q; the fields say %q", data, name, got, want)
 		}
 	}
-	if strings.Contains(string(data[:n]), "\n ") {
+	// Only the head: a body may hold "\n " (trailer lines are refused
+	// obs-fold by checkFieldLine, tested with the chunked seeds).
+	head := data[:n]
+	if i := bytes.Index(head, []byte("\r\n\r\n")); i >= 0 {
+		head = head[:i+2]
+	}
+	if bytes.Contains(head, []byte("\n ")) {
 		t.Fatalf("accepted obs-fold in %q", data[:n])
 	}
 }
