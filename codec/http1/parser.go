@@ -84,7 +84,7 @@ func (p *Parser) Parse(buf []byte, req *Request) (n int, err error) {
 func (r *Request) wholeHead(buf []byte, maxHead, maxBody int) int {
 	h := buf[:min(len(buf), maxHead)]
 	lf := bytes.IndexByte(h, '\n')
-	if lf > 0 && h[lf-1] == '\r' && r.checkMethod(h[:lf]) == nil && r.methodDone {
+	if lf > 0 && h[lf-1] == '\r' && r.wholeMethod(h[:lf]) {
 		r.head = append(r.head[:0], h[:lf+1]...)
 		if r.parseRequestLine(lf-1) == nil {
 			if end, err := r.fieldLines(h, lf+1, maxBody); end > 0 && err == nil {
@@ -97,6 +97,17 @@ func (r *Request) wholeHead(buf []byte, maxHead, maxBody int) int {
 	r.Reset()
 	r.budget = budget
 	return 0
+}
+
+// wholeMethod is checkMethod on a whole request line, reporting whether it
+// starts with a valid method and its SP. "POST " (every MCP call) is one
+// compare instead of a table load per byte.
+func (r *Request) wholeMethod(line []byte) bool {
+	if len(line) > len("POST ") && string(line[:len("POST ")]) == "POST " {
+		r.methodDone = true
+		return true
+	}
+	return r.checkMethod(line) == nil && r.methodDone
 }
 
 func (r *Request) needMore(buf []byte) (int, error) {
