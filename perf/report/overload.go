@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -74,7 +75,13 @@ func writeOverload(w io.Writer, recs []record, cmd string, notes []byte, chartsD
 		fmt.Fprintln(w)
 		echo := strings.HasPrefix(sc, "echo")
 		for _, s := range servers {
-			fmt.Fprintf(w, "- %s %s\n", verdictSentence(s, rows[s]), criteriaSentence(rows[s], echo))
+			fmt.Fprintf(w, "- %s %s", verdictSentence(s, rows[s]), criteriaSentence(rows[s], echo))
+			if strings.Contains(sc, "on 1 core") {
+				if c := costSentence(rows[s]); c != "" {
+					fmt.Fprintf(w, " %s", c)
+				}
+			}
+			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "\nCommand (server address varies): `%s`\n\n", by[sc][0].Command)
 		if chartsDir != "" {
@@ -191,6 +198,44 @@ func criteriaSentence(steps []perf.Row, echo bool) string {
 		return "Criteria: **met** (" + strings.Join(met, "; ") + ")."
 	}
 	return "Criteria: **missed**: " + strings.Join(missed, "; ") + " (met: " + strings.Join(met, "; ") + ")."
+}
+
+// costSentence splits the CPU a one-core server spent at 2× and 4× into what a served call
+// and what a refusal cost (two windows, two unknowns: cpu = goodput·s + refused·r), and says
+// how much goodput one core can keep at 4× at those costs when every call offered reaches
+// it: g·s + (4·capacity − g)·r ≤ 1 s per second. It says nothing when goodput at 4× was
+// 90% of capacity or more, or when the windows do not give two positive costs.
+func costSentence(steps []perf.Row) string {
+	var x2, x4 *perf.Row
+	for i := range steps {
+		switch steps[i].Multiple {
+		case 2:
+			x2 = &steps[i]
+		case 4:
+			x4 = &steps[i]
+		}
+	}
+	if x2 == nil || x4 == nil || x4.Capacity <= 0 || x4.CallsPerSec >= 0.9*x4.Capacity {
+		return ""
+	}
+	cpu := func(x *perf.Row) float64 { return x.ServerCPUPerCallUs * x.CallsPerSec } // µs per second
+	g2, f2, g4, f4 := x2.CallsPerSec, x2.RefusedPerSec, x4.CallsPerSec, x4.RefusedPerSec
+	det := g2*f4 - g4*f2
+	if x2.ServerCPUPerCallUs <= 0 || x4.ServerCPUPerCallUs <= 0 || math.Abs(det) < 1e-9*g2*f4 {
+		return ""
+	}
+	served := (cpu(x2)*f4 - cpu(x4)*f2) / det
+	refusal := (g2*cpu(x4) - g4*cpu(x2)) / det
+	if served <= 0 || refusal <= 0 || refusal >= served {
+		return ""
+	}
+	c := x4.Capacity
+	bound := (1e6 - 4*c*refusal) / (served - refusal) / c
+	need := (1e6 - 0.9*c*served) / (3.1 * c)
+	return fmt.Sprintf("Cost: from the CPU it used at 2× and 4×, a served call cost about %.1f µs of its one core and a refusal %.1f µs; "+
+		"refusing all %.0f calls/s offered at 4× would take %s of the core, so one core keeps at most %s of capacity as goodput, "+
+		"and 90%% needs a refusal to cost at most %.1f µs.",
+		served, refusal, 4*c, pct(min(4*c*refusal/1e6, 1)), pct(max(bound, 0)), max(need, 0))
 }
 
 func overloadPanels(servers []string, rows map[string][]perf.Row) []chart.Panel {

@@ -88,3 +88,30 @@ func TestSlug(t *testing.T) {
 	f(`work {"cpuMicros":200}, TCP NDJSON, 256 connections × 64 in flight`, "work-cpumicros-200-tcp-ndjson-256-connections-64-in-flight")
 	f("NDJSON, 256 conns", "ndjson-256-conns")
 }
+
+// costSentence recovers what a served call and a refusal cost from the CPU of the 2× and
+// 4× windows, and the goodput one core can keep at 4× at those costs.
+func TestCostSentence(t *testing.T) {
+	row := func(m, good, refused, cpuPerSec float64) perf.Row {
+		return perf.Row{Multiple: m, Capacity: 4000, CallsPerSec: good, RefusedPerSec: refused, ServerCPUPerCallUs: cpuPerSec / good}
+	}
+	// A served call costs 250 µs, a refusal 10 µs.
+	steps := []perf.Row{row(0.5, 2000, 0, 2000*250), row(2, 3900, 4100, 3900*250+4100*10), row(4, 3500, 12500, 3500*250+12500*10)}
+	got := costSentence(steps)
+	for _, want := range []string{"served call cost about 250.0 µs", "a refusal 10.0 µs", "16000 calls/s offered at 4× would take 16% of the core",
+		"keeps at most 88% of capacity", "at most 8.1 µs"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+	// Goodput at 4× met: nothing to explain.
+	steps[2] = row(4, 3700, 12300, 3700*250+12300*10)
+	if got := costSentence(steps); got != "" {
+		t.Errorf("goodput met, yet %q", got)
+	}
+	// Windows that do not separate the costs say nothing.
+	steps[2] = row(4, 3500, 12500, 3500*10)
+	if got := costSentence(steps); got != "" {
+		t.Errorf("negative cost, yet %q", got)
+	}
+}
