@@ -79,8 +79,8 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 // Capacity is measured closed loop first (K in flight on each connection, each connection
 // waiting out a refusal's retry hint before its next call), then open loop at twice that
 // rate with the same cap on calls in flight, doubled again while the server keeps up with
-// all of it (at most maxCapacitySteps open-loop runs); the last open-loop goodput is the
-// capacity. The steps are open loop, and open loop sends calls as they fall due, one
+// all of it (at most maxCapacitySteps open-loop runs); the most goodput an open-loop run
+// showed is the capacity. The steps are open loop, and open loop sends calls as they fall due, one
 // or two per connection per pass, where closed loop refills K at once: a pipelining server
 // answers a closed loop's batches several times faster than the same calls paced, so the
 // closed-loop figure alone would put "half capacity" past what the steps can get.
@@ -125,17 +125,20 @@ func runOverload(cfg *Config, progress io.Writer) ([]Row, error) {
 			if r, err = runOnce(&open, progress); err != nil {
 				return nil, err
 			}
-			capacity = int(r[0].CallsPerSec)
-			if capacity < 1 {
+			goodput := int(r[0].CallsPerSec)
+			if goodput < 1 && capacity < 1 {
 				return nil, fmt.Errorf("%w: the open-loop capacity run at %d calls/s answered no call well in %v (%d errors %v, %d refused, %d timeouts)",
 					ErrNoCapacity, offered, cfg.CapacityTime, r[0].Errors, r[0].ErrorKinds, r[0].Refused, r[0].Timeouts)
 			}
-			r[0].Shape, r[0].Capacity = "capacity-open", float64(capacity)
+			// The capacity is the most goodput a run showed: a server whose goodput falls when
+			// it is offered more than it can do is judged against what it could do.
+			capacity = max(capacity, goodput)
+			r[0].Shape, r[0].Capacity = "capacity-open", float64(goodput)
 			rows = append(rows, r[0])
-			if !keptUp(capacity, offered) || step+1 >= maxCapacitySteps || 2*capacity > MaxRate {
+			if !keptUp(goodput, offered) || step+1 >= maxCapacitySteps || 2*goodput > MaxRate {
 				break
 			}
-			offered = 2 * capacity
+			offered = 2 * goodput
 		}
 		fmt.Fprintf(progress, "bench: capacity %d calls/s\n", capacity)
 	}

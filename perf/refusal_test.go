@@ -187,7 +187,7 @@ func TestToolErrorCounted(t *testing.T) {
 }
 
 // TestOverloadShape measures capacity first (closed loop, then open loop at twice that,
-// doubled while the server keeps up), then offers each multiple of it; given a capacity it
+// doubled while the server keeps up; the most goodput shown), then offers each multiple of it; given a capacity it
 // measures none. Rates are checked, not timing.
 func TestOverloadShape(t *testing.T) {
 	s := startFloor(t)
@@ -202,7 +202,7 @@ func TestOverloadShape(t *testing.T) {
 	if open < 1 || open > maxCapacitySteps || rows[0].Shape != "capacity" || rows[0].Capacity <= 0 {
 		t.Fatalf("rows: %d (%d open-loop capacity runs), first %q capacity %g", len(rows), open, rows[0].Shape, rows[0].Capacity)
 	}
-	prev := int(rows[0].Capacity)
+	prev, best := int(rows[0].Capacity), 0.0
 	for i := 1; i <= open; i++ {
 		r := rows[i]
 		if r.Shape != "capacity-open" || r.OfferedRate != 2*prev || r.Capacity <= 0 {
@@ -213,11 +213,11 @@ func TestOverloadShape(t *testing.T) {
 		if up := keptUp(int(r.Capacity), r.OfferedRate); up != (i < open) && !(i == maxCapacitySteps && up) {
 			t.Fatalf("capacity run %d of %d: goodput %g of %d offered (kept up: %v)", i, open, r.Capacity, r.OfferedRate, up)
 		}
-		prev = int(r.Capacity)
+		prev, best = int(r.Capacity), max(best, r.Capacity)
 	}
 	for i, m := range multiples {
 		r := rows[open+1+i]
-		if r.Shape != "overload" || r.Multiple != m || r.Capacity != rows[open].Capacity || r.OfferedRate != multipleRate(int(r.Capacity), m) {
+		if r.Shape != "overload" || r.Multiple != m || r.Capacity != best || r.OfferedRate != multipleRate(int(r.Capacity), m) {
 			t.Fatalf("row %d: shape %q multiple %g capacity %g offered %d", i+1, r.Shape, r.Multiple, r.Capacity, r.OfferedRate)
 		}
 		if r.Calls == 0 || r.Errors != 0 || r.Timeouts != 0 {
