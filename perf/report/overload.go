@@ -221,12 +221,12 @@ func costSentence(steps []perf.Row) string {
 	cpu := func(x *perf.Row) float64 { return x.ServerCPUPerCallUs * x.CallsPerSec } // µs per second
 	g2, f2, g4, f4 := x2.CallsPerSec, x2.RefusedPerSec, x4.CallsPerSec, x4.RefusedPerSec
 	det := g2*f4 - g4*f2
-	if x2.ServerCPUPerCallUs <= 0 || x4.ServerCPUPerCallUs <= 0 || math.Abs(det) < 1e-9*g2*f4 {
+	if x2.ServerCPUPerCallUs <= 0 || x4.ServerCPUPerCallUs <= 0 || f2 <= 0 || f4 <= 0 || math.Abs(det) < 1e-9*g2*f4 {
 		return ""
 	}
 	served := (cpu(x2)*f4 - cpu(x4)*f2) / det
 	refusal := (g2*cpu(x4) - g4*cpu(x2)) / det
-	if served <= 0 || refusal <= 0 || refusal >= served {
+	if !(served > 0 && refusal > 0 && refusal < served) || math.IsInf(served, 0) {
 		return ""
 	}
 	c := x4.Capacity

@@ -109,7 +109,13 @@ func TestCostSentence(t *testing.T) {
 	if got := costSentence(steps); got != "" {
 		t.Errorf("goodput met, yet %q", got)
 	}
+	// No refusals: nothing to split.
+	steps[1], steps[2] = row(2, 3900, 0, 3900*250), row(4, 3500, 0, 3500*250)
+	if got := costSentence(steps); got != "" {
+		t.Errorf("no refusals, yet %q", got)
+	}
 	// Windows that do not separate the costs say nothing.
+	steps[1] = row(2, 3900, 4100, 3900*250+4100*10)
 	steps[2] = row(4, 3500, 12500, 3500*10)
 	if got := costSentence(steps); got != "" {
 		t.Errorf("negative cost, yet %q", got)
