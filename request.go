@@ -75,7 +75,9 @@ func (r *Request) ClientCapability(name string) bool { return r.q.ClientCapabili
 // Progress sends notifications/progress for the request's progressToken
 // (nothing if the client sent none). Progress must increase; a value not
 // above the last one is dropped, as the spec requires. total <= 0 means
-// unknown.
+// unknown. A blocking handler's message waits while its loop's inbox is
+// full (stdio, net/http), so a handler emitting faster than the loop
+// drains is slowed rather than losing messages.
 func (r *Request) Progress(progress, total float64, message string) {
 	r.q.Progress(progress, total, message)
 }
@@ -84,7 +86,8 @@ func (r *Request) Progress(progress, total float64, message string) {
 // legacy era at or above the session's logging/setLevel threshold (all
 // levels until the client sets one); in the modern era only when the
 // request's _meta asked for logs at or below level. data is any
-// JSON-encodable value; logger may be empty.
+// JSON-encodable value; logger may be empty. Like Progress, it waits while
+// the loop's inbox is full rather than dropping the message.
 func (r *Request) Log(level LogLevel, logger string, data any) {
 	r.q.Log(router.LogLevel(level), logger, data)
 }

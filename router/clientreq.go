@@ -261,7 +261,8 @@ func (s *Session) roundTrip(ctx context.Context, id []byte, method string, param
 	key := string(id)
 	msg := codec.AppendRequest(nil, id, method, params)
 	ch := make(chan clientAnswer, 1)
-	err := s.shard.Post(func() {
+	// A full inbox is a busy shard, not a closed session: wait for room.
+	err := postSure(s.shard, func() {
 		if s.closed {
 			ch <- clientAnswer{err: errSessionClosed}
 			return

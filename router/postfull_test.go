@@ -1,7 +1,11 @@
 package router
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,40 +29,414 @@ func TestPooledAnswerSurvivesFullInbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := shards.NewInbox(1)
-	sh := r.NewShard(in)
-	out := &sink{}
-	s := r.NewSession(sh, out)
-	var dec codec.Decoder
-	var m codec.Message
-	handleLine(r, s, &dec, &m, lineInit)
-	handleLine(r, s, &dec, &m, lineInitialized)
-	handleLine(r, s, &dec, &m, []byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"wait","arguments":{}}}`))
-	if r.Pending(sh) != 1 {
-		t.Fatalf("pending %d, want the call running", r.Pending(sh))
+	b := newBusyShard(t, r)
+	s, out := b.legacySession(r)
+	b.handle(r, s, `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"wait","arguments":{}}}`)
+	if r.Pending(b.sh) != 1 {
+		t.Fatalf("pending %d, want the call running", r.Pending(b.sh))
 	}
 	// The inbox is full when the handler returns.
-	if err := in.Execute(func() {}); err != nil {
+	b.fill()
+	b.watch()
+	close(release)
+	b.awaitRefusal(t, "the answer")
+	b.runUntil(t, "the answer", func() bool { return has(out, `"id":7`) })
+	if !strings.Contains(find(t, out, `"id":7`), `"done"`) {
+		t.Fatalf("answer %s, want the handler's result", find(t, out, `"id":7`))
+	}
+	if n := r.Pending(b.sh); n != 0 {
+		t.Fatalf("pending %d after the answer, want 0", n)
+	}
+}
+
+// busyShard is a router shard with a tiny inbox that the test goroutine
+// drains itself (it plays the shard's goroutine), so a test can keep the
+// inbox full while a worker or a timer posts to it, and learn that a post
+// found it full.
+type busyShard struct {
+	in      *shards.Inbox
+	sh      *shards.Shard
+	watched atomic.Bool
+	refused chan struct{} // one token: a post found the inbox full while watched
+}
+
+// Execute is the shard's executor: the inbox's, reporting refusals.
+func (b *busyShard) Execute(fn func()) error {
+	err := b.in.Execute(fn)
+	if errors.Is(err, shards.ErrInboxFull) && b.watched.Load() {
+		select {
+		case b.refused <- struct{}{}:
+		default:
+		}
+	}
+	return err
+}
+
+func newBusyShard(t *testing.T, r *Router) *busyShard {
+	t.Helper()
+	b := &busyShard{in: shards.NewInbox(2), refused: make(chan struct{}, 1)}
+	b.sh = r.NewShard(b)
+	// A closed inbox ends every post still waiting for room.
+	t.Cleanup(b.in.Close)
+	return b
+}
+
+// fill fills the inbox with tasks that do nothing.
+func (b *busyShard) fill() {
+	for b.in.Execute(func() {}) == nil {
+	}
+}
+
+// watch reports, from now on, posts that find the inbox full.
+func (b *busyShard) watch() {
+	select {
+	case <-b.refused:
+	default:
+	}
+	b.watched.Store(true)
+}
+
+// awaitRefusal waits until a post found the inbox full (since watch).
+func (b *busyShard) awaitRefusal(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-b.refused:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s never found the inbox full", what)
+	}
+	b.watched.Store(false)
+}
+
+// runUntil runs the shard's tasks until cond holds; a post that was lost
+// never makes it hold, and the deadline fails the test.
+func (b *busyShard) runUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case fn := <-b.in.C:
+			fn()
+		case <-tick.C:
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never happened", what)
+			}
+		}
+	}
+}
+
+// handle handles one message line on session s (the test goroutine is
+// the shard's).
+func (b *busyShard) handle(r *Router, s *Session, line string) {
+	var dec codec.Decoder
+	var m codec.Message
+	handleLine(r, s, &dec, &m, []byte(line))
+}
+
+// has reports whether out has a message containing sub.
+func has(out *collector, sub string) bool {
+	for _, m := range out.all() {
+		if strings.Contains(m, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// find returns the message of out containing sub.
+func find(t *testing.T, out *collector, sub string) string {
+	t.Helper()
+	for _, m := range out.all() {
+		if strings.Contains(m, sub) {
+			return m
+		}
+	}
+	t.Fatalf("no message with %s in %q", sub, out.all())
+	return ""
+}
+
+func taskIDOf(t *testing.T, msg string) string {
+	t.Helper()
+	var a struct {
+		Result struct {
+			TaskID string
+			Task   struct{ TaskID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(msg), &a); err != nil {
+		t.Fatalf("%s: %v", msg, err)
+	}
+	if id := a.Result.TaskID + a.Result.Task.TaskID; id != "" {
+		return id
+	}
+	t.Fatalf("no task id in %s", msg)
+	return ""
+}
+
+const lineInitElicit = `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"b","version":"1"}}}`
+
+// legacySession is an initialized 2025-11-25 session of b whose client
+// declared elicitation.
+func (b *busyShard) legacySession(r *Router) (*Session, *collector) {
+	out := &collector{}
+	s := r.NewSession(b.sh, out)
+	b.handle(r, s, lineInitElicit)
+	b.handle(r, s, string(lineInitialized))
+	return s, out
+}
+
+// A task's outcome is posted to its shard from the worker when the handler
+// returns. On a full inbox it was dropped: the task stayed "working" for
+// good and its result was lost.
+func TestTaskOutcomeSurvivesFullInbox(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	gate := make(chan struct{})
+	defer func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	}()
+	err := r.AddTool(Tool{Name: "work", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
+		<-gate
+		req.Result.AddText("done")
+		return nil
+	}, false)
+	if err != nil {
 		t.Fatal(err)
 	}
-	close(release)
-	// Give the worker time to find the inbox full (a drop happens at once).
-	time.Sleep(50 * time.Millisecond)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(string(out.last), `"id":7`) {
+	b := newBusyShard(t, r)
+	out := &collector{}
+	b.handle(r, r.NewRequestSession(b.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"work","arguments":{},`+modernTaskMeta+`}}`)
+	id := taskIDOf(t, waitMsgs(t, out, 1)[0])
+	b.fill()
+	b.watch()
+	close(gate)
+	b.awaitRefusal(t, "the task's outcome")
+	st := r.stateOf(b.sh.ID)
+	b.runUntil(t, "the task's completion", func() bool {
+		tk := st.tasks.byID[id]
+		return tk != nil && terminal(tk.status)
+	})
+	get := &collector{}
+	b.handle(r, r.NewRequestSession(b.sh, get), `{"jsonrpc":"2.0","id":2,"method":"tasks/get","params":{"taskId":"`+id+`",`+modernTaskMeta+`}}`)
+	if m := waitMsgs(t, get, 1)[0]; !strings.Contains(m, `"status":"completed"`) || !strings.Contains(m, `"text":"done"`) {
+		t.Fatalf("tasks/get: %s", m)
+	}
+}
+
+// The sweep of expired tasks is posted from a timer. On a full inbox it
+// was dropped, leaving sweepArmed set: the sweep was never armed again and
+// the expired task was held until some request happened to look it up.
+func TestTaskSweepSurvivesFullInbox(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{TaskTTL: 50 * time.Millisecond})
+	gate := make(chan struct{})
+	defer close(gate)
+	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
 		select {
-		case fn := <-in.C:
-			fn()
-		case <-time.After(10 * time.Millisecond):
+		case <-gate:
+		case <-req.Context().Done():
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the answer never arrived; last message %s", out.last)
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBusyShard(t, r)
+	b.fill() // before the task: its sweep finds the inbox full whenever it fires
+	out := &collector{}
+	b.handle(r, r.NewRequestSession(b.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hang","arguments":{},`+modernTaskMeta+`}}`)
+	taskIDOf(t, waitMsgs(t, out, 1)[0])
+	b.watch()
+	b.awaitRefusal(t, "the sweep")
+	st := r.stateOf(b.sh.ID)
+	b.runUntil(t, "the sweep of the expired task", func() bool { return r.taskLive.Load() == 0 })
+	if st.tasks.sweepArmed || len(st.tasks.byID) != 0 {
+		t.Fatalf("after the sweep: armed %v, %d tasks held", st.tasks.sweepArmed, len(st.tasks.byID))
+	}
+}
+
+// A pooled handler's progress notifications are posted to its shard one by
+// one. On a full inbox they were dropped silently; now the handler waits
+// for room, and every one arrives, in order, before the answer.
+func TestProgressSurvivesFullInbox(t *testing.T) {
+	const n = 50
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	gate := make(chan struct{})
+	err := r.AddTool(Tool{Name: "count"}, func(req *Request, _ []byte) error {
+		<-gate
+		for i := 1; i <= n; i++ {
+			req.Progress(float64(i), n, "")
+		}
+		req.Result.AddText("counted")
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBusyShard(t, r)
+	s, out := b.legacySession(r)
+	b.handle(r, s, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"count","arguments":{},"_meta":{"progressToken":"p"}}}`)
+	b.fill()
+	b.watch()
+	close(gate)
+	b.awaitRefusal(t, "a progress notification")
+	b.runUntil(t, "the answer", func() bool { return has(out, `"id":9`) })
+	var got []string
+	for _, m := range out.all() {
+		if strings.Contains(m, "notifications/progress") || strings.Contains(m, `"id":9`) {
+			got = append(got, m)
 		}
 	}
-	if !strings.Contains(string(out.last), `"done"`) {
-		t.Fatalf("answer %s, want the handler's result", out.last)
+	if len(got) != n+1 {
+		t.Fatalf("%d progress notifications before the answer, want %d: %q", len(got)-1, n, got)
 	}
-	if n := r.Pending(sh); n != 0 {
-		t.Fatalf("pending %d after the answer, want 0", n)
+	for i, m := range got[:n] {
+		if want := fmt.Sprintf(`"progress":%d,`, i+1); !strings.Contains(m, want) {
+			t.Fatalf("notification %d is %s, want progress %d", i, m, i+1)
+		}
+	}
+	if !strings.Contains(got[n], `"counted"`) {
+		t.Fatalf("answer %s", got[n])
+	}
+}
+
+// StartTask posts the task's creation to the shard and waits for it. On a
+// full inbox it failed with context.Canceled, as if the call had been
+// cancelled: a busy shard is no cancellation.
+func TestStartTaskSurvivesFullInbox(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	gate := make(chan struct{})
+	started := make(chan error, 1)
+	err := r.AddTool(Tool{Name: "later", DeferTask: true, Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
+		<-gate
+		_, err := req.StartTask()
+		started <- err
+		if err != nil {
+			return err
+		}
+		req.Result.AddText("done")
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBusyShard(t, r)
+	out := &collector{}
+	b.handle(r, r.NewRequestSession(b.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"later","arguments":{},`+modernTaskMeta+`}}`)
+	b.fill()
+	b.watch()
+	close(gate)
+	b.awaitRefusal(t, "the task's creation")
+	b.runUntil(t, "an answer", func() bool { return len(out.all()) > 0 })
+	if m := out.all()[0]; !strings.Contains(m, `"resultType":"task"`) {
+		t.Fatalf("answer %s, want the CreateTaskResult", m)
+	}
+	if err := <-started; err != nil {
+		t.Fatalf("StartTask: %v", err)
+	}
+}
+
+// A handler's request to the client (elicitation) is posted to its shard.
+// On a full inbox it failed as if the session were closed.
+func TestClientRequestSurvivesFullInbox(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	gate := make(chan struct{})
+	err := r.AddTool(Tool{Name: "ask"}, func(req *Request, _ []byte) error {
+		<-gate
+		res, err := req.ElicitAs("go", &ElicitParams{Message: "go?"})
+		if err != nil {
+			return err
+		}
+		req.Result.AddText("went " + res.Action)
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBusyShard(t, r)
+	s, out := b.legacySession(r)
+	b.handle(r, s, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"ask","arguments":{}}}`)
+	b.fill()
+	b.watch()
+	close(gate)
+	b.awaitRefusal(t, "the elicitation")
+	b.runUntil(t, "the elicitation or the answer", func() bool { return has(out, "elicitation/create") || has(out, `"id":9`) })
+	var ask struct{ ID json.RawMessage }
+	for _, m := range out.all() {
+		if strings.Contains(m, "elicitation/create") {
+			_ = json.Unmarshal([]byte(m), &ask)
+		}
+	}
+	if ask.ID == nil {
+		t.Fatalf("no elicitation sent: %q", out.all())
+	}
+	b.handle(r, s, `{"jsonrpc":"2.0","id":`+string(ask.ID)+`,"result":{"action":"accept"}}`)
+	b.runUntil(t, "the answer", func() bool { return has(out, `"id":9`) })
+	if !has(out, "went accept") {
+		t.Fatalf("answer: %q", out.all())
+	}
+}
+
+// A legacy task's handler asking the client posts the question to the
+// task's shard, then (answered) posts its cleanup. On a full inbox the
+// first failed as if the task were gone, and the second was dropped: the
+// task stayed input_required and its answered question was sent again on
+// every later tasks/result stream.
+func TestTaskQuestionSurvivesFullInbox(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	after := make(chan struct{})
+	err := r.AddTool(Tool{Name: "ask", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
+		res, err := req.ElicitAs("go", &ElicitParams{Message: "go?"})
+		if err != nil {
+			return err
+		}
+		<-after
+		req.Result.AddText("went " + res.Action)
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBusyShard(t, r)
+	s, out := b.legacySession(r)
+	b.fill() // before the call: the handler asks at once
+	b.handle(r, s, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"ask","arguments":{},"task":{}}}`)
+	id := taskIDOf(t, find(t, out, `"id":9`))
+	b.watch()
+	b.awaitRefusal(t, "the question")
+	st := r.stateOf(b.sh.ID)
+	status := func() uint8 {
+		if tk := st.tasks.byID[id]; tk != nil {
+			return tk.status
+		}
+		return 255
+	}
+	b.runUntil(t, "input_required", func() bool { return status() == taskInputRequired })
+
+	b.handle(r, s, `{"jsonrpc":"2.0","id":3,"method":"tasks/result","params":{"taskId":"`+id+`"}}`)
+	var ask struct{ ID json.RawMessage }
+	for _, m := range out.all() {
+		if strings.Contains(m, "elicitation/create") {
+			_ = json.Unmarshal([]byte(m), &ask)
+		}
+	}
+	if ask.ID == nil {
+		t.Fatalf("no question on the tasks/result stream: %q", out.all())
+	}
+	b.fill()
+	b.watch()
+	b.handle(r, s, `{"jsonrpc":"2.0","id":`+string(ask.ID)+`,"result":{"action":"accept"}}`)
+	b.awaitRefusal(t, "the question's cleanup")
+	b.runUntil(t, "working again", func() bool { return status() == taskWorking })
+	if n := len(st.tasks.byID[id].questions); n != 0 {
+		t.Fatalf("%d questions still held after the answer", n)
+	}
+	close(after)
+	b.runUntil(t, "the tasks/result answer", func() bool { return has(out, `"id":3`) })
+	if !has(out, "went accept") {
+		t.Fatalf("tasks/result: %q", out.all())
 	}
 }

@@ -126,7 +126,10 @@ func isNumberToken(v []byte) bool {
 }
 
 // emit sends a message related to this request: directly when the handler
-// runs on the loop, else posted to the session's shard (copied).
+// runs on the loop, else posted to the session's shard (copied). Off the
+// loop the handler runs on a worker, never on a shard's goroutine, so it
+// waits while the shard's inbox is full: a handler emitting faster than
+// its shard drains is slowed down rather than losing messages silently.
 func (q *Request) emit(msg []byte) { q.emitKind(MsgRelated, msg) }
 
 func (q *Request) emitKind(kind MsgKind, msg []byte) {
@@ -137,9 +140,12 @@ func (q *Request) emitKind(kind MsgKind, msg []byte) {
 		}
 		return
 	}
+	if _, gone := s.out.(discardTransport); gone {
+		return // a modern task's: no stream to carry it, so no post
+	}
 	own := append([]byte(nil), msg...)
 	id := q.id
-	_ = s.shard.Post(func() {
+	_ = postSure(s.shard, func() { // the error: the shard is gone, the session with it
 		if !s.closed {
 			s.out.Send(kind, id, own)
 		}
@@ -155,7 +161,8 @@ func (q *Request) CloseStream() { q.emitKind(MsgCloseStream, nil) }
 
 // Progress sends notifications/progress for the request's progressToken
 // (nothing if the client sent none). Progress must increase; a value not
-// above the last one is dropped, as the spec requires.
+// above the last one is dropped, as the spec requires. Off the loop it
+// waits while the shard's inbox is full (emit).
 func (q *Request) Progress(progress, total float64, message string) {
 	if q.progress == nil || progress <= q.lastProg {
 		return

@@ -295,7 +295,10 @@ func (r *Router) armSweep(st *shardState) {
 	ts.sweepArmed = true
 	wait := time.Duration(ts.all.head.expires-time.Now().UnixNano()) + time.Millisecond
 	time.AfterFunc(wait, func() {
-		_ = st.shard.Post(func() { // a stopped shard: its tasks go with it
+		// Waits out a full inbox: a lost sweep would leave sweepArmed set
+		// and the expired tasks held until a request happened by. A
+		// stopped shard (the error) takes its tasks with it.
+		_ = postSure(st.shard, func() {
 			ts.sweepArmed = false
 			r.sweepTasks(ts, time.Now().UnixNano())
 			r.armSweep(st)

@@ -228,7 +228,11 @@ func (q *Request) askInTask(method, capability string, params, out any) error {
 	qn.id = strconv.AppendUint(append([]byte(`"densemcp-task-`), tr.id+"-"...), seq, 10)
 	qn.id = append(qn.id, '"')
 	r, st := q.r, tr.st
-	err = st.shard.Post(func() {
+	// Both posts wait out a full inbox (a busy shard is no gone task), and
+	// the second frees what the first registered: the owner's pending
+	// entry, the question re-sent on every tasks/result stream, and the
+	// input_required status. Worker goroutine, never the shard's.
+	err = postSure(st.shard, func() {
 		t := tr.t
 		if st.tasks.byID[t.id] != t || terminal(t.status) || t.owner == nil || t.owner.closed {
 			qn.ch <- clientAnswer{err: errTaskGone}
@@ -255,7 +259,7 @@ func (q *Request) askInTask(method, capability string, params, out any) error {
 	case <-q.ctx.Done():
 		a.err = q.ctx.Err()
 	}
-	_ = st.shard.Post(func() {
+	_ = postSure(st.shard, func() {
 		t := tr.t
 		if t.owner != nil {
 			delete(t.owner.pending, string(qn.id))

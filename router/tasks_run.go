@@ -205,7 +205,9 @@ func (r *Router) finishTaskRun(req *Request, tg *target, cancel context.CancelFu
 		}
 	}
 	st := tr.st
-	_ = st.shard.Post(func() {
+	// Waits out a full inbox: the outcome is the task's only way to leave
+	// "working", and nothing else would ever carry the result there.
+	err := postSure(st.shard, func() {
 		if cancel != nil {
 			cancel()
 		}
@@ -227,6 +229,9 @@ func (r *Router) finishTaskRun(req *Request, tg *target, cancel context.CancelFu
 		}
 		r.setStatus(st, t, status, msg)
 	})
+	if err != nil && cancel != nil {
+		cancel() // the shard is gone, and its tasks with it
+	}
 }
 
 // errorObject renders a JSON-RPC error object.
@@ -266,7 +271,9 @@ func (q *Request) StartTask() (string, error) {
 		err error
 	}
 	ch := make(chan started, 1)
-	err := s.shard.Post(func() {
+	// A full inbox is a busy shard, not a cancelled call: wait for room
+	// (this goroutine waits for the answer anyway).
+	err := postSure(s.shard, func() {
 		if d.c.cancelled || s.closed {
 			ch <- started{err: context.Canceled}
 			return
