@@ -440,3 +440,73 @@ func TestTaskQuestionSurvivesFullInbox(t *testing.T) {
 		t.Fatalf("tasks/result: %q", out.all())
 	}
 }
+
+// A task that expires answers its waiting tasks/result with an error. The
+// waiter on the task's own shard got it posted to that shard's inbox, from
+// the shard's own goroutine: on a full inbox it was dropped and the
+// tasks/result waited for good. Now it is sent at once.
+func TestExpiredTaskAnswersWaiterOnFullInbox(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{TaskTTL: 50 * time.Millisecond})
+	gate := make(chan struct{})
+	defer close(gate)
+	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
+		select {
+		case <-gate:
+		case <-req.Context().Done():
+		}
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBusyShard(t, r)
+	s, out := b.legacySession(r)
+	b.fill() // before the task: its sweep finds the inbox full
+	b.handle(r, s, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"hang","arguments":{},"task":{}}}`)
+	id := taskIDOf(t, find(t, out, `"id":9`))
+	b.handle(r, s, `{"jsonrpc":"2.0","id":3,"method":"tasks/result","params":{"taskId":"`+id+`"}}`)
+	b.watch()
+	b.awaitRefusal(t, "the sweep") // so the task has expired
+	// The next look at the task drops it, the inbox still full.
+	b.handle(r, s, `{"jsonrpc":"2.0","id":4,"method":"tasks/get","params":{"taskId":"`+id+`"}}`)
+	b.runUntil(t, "the waiter's answer", func() bool { return has(out, `"id":3`) })
+	if !has(out, `"id":3,"error"`) || !has(out, "Task has expired") {
+		t.Fatalf("tasks/result: %q", out.all())
+	}
+}
+
+// tasks/get from another shard is posted to the task's owner, loop to
+// loop, where it cannot wait. On a full inbox it answered "Task not found"
+// for a task that lives on; now it answers server busy with a retry hint,
+// and the task is there once the owner drains.
+func TestTaskLookupOnBusyOwnerIsBusy(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	gate := make(chan struct{})
+	defer close(gate)
+	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
+		<-gate
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, other := newBusyShard(t, r), newBusyShard(t, r)
+	out := &collector{}
+	owner.handle(r, r.NewRequestSession(owner.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hang","arguments":{},`+modernTaskMeta+`}}`)
+	id := taskIDOf(t, waitMsgs(t, out, 1)[0])
+	get := `{"jsonrpc":"2.0","id":2,"method":"tasks/get","params":{"taskId":"` + id + `",` + modernTaskMeta + `}}`
+	owner.fill()
+	busy := &collector{}
+	other.handle(r, r.NewRequestSession(other.sh, busy), get)
+	if m := waitMsgs(t, busy, 1)[0]; !strings.Contains(m, `"code":-32000`) || !strings.Contains(m, "retryAfterMs") {
+		t.Fatalf("tasks/get on a busy owner: %s", m)
+	}
+	owner.runUntil(t, "the owner's drain", func() bool { return len(owner.in.C) == 0 })
+	later := &collector{}
+	other.handle(r, r.NewRequestSession(other.sh, later), get)
+	owner.runUntil(t, "the lookup", func() bool { return len(owner.in.C) == 0 })
+	other.runUntil(t, "the answer", func() bool { return len(later.all()) > 0 })
+	if m := later.all()[0]; !strings.Contains(m, `"status":"working"`) {
+		t.Fatalf("tasks/get once drained: %s", m)
+	}
+}

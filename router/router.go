@@ -203,6 +203,7 @@ func (r *Router) NewShard(exec shards.Executor) *shards.Shard {
 	sh := shards.New(len(r.shards), exec)
 	r.shards = append(r.shards, sh)
 	p := &shardState{shard: sh}
+	p.tasks.shard = sh
 	p.recv.r, p.recv.onLoop = r, true // for good: begin need not set them
 	p.cat.Store(r.registry.snapshot())
 	p.adm.init(sh, r.opts.Concurrency)

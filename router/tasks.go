@@ -150,6 +150,8 @@ type taskShard struct {
 	done taskList // finished, by end
 
 	sweepArmed bool // a timer will sweep the expired (armSweep)
+
+	shard *shards.Shard // the owner, whose goroutine alone touches this
 }
 
 // taskList is an intrusive doubly linked list of tasks; which links it
@@ -319,7 +321,7 @@ func (r *Router) dropTask(ts *taskShard, t *task) {
 		t.cancel()
 	}
 	for _, w := range t.waiters {
-		w.s.deliverError(w.id, codec.CodeInvalidParams, "Task has expired")
+		w.s.deliverError(w.id, codec.CodeInvalidParams, "Task has expired", ts.shard)
 	}
 	t.waiters = nil
 	r.dropQuestions(t)
@@ -393,6 +395,9 @@ func (r *Router) setStatus(st *shardState, t *task, status uint8, message string
 
 // deliver sends a complete message to session s, which may live on another
 // shard than the calling goroutine's (then it is posted, msg copied).
+// Called on onShard's goroutine, so the post cannot wait for room (loop to
+// loop waiting deadlocks); gnet loops' queues are unbounded, and a
+// net/http shard's holds 65,536 tasks.
 func (s *Session) deliver(kind MsgKind, id, msg []byte, onShard *shards.Shard) {
 	if s.shard == onShard {
 		if !s.closed {
@@ -409,9 +414,10 @@ func (s *Session) deliver(kind MsgKind, id, msg []byte, onShard *shards.Shard) {
 	})
 }
 
-// deliverError answers request id of s with an error, from any shard.
-func (s *Session) deliverError(id []byte, code int, msg string) {
-	s.deliver(MsgResponse, id, codec.AppendError(nil, id, code, msg, nil), nil)
+// deliverError answers request id of s with an error, from shard
+// onShard's goroutine (s may live on another).
+func (s *Session) deliverError(id []byte, code int, msg string, onShard *shards.Shard) {
+	s.deliver(MsgResponse, id, codec.AppendError(nil, id, code, msg, nil), onShard)
 }
 
 // onTask runs fn on the shard that owns task id, with the task (nil when
@@ -444,7 +450,13 @@ func (r *Router) onTask(q *request, id []byte, fn func(st *shardState, t *task, 
 			s.deliver(MsgResponse, qid, msg, st.shard)
 		}
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, shards.ErrInboxFull):
+		// Loop to loop the post cannot wait (two loops waiting on each
+		// other's inboxes would deadlock), but the task lives on: "not
+		// found" would tell the client to give it up.
+		s.replyError(q.id, codec.CodeServerBusy, "server busy: the task's loop is backed up, retry later", r.retryAfterData())
+	case err != nil:
 		s.replyError(q.id, codec.CodeInvalidParams, "Failed to retrieve task: Task not found", nil)
 	}
 }

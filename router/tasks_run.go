@@ -121,8 +121,13 @@ func (r *Router) startTaskNow(q *request, e *toolEntry) {
 }
 
 func (r *Router) refuseTask(q *request) {
+	q.s.replyError(q.id, errTooManyTask.Code, errTooManyTask.Message, r.retryAfterData())
+}
+
+// retryAfterData is the data of a "server busy" error: {"retryAfterMs":n}.
+func (r *Router) retryAfterData() []byte {
 	data := append([]byte(`{"retryAfterMs":`), appendInt(nil, int(r.pool.RetryAfter.Milliseconds()))...)
-	q.s.replyError(q.id, errTooManyTask.Code, errTooManyTask.Message, append(data, '}'))
+	return append(data, '}')
 }
 
 // appendCreateTaskResult writes a CreateTaskResult: flat with resultType
