@@ -162,14 +162,15 @@ func (c *conn) fail() {
 	c.phase = phaseClosed
 }
 
-// send queues call id=nextID with intended send time at.
-func (c *conn) send(at int64) {
+// send queues call id=nextID with intended send time at, at time now (now − at is how
+// late the generator is).
+func (c *conn) send(at, now int64) {
 	id := c.nextID
 	c.nextID++
 	c.slots[id&c.mask] = slot{id: id, at: at, pending: true}
 	c.pending++
 	c.w.live.inflight.Add(1)
-	c.w.countSent(at)
+	c.w.countSent(at, now)
 	cfg := c.w.cfg
 	if cfg.Target == TargetTCP {
 		c.out = cfg.call.appendCall(c.out, id, cfg.TextSize, false)
@@ -188,7 +189,7 @@ func (c *conn) full() bool { return c.nextID-c.headID > c.mask }
 // topUp keeps K calls in flight (closed loop).
 func (c *conn) topUp(now int64) {
 	for c.phase == phaseReady && c.pending < c.w.cfg.Depth && !c.full() && now < c.w.plan.measureEnd && now >= c.holdUntil {
-		c.send(now)
+		c.send(now, now)
 	}
 }
 

@@ -48,6 +48,11 @@ type Row struct {
 	RefusedFast     uint64  `json:"refused_fast"`
 	NotServed       uint64  `json:"not_served"`
 	RetryAfterMsMax int64   `json:"retry_after_ms_max,omitempty"`
+	// SendLagP99us is the p99 of how late the generator sent a call against its intended
+	// time. The latencies count from the intended time, so a generator that falls behind
+	// (its core saturated) charges its own delay to the server: a window whose lag is a large
+	// part of the latency it reports measured the generator, not the server.
+	SendLagP99us float64 `json:"send_lag_p99_us"`
 	// Capacity (calls/s) and Multiple: an overload run's capacity and this window's offered
 	// rate as a multiple of it (the capacity run's own row has Shape "capacity").
 	Capacity float64 `json:"capacity,omitempty"`
@@ -120,7 +125,7 @@ func buildRows(cfg *Config, p *plan, workers []*worker, samples []sample, baseli
 			Sent: win.sent, Refused: win.refused, Refused429: win.refused429, RefusedPerSec: float64(win.refused) / secs,
 			RefusalP50us: us(win.refHist.Quantile(0.50)), RefusalP99us: us(win.refHist.Quantile(0.99)),
 			RefusalMaxUs: us(win.refHist.Max()), RefusedFast: win.refHist.CountAtMost(int64(FastRefusal)),
-			NotServed: win.sent - min(win.sent, win.calls), RetryAfterMsMax: win.retryMsMax,
+			NotServed: win.sent - min(win.sent, win.calls), RetryAfterMsMax: win.retryMsMax, SendLagP99us: us(win.lagHist.Quantile(0.99)),
 			P50us: us(win.hist.Quantile(0.50)), P95us: us(win.hist.Quantile(0.95)),
 			P99us: us(win.hist.Quantile(0.99)), P999us: us(win.hist.Quantile(0.999)),
 			MaxUs: us(win.hist.Max()), MeanUs: win.hist.Mean() / 1e3,
@@ -181,13 +186,13 @@ func writeTable(w io.Writer, cfg *Config, rows []Row) error {
 		}
 		return tw.Flush()
 	}
-	fmt.Fprintln(tw, "target\tshape\tio\tstep\t× cap\trate\tc\tk\tcalls\tcalls/s\trefused\trefused/s\trefusal p99 µs\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\tgen idle\t")
+	fmt.Fprintln(tw, "target\tshape\tio\tstep\t× cap\trate\tc\tk\tcalls\tcalls/s\trefused\trefused/s\trefusal p99 µs\terrors\ttimeouts\tshed\tp50 µs\tp95 µs\tp99 µs\tp99.9 µs\tmax µs\tsrv CPU µs/call\tsrv user\tsrv RSS MiB\tgen CPU µs/call\tgen user\tgen idle\tsend lag p99 µs\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%.0f\t%d\t%.0f\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t%.2f\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%.0f\t%d\t%.0f\t%.0f\t%d\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.1f\t%.2f\t%.2f\t%.2f\t%.0f\t\n",
 			r.Target, r.Shape, r.IO, r.Step, multipleCell(r.Multiple), r.OfferedRate, r.Conns, r.Depth, r.Calls, r.CallsPerSec,
 			r.Refused, r.RefusedPerSec, r.RefusalP99us, r.Errors,
 			r.Timeouts, r.Shed, r.P50us, r.P95us, r.P99us, r.P999us, r.MaxUs, cpuCell(r.ServerCPUPerCallUs),
-			cpuCell(r.ServerUserPerCallUs), mib(r.ServerRSSBytes), r.GenCPUPerCallUs, r.GenUserPerCallUs, r.GenIdlePerCallUs)
+			cpuCell(r.ServerUserPerCallUs), mib(r.ServerRSSBytes), r.GenCPUPerCallUs, r.GenUserPerCallUs, r.GenIdlePerCallUs, r.SendLagP99us)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -58,6 +58,10 @@ type window struct {
 	refused429 uint64
 	refHist    Histogram
 	retryMsMax int64
+	// lagHist: how late each call left against its intended send time (open loop; the
+	// closed loop sends when a slot frees, so its lag is 0). A generator that cannot keep
+	// the schedule charges its own delay to the server's latencies.
+	lagHist Histogram
 }
 
 func (w *window) errors() uint64 {
@@ -78,6 +82,7 @@ func (w *window) merge(o *window) {
 	w.refused += o.refused
 	w.refused429 += o.refused429
 	w.refHist.Merge(&o.refHist)
+	w.lagHist.Merge(&o.lagHist)
 	w.retryMsMax = max(w.retryMsMax, o.retryMsMax)
 	for i, e := range o.errs {
 		w.errs[i] += e

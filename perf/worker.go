@@ -338,7 +338,7 @@ func (w *worker) pace(now int64) {
 			full = c == nil
 		}
 		if c != nil {
-			c.send(at)
+			c.send(at, now)
 		} else {
 			w.countShed(at)
 		}
@@ -382,9 +382,10 @@ func (w *worker) countCall(at, latency int64) {
 	}
 }
 
-func (w *worker) countSent(at int64) {
+func (w *worker) countSent(at, now int64) {
 	if i := w.plan.windowAt(at); i >= 0 {
 		w.windows[i].sent++
+		w.windows[i].lagHist.Record(max(now-at, 0))
 	}
 }
 

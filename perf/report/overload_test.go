@@ -78,6 +78,34 @@ func TestCriteriaEcho(t *testing.T) {
 	}
 }
 
+// A window whose generator sent late (p99 of its send lag over 1 ms, at that window or at
+// 0.5×) has its latency criteria left unjudged and says why; goodput is still judged.
+func TestCriteriaGeneratorLate(t *testing.T) {
+	rows := []perf.Row{
+		{Multiple: 0.5, Capacity: 1000, CallsPerSec: 500, P99us: 1000, SendLagP99us: 300, ServerRSSBytes: 30 << 20},
+		{Multiple: 2, Capacity: 1000, CallsPerSec: 950, P99us: 100000, NotServed: 1000, RefusedFast: 10, SendLagP99us: 5400, ServerRSSBytes: 30 << 20},
+	}
+	got := criteriaSentence(rows, false)
+	want := "Criteria: met where judged (goodput at 2× 95% of capacity; RSS at 2× 30 MiB; 0 errors and 0 timeouts at 2×; " +
+		"not judged: refusals within 10 ms and p99 at 2× (the generator sent late: p99 of its send lag 5.40 ms at 2×, over 1.00 ms))."
+	if got != want {
+		t.Errorf("late at 2×:\n got %s\nwant %s", got, want)
+	}
+	rows[1].CallsPerSec = 500
+	if got := criteriaSentence(rows, false); !strings.HasPrefix(got, "Criteria: **missed**: goodput at 2× 50% of capacity (met: RSS") ||
+		!strings.Contains(got, "; not judged: refusals within 10 ms and p99 at 2×") {
+		t.Errorf("late at 2× with low goodput: %s", got)
+	}
+	rows[0].SendLagP99us, rows[1].SendLagP99us = 2000, 0 // late at the reference window
+	if got := criteriaSentence(rows, false); !strings.Contains(got, "send lag 2.00 ms at 0.5×") {
+		t.Errorf("late at 0.5×: %s", got)
+	}
+	rows[0].SendLagP99us, rows[1].CallsPerSec = 0, 950 // on time: the latencies are judged
+	if got := criteriaSentence(rows, false); !strings.HasPrefix(got, "Criteria: **missed**: 1% of the calls not served at 2× refused within 10 ms; p99 at 2× 100.00× the p99 at 0.5×") {
+		t.Errorf("on time: %s", got)
+	}
+}
+
 func TestSlug(t *testing.T) {
 	f := func(in, want string) {
 		t.Helper()
