@@ -277,11 +277,16 @@ func (dc *drainConn) write(first time.Time, perConn float64, cfg DrainConfig, wo
 		_, err := dc.c.Write(buf)
 		dc.mu.Lock()
 		if err != nil {
-			// The connection is gone: what this write carried was not sent.
+			// The connection is gone: what this write carried and is still outstanding was
+			// not sent. An id no longer outstanding already has its outcome (the reader saw
+			// the close first and counted it lost, or part of the write went out and it was
+			// answered), so it counts as sent, or Sent would fall short of the outcomes.
 			for _, x := range ids {
 				if _, ok := dc.out[x]; ok {
 					delete(dc.out, x)
 					dc.writeFailed++
+				} else {
+					dc.sent++
 				}
 			}
 			dc.stop = true
