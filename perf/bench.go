@@ -79,8 +79,9 @@ func Run(cfg *Config, progress io.Writer) ([]Row, error) {
 // Capacity is measured closed loop first (K in flight on each connection, each connection
 // waiting out a refusal's retry hint before its next call), then open loop at twice that
 // rate with the same cap on calls in flight, doubled again while the server keeps up with
-// all of it (at most maxCapacitySteps open-loop runs); the most goodput an open-loop run
-// showed is the capacity. The steps are open loop, and open loop sends calls as they fall due, one
+// all of it (at most maxCapacitySteps open-loop runs, plus one at the closed-loop rate when
+// a run fell short of it: searchCapacity); the most goodput an open-loop run showed is the
+// capacity. The steps are open loop, and open loop sends calls as they fall due, one
 // or two per connection per pass, where closed loop refills K at once: a pipelining server
 // answers a closed loop's batches several times faster than the same calls paced, so the
 // closed-loop figure alone would put "half capacity" past what the steps can get.
@@ -117,28 +118,25 @@ func runOverload(cfg *Config, progress io.Writer) ([]Row, error) {
 		// retry hint can measure far below capacity (the server refuses most of the
 		// batch, and the refused slots sit out their hint), and an offered rate the
 		// server keeps up with says only that its capacity is higher still.
-		offered := min(2*closed, MaxRate)
-		for step := 0; ; step++ {
+		capacity, err = searchCapacity(closed, func(offered int) (int, error) {
 			open := *cfg
 			open.RampSteps, open.Duration = []int{offered}, cfg.CapacityTime
 			fmt.Fprintf(progress, "bench: capacity: offering %d calls/s open loop\n", offered)
-			if r, err = runOnce(&open, progress); err != nil {
-				return nil, err
+			r, err := runOnce(&open, progress)
+			if err != nil {
+				return 0, err
 			}
 			goodput := int(r[0].CallsPerSec)
-			if goodput < 1 && capacity < 1 {
-				return nil, fmt.Errorf("%w: the open-loop capacity run at %d calls/s answered no call well in %v (%d errors %v, %d refused, %d timeouts)",
-					ErrNoCapacity, offered, cfg.CapacityTime, r[0].Errors, r[0].ErrorKinds, r[0].Refused, r[0].Timeouts)
-			}
-			// The capacity is the most goodput a run showed: a server whose goodput falls when
-			// it is offered more than it can do is judged against what it could do.
-			capacity = max(capacity, goodput)
 			r[0].Shape, r[0].Capacity = "capacity-open", float64(goodput)
 			rows = append(rows, r[0])
-			if !keptUp(goodput, offered) || step+1 >= maxCapacitySteps || 2*goodput > MaxRate {
-				break
-			}
-			offered = 2 * goodput
+			return goodput, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if last := rows[len(rows)-1]; capacity < 1 {
+			return nil, fmt.Errorf("%w: the open-loop capacity runs answered no call well in %v (the last at %d calls/s: %d errors %v, %d refused, %d timeouts)",
+				ErrNoCapacity, cfg.CapacityTime, last.OfferedRate, last.Errors, last.ErrorKinds, last.Refused, last.Timeouts)
 		}
 		fmt.Fprintf(progress, "bench: capacity %d calls/s\n", capacity)
 	}
@@ -158,6 +156,33 @@ func runOverload(cfg *Config, progress io.Writer) ([]Row, error) {
 		r[i].Capacity, r[i].Multiple = float64(capacity), cfg.Multiples[i]
 	}
 	return append(rows, r...), nil
+}
+
+// searchCapacity is the open-loop part of the capacity search: run(offered) offers a rate
+// open loop and returns the goodput. It offers twice the closed-loop figure, doubles while
+// the server keeps up (at most maxCapacitySteps runs), and returns the most goodput a run
+// showed. When a run did not keep up and no run has yet shown the closed-loop figure, it
+// offers that figure itself once more, and stops there: a server whose goodput collapses at twice its
+// capacity (on one core, a run of refusals can starve the handlers for seconds) is judged
+// against what it can do, not against the collapse.
+func searchCapacity(closed int, run func(offered int) (int, error)) (int, error) {
+	capacity, offered, checkedClosed := 0, min(2*closed, MaxRate), false
+	for steps := 1; ; steps++ {
+		goodput, err := run(offered)
+		if err != nil {
+			return 0, err
+		}
+		capacity = max(capacity, goodput)
+		up := keptUp(goodput, offered)
+		switch {
+		case up && !checkedClosed && steps < maxCapacitySteps && 2*goodput <= MaxRate:
+			offered = 2 * goodput
+		case !up && capacity < closed && !checkedClosed:
+			checkedClosed, offered = true, closed
+		default:
+			return capacity, nil
+		}
+	}
 }
 
 // runOnce is one run: setup, a warmup, the measured windows and a drain.

@@ -31,7 +31,9 @@ func writeOverload(w io.Writer, recs []record, cmd string, notes []byte, chartsD
 		"that retries at once makes a retry storm, which measures how fast the server refuses), then the goodput "+
 		"of twice that offered open loop, doubled again (at most three open-loop runs) while the server answers "+
 		"95% of what it is offered, since a closed loop of many calls in flight whose refused slots sit out "+
-		"their retry hint can measure far below capacity; the capacity is the most goodput an open-loop run showed. It then offers multiples of that capacity open loop, at most "+
+		"their retry hint can measure far below capacity; when a run that fell short showed less goodput than the closed "+
+		"loop did, the closed loop's rate is offered open loop once more (a server can collapse past its capacity, and "+
+		"is judged against what it can do); the capacity is the most goodput an open-loop run showed. It then offers multiples of that capacity open loop, at most "+
 		"the scenario's calls in flight per connection; a call due when every connection has its calls in flight "+
 		"is not sent and counts as shed (a client's own queue). Goodput counts the accepted calls answered well, "+
 		"and the latency columns are theirs, from each call's intended send time. A refusal is an HTTP 503 or 429 "+
