@@ -510,3 +510,46 @@ func TestTaskLookupOnBusyOwnerIsBusy(t *testing.T) {
 		t.Fatalf("tasks/get once drained: %s", m)
 	}
 }
+
+// A subscriptions/listen stream naming a task whose owner loop is backed up
+// cannot wait for room (loop to loop): the id is left out of the
+// acknowledgement instead of being agreed and never heard from; once the
+// owner drains, listening again agrees to it and the notification comes.
+func TestListenTaskOnBusyOwnerNotAgreed(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	gate := make(chan struct{})
+	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
+		<-gate
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, other := newBusyShard(t, r), newBusyShard(t, r)
+	out := &collector{}
+	owner.handle(r, r.NewRequestSession(owner.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hang","arguments":{},`+modernTaskMeta+`}}`)
+	id := taskIDOf(t, waitMsgs(t, out, 1)[0])
+	listen := func(lid string) *collector {
+		c := &collector{}
+		other.handle(r, r.NewRequestSession(other.sh, c), `{"jsonrpc":"2.0","id":"`+lid+`","method":"subscriptions/listen","params":{"notifications":{"taskIds":["`+id+`"]},`+modernTaskMeta+`}}`)
+		return c
+	}
+	owner.fill()
+	if ack := waitMsgs(t, listen("L1"), 1)[0]; strings.Contains(ack, id) || !strings.Contains(ack, `"taskIds":[]`) {
+		t.Fatalf("acknowledgement on a busy owner: %s", ack)
+	}
+	owner.runUntil(t, "the owner's drain", func() bool { return len(owner.in.C) == 0 })
+	later := listen("L2")
+	if ack := waitMsgs(t, later, 1)[0]; !strings.Contains(ack, `"taskIds":["`+id+`"]`) {
+		t.Fatalf("acknowledgement once drained: %s", ack)
+	}
+	owner.runUntil(t, "the subscription", func() bool { return len(owner.in.C) == 0 })
+	close(gate)
+	// The task's outcome lands on its owner, which posts the notification to the
+	// listen's shard.
+	owner.runUntil(t, "the task's end", func() bool { return len(other.in.C) > 0 })
+	other.runUntil(t, "the notification", func() bool { return len(later.all()) > 1 })
+	if m := later.all()[1]; !strings.Contains(m, `"method":"notifications/tasks"`) || !strings.Contains(m, `"status":"completed"`) {
+		t.Fatalf("notification: %s", m)
+	}
+}

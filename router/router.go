@@ -275,7 +275,10 @@ func (r *Router) publish(kind uint8) {
 		tab[i].cat.Store(cat)
 		// The notification runs on the shard's own goroutine, where its
 		// sessions live. A shard whose loop is not running has no sessions
-		// to tell, so a refused Post loses nothing.
+		// to tell. A full inbox (stdio, net/http shards) loses this
+		// shard's list_changed: waiting here, under r.mu, could deadlock a
+		// handler on that loop that changes the catalog. The catalog
+		// itself is stored above; a client's next list sees it.
 		_ = sh.Post(func() { sh.Notify(kind, "") })
 	}
 	if r.changed != nil {

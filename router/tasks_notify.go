@@ -47,8 +47,9 @@ func (r *Router) notifyTask(st *shardState, t *task) {
 
 // listenTasks subscribes listen stream l of session s to the tasks named
 // in ids (a JSON array of strings) and returns the ids it agreed to: every
-// id this server could have issued (an unknown one simply never changes).
-// Each subscription is made on the task's owner shard. The caller checked
+// id this server could have issued (an unknown one simply never changes),
+// less any whose owner shard's inbox refused the subscription. Each
+// subscription is made on the task's owner shard. The caller checked
 // that the request declared the tasks extension.
 func (r *Router) listenTasks(s *Session, l *listen, ids []byte) ([]string, bool) {
 	var agreed []string
@@ -67,6 +68,7 @@ func (r *Router) listenTasks(s *Session, l *listen, ids []byte) ([]string, bool)
 	if bad {
 		return nil, false
 	}
+	kept := agreed[:0]
 	for _, id := range agreed {
 		st := r.taskOwner([]byte(id))
 		key, listenID, who := id, l.id, s.principal
@@ -79,9 +81,14 @@ func (r *Router) listenTasks(s *Session, l *listen, ids []byte) ([]string, bool)
 		}
 		if st.shard == s.shard {
 			subscribe()
-		} else {
-			_ = st.shard.Post(subscribe)
+		} else if st.shard.Post(subscribe) != nil {
+			// Loop to loop the post cannot wait for room (two loops waiting on each
+			// other's inboxes would deadlock): the owner's loop is backed up, or gone, so
+			// the id is left out of the acknowledgement rather than agreed and never
+			// heard from. The client can listen again, or poll tasks/get.
+			continue
 		}
+		kept = append(kept, id)
 	}
-	return agreed, true
+	return kept, true
 }
