@@ -49,6 +49,25 @@ func TestPooledAnswerSurvivesFullInbox(t *testing.T) {
 	}
 }
 
+// hangRouter is a router with a task-capable tool "hang" whose handler
+// returns once gate is closed or its context ends.
+func hangRouter(t *testing.T, opts Options) (*Router, chan struct{}) {
+	t.Helper()
+	r := New(Implementation{Name: "t", Version: "1"}, opts)
+	gate := make(chan struct{})
+	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
+		select {
+		case <-gate:
+		case <-req.Context().Done():
+		}
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, gate
+}
+
 // busyShard is a router shard with a tiny inbox that the test goroutine
 // drains itself (it plays the shard's goroutine), so a test can keep the
 // inbox full while a worker or a timer posts to it, and learn that a post
@@ -231,19 +250,8 @@ func TestTaskOutcomeSurvivesFullInbox(t *testing.T) {
 // was dropped, leaving sweepArmed set: the sweep was never armed again and
 // the expired task was held until some request happened to look it up.
 func TestTaskSweepSurvivesFullInbox(t *testing.T) {
-	r := New(Implementation{Name: "t", Version: "1"}, Options{TaskTTL: 50 * time.Millisecond})
-	gate := make(chan struct{})
+	r, gate := hangRouter(t, Options{TaskTTL: 50 * time.Millisecond})
 	defer close(gate)
-	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
-		select {
-		case <-gate:
-		case <-req.Context().Done():
-		}
-		return nil
-	}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	b := newBusyShard(t, r)
 	b.fill() // before the task: its sweep finds the inbox full whenever it fires
 	out := &collector{}
@@ -446,19 +454,8 @@ func TestTaskQuestionSurvivesFullInbox(t *testing.T) {
 // the shard's own goroutine: on a full inbox it was dropped and the
 // tasks/result waited for good. Now it is sent at once.
 func TestExpiredTaskAnswersWaiterOnFullInbox(t *testing.T) {
-	r := New(Implementation{Name: "t", Version: "1"}, Options{TaskTTL: 50 * time.Millisecond})
-	gate := make(chan struct{})
+	r, gate := hangRouter(t, Options{TaskTTL: 50 * time.Millisecond})
 	defer close(gate)
-	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
-		select {
-		case <-gate:
-		case <-req.Context().Done():
-		}
-		return nil
-	}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	b := newBusyShard(t, r)
 	s, out := b.legacySession(r)
 	b.fill() // before the task: its sweep finds the inbox full
@@ -480,16 +477,8 @@ func TestExpiredTaskAnswersWaiterOnFullInbox(t *testing.T) {
 // for a task that lives on; now it answers server busy with a retry hint,
 // and the task is there once the owner drains.
 func TestTaskLookupOnBusyOwnerIsBusy(t *testing.T) {
-	r := New(Implementation{Name: "t", Version: "1"}, Options{})
-	gate := make(chan struct{})
+	r, gate := hangRouter(t, Options{})
 	defer close(gate)
-	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
-		<-gate
-		return nil
-	}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	owner, other := newBusyShard(t, r), newBusyShard(t, r)
 	out := &collector{}
 	owner.handle(r, r.NewRequestSession(owner.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hang","arguments":{},`+modernTaskMeta+`}}`)
@@ -516,15 +505,7 @@ func TestTaskLookupOnBusyOwnerIsBusy(t *testing.T) {
 // acknowledgement instead of being agreed and never heard from; once the
 // owner drains, listening again agrees to it and the notification comes.
 func TestListenTaskOnBusyOwnerNotAgreed(t *testing.T) {
-	r := New(Implementation{Name: "t", Version: "1"}, Options{})
-	gate := make(chan struct{})
-	err := r.AddTool(Tool{Name: "hang", Execution: &ToolExecution{TaskSupport: TaskOptional}}, func(req *Request, _ []byte) error {
-		<-gate
-		return nil
-	}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, gate := hangRouter(t, Options{})
 	owner, other := newBusyShard(t, r), newBusyShard(t, r)
 	out := &collector{}
 	owner.handle(r, r.NewRequestSession(owner.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hang","arguments":{},`+modernTaskMeta+`}}`)
