@@ -162,9 +162,9 @@ func runOverload(cfg *Config, progress io.Writer) ([]Row, error) {
 // open loop and returns the goodput. It offers twice the closed-loop figure, doubles while
 // the server keeps up (at most maxCapacitySteps runs), and returns the most goodput a run
 // showed. When a run did not keep up and no run has yet shown the closed-loop figure, it
-// offers that figure itself once more, and stops there: a server whose goodput collapses at twice its
-// capacity (on one core, a run of refusals can starve the handlers for seconds) is judged
-// against what it can do, not against the collapse.
+// offers that figure itself once more, and stops there: a server whose goodput collapses at
+// twice its capacity (one 1-core run answered 31% of it, spending the core on refusals) is
+// judged against what it can do, not against the collapse.
 func searchCapacity(closed int, run func(offered int) (int, error)) (int, error) {
 	capacity, offered, checkedClosed := 0, min(2*closed, MaxRate), false
 	for steps := 1; ; steps++ {
