@@ -23,7 +23,7 @@ type Stats struct {
 	HandoversIn     uint64 // sessions adopted here because their node handed them over
 	NotifySent      uint64 // changes published to the other nodes
 	NotifyHeard     uint64 // changes heard from the other nodes
-	Dropped         uint64 // messages dropped: full outbox, lagging subscription, full shard inbox
+	Dropped         uint64 // messages dropped: full outbox, lagging subscription, a change for a closed shard
 	NodesLost       uint64 // peers taken for lost (silent past DeadAfter)
 	Peers           uint64 // gauge: other nodes heard from and not leaving
 }

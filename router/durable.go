@@ -153,7 +153,8 @@ func (r *Router) SetChanged(fn func(kind Change, key string)) {
 // NotifyChange tells this router's sessions of a change raised elsewhere
 // (another server of a cluster), without calling the Changed hook. Safe
 // for concurrent use; each shard hears it on its own goroutine. It reports
-// how many shards refused the task (their inbox full or closed).
+// how many shards could not be told because their loop is closed (a full
+// inbox keeps the change until it has room: tellShard).
 func (r *Router) NotifyChange(kind Change, key string) (refused int) {
 	switch kind {
 	case ChangeTools, ChangePrompts, ChangeResources, ChangeResourceUpdated:
@@ -163,8 +164,7 @@ func (r *Router) NotifyChange(kind Change, key string) (refused int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, sh := range r.shards {
-		sh := sh
-		if sh.Post(func() { sh.Notify(uint8(kind), key) }) != nil {
+		if !r.tellShard(sh, uint8(kind), key) {
 			refused++
 		}
 	}

@@ -534,3 +534,98 @@ func TestListenTaskOnBusyOwnerNotAgreed(t *testing.T) {
 		t.Fatalf("notification: %s", m)
 	}
 }
+
+// count returns how many messages of out contain sub.
+func count(out *collector, sub string) int {
+	n := 0
+	for _, m := range out.all() {
+		if strings.Contains(m, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// A catalog change is raised under the registry lock, where its post to
+// each shard cannot wait for room. On a full inbox that shard's sessions
+// were never told: the list_changed was dropped. It is kept instead and
+// told once the inbox has room, coalesced with the changes raised
+// meanwhile.
+func TestListChangedSurvivesFullInbox(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	b := newBusyShard(t, r)
+	_, out := b.legacySession(r)
+	b.fill()
+	b.watch()
+	for _, name := range []string{"late", "later"} {
+		if err := r.AddTool(Tool{Name: name, Inline: true}, func(*Request, []byte) error { return nil }, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.awaitRefusal(t, "the tools list_changed")
+	b.runUntil(t, "the tools list_changed", func() bool { return has(out, "notifications/tools/list_changed") })
+	// The two changes were kept as one; nothing else is waiting.
+	b.runUntil(t, "an empty inbox", func() bool { return len(b.in.C) == 0 })
+	if n := count(out, "notifications/tools/list_changed"); n != 1 {
+		t.Fatalf("%d tools list_changed, want the two changes told once", n)
+	}
+	// With room again, a change is posted directly.
+	if err := r.AddTool(Tool{Name: "latest", Inline: true}, func(*Request, []byte) error { return nil }, false); err != nil {
+		t.Fatal(err)
+	}
+	b.runUntil(t, "the next list_changed", func() bool { return count(out, "notifications/tools/list_changed") == 2 })
+}
+
+// ResourceUpdated on a full inbox: each subscribed URI is told once.
+func TestResourceUpdatedSurvivesFullInbox(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	read := func(*Request, string, map[string]string) ([]ResourceContents, error) { return nil, nil }
+	for _, uri := range []string{"res://a", "res://b"} {
+		if err := r.AddResource(Resource{URI: uri, Name: uri}, read); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBusyShard(t, r)
+	s, out := b.legacySession(r)
+	b.handle(r, s, `{"jsonrpc":"2.0","id":5,"method":"resources/subscribe","params":{"uri":"res://a"}}`)
+	b.handle(r, s, `{"jsonrpc":"2.0","id":6,"method":"resources/subscribe","params":{"uri":"res://b"}}`)
+	if !has(out, `"id":6,"result"`) {
+		t.Fatalf("subscribe answered %q", out.all())
+	}
+	b.fill()
+	b.watch()
+	r.ResourceUpdated("res://a")
+	b.awaitRefusal(t, "the update")
+	r.ResourceUpdated("res://b")
+	r.ResourceUpdated("res://a")
+	b.runUntil(t, "both updates", func() bool {
+		return has(out, `"uri":"res://a"`) && has(out, `"uri":"res://b"`)
+	})
+	b.runUntil(t, "an empty inbox", func() bool { return len(b.in.C) == 0 })
+	if a, bb := count(out, `"uri":"res://a"`), count(out, `"uri":"res://b"`); a != 1 || bb != 1 {
+		t.Fatalf("told res://a %d times and res://b %d, want once each: %q", a, bb, out.all())
+	}
+}
+
+// A shard that closes while a change waits for room lets the change go:
+// it has no sessions left. The next change is not kept for it either, and
+// NotifyChange counts it as not told.
+func TestChangeForClosedShardNotKept(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	b := newBusyShard(t, r)
+	b.legacySession(r)
+	b.fill()
+	b.watch()
+	if refused := r.NotifyChange(ChangeTools, ""); refused != 0 {
+		t.Fatalf("a full inbox refused %d shards, want the change kept", refused)
+	}
+	b.awaitRefusal(t, "the change")
+	b.in.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for r.NotifyChange(ChangePrompts, "") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("changes for a closed shard are still kept")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -89,8 +89,7 @@ func (r *Router) ResourceUpdated(uri string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, sh := range r.shards {
-		sh := sh
-		_ = sh.Post(func() { sh.Notify(changeResourceUpdated, uri) })
+		r.tellShard(sh, changeResourceUpdated, uri)
 	}
 	if r.changed != nil {
 		r.changed(ChangeResourceUpdated, uri)

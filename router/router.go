@@ -237,6 +237,7 @@ type shardState struct {
 	recv, send Call
 	meter      meter     // shard goroutine only (meter.go)
 	adm        admission // shard goroutine only, but for its stats
+	changes    pendingChanges
 	// lastTool is the tool the shard's last tools/call named, found in
 	// catalog lastCat (shard goroutine only; see Router.toolNamed).
 	lastCat  *catalog
@@ -274,12 +275,8 @@ func (r *Router) publish(kind uint8) {
 	for i, sh := range r.shards {
 		tab[i].cat.Store(cat)
 		// The notification runs on the shard's own goroutine, where its
-		// sessions live. A shard whose loop is not running has no sessions
-		// to tell. A full inbox (stdio, net/http shards) loses this
-		// shard's list_changed: waiting here, under r.mu, could deadlock a
-		// handler on that loop that changes the catalog. The catalog
-		// itself is stored above; a client's next list sees it.
-		_ = sh.Post(func() { sh.Notify(kind, "") })
+		// sessions live; a full inbox keeps it for later (tellShard).
+		r.tellShard(sh, kind, "")
 	}
 	if r.changed != nil {
 		r.changed(Change(kind), "")
