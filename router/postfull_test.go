@@ -629,3 +629,42 @@ func TestChangeForClosedShardNotKept(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A handler's progress waits for room in a full inbox, but not past the
+// handler's own end: once its call is cancelled (or times out) the wait
+// ends, so a handler holding a lock the shard's goroutine needs cannot
+// wait forever.
+func TestProgressWaitEndsWithTheCall(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	gate := make(chan struct{})
+	returned := make(chan struct{})
+	err := r.AddTool(Tool{Name: "report"}, func(req *Request, _ []byte) error {
+		<-gate
+		req.Progress(1, 2, "")
+		close(returned)
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBusyShard(t, r)
+	s, _ := b.legacySession(r)
+	b.handle(r, s, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"report","arguments":{},"_meta":{"progressToken":"p"}}}`)
+	b.fill()
+	b.watch()
+	close(gate)
+	b.awaitRefusal(t, "the progress notification")
+	select {
+	case <-returned:
+		t.Fatal("the handler went on before its progress had room or its call ended")
+	case <-time.After(20 * time.Millisecond):
+	}
+	// The shard's goroutine (this one) cancels the call; the inbox stays
+	// full.
+	b.handle(r, s, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}}`)
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler still waits for room after its call was cancelled")
+	}
+}

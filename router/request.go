@@ -130,6 +130,8 @@ func isNumberToken(v []byte) bool {
 // loop the handler runs on a worker, never on a shard's goroutine, so it
 // waits while the shard's inbox is full: a handler emitting faster than
 // its shard drains is slowed down rather than losing messages silently.
+// The wait ends with the handler's context (postUntil): once the call has
+// timed out or been cancelled, a message it still sends is dropped.
 func (q *Request) emit(msg []byte) { q.emitKind(MsgRelated, msg) }
 
 func (q *Request) emitKind(kind MsgKind, msg []byte) {
@@ -145,7 +147,12 @@ func (q *Request) emitKind(kind MsgKind, msg []byte) {
 	}
 	own := append([]byte(nil), msg...)
 	id := q.id
-	_ = postSure(s.shard, func() { // the error: the shard is gone, the session with it
+	ctx := q.ctx
+	if ctx == nil { // a Request made outside a call
+		ctx = context.Background()
+	}
+	// The error: the shard is gone (the session with it), or the call ended.
+	_ = postUntil(ctx, s.shard, func() {
 		if !s.closed {
 			s.out.Send(kind, id, own)
 		}
