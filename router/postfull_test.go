@@ -668,3 +668,64 @@ func TestProgressWaitEndsWithTheCall(t *testing.T) {
 		t.Fatal("the handler still waits for room after its call was cancelled")
 	}
 }
+
+// A task's status notification goes from its owner loop to a listen
+// stream's loop, loop to loop, so it cannot wait for room. On a full inbox
+// it was dropped and the listener never heard that the task ended; it is
+// kept now and delivered once that inbox has room.
+func TestTaskNotificationSurvivesFullInbox(t *testing.T) {
+	r, gate := hangRouter(t, Options{})
+	owner, other := newBusyShard(t, r), newBusyShard(t, r)
+	out := &collector{}
+	owner.handle(r, r.NewRequestSession(owner.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hang","arguments":{},`+modernTaskMeta+`}}`)
+	id := taskIDOf(t, waitMsgs(t, out, 1)[0])
+	listener := &collector{}
+	other.handle(r, r.NewRequestSession(other.sh, listener), `{"jsonrpc":"2.0","id":"L","method":"subscriptions/listen","params":{"notifications":{"taskIds":["`+id+`"]},`+modernTaskMeta+`}}`)
+	if ack := waitMsgs(t, listener, 1)[0]; !strings.Contains(ack, `"taskIds":["`+id+`"]`) {
+		t.Fatalf("acknowledgement: %s", ack)
+	}
+	owner.runUntil(t, "the subscription", func() bool { return len(owner.in.C) == 0 })
+	other.fill()
+	other.watch()
+	close(gate)
+	owner.runUntil(t, "the notification finding the inbox full", func() bool {
+		select {
+		case <-other.refused:
+			return true
+		default:
+			return false
+		}
+	})
+	other.runUntil(t, "the notification", func() bool { return len(listener.all()) > 1 })
+	if m := listener.all()[1]; !strings.Contains(m, `"method":"notifications/tasks"`) || !strings.Contains(m, `"status":"completed"`) {
+		t.Fatalf("notification: %s", m)
+	}
+}
+
+// Posts kept for a full inbox run in the order they were made, and no
+// more than maxPendingPosts are kept.
+func TestKeptPostsOrderedAndBounded(t *testing.T) {
+	r := New(Implementation{Name: "t", Version: "1"}, Options{})
+	b := newBusyShard(t, r)
+	b.fill()
+	var ran []int
+	for i := range maxPendingPosts {
+		if !r.postOrKeep(b.sh, func() { ran = append(ran, i) }) {
+			t.Fatalf("post %d was not kept", i)
+		}
+	}
+	if r.postOrKeep(b.sh, func() { ran = append(ran, -1) }) {
+		t.Fatalf("post %d kept, past the bound", maxPendingPosts)
+	}
+	b.runUntil(t, "the kept posts", func() bool { return len(ran) == maxPendingPosts })
+	for i, v := range ran {
+		if v != i {
+			t.Fatalf("post %d ran as number %d", v, i)
+		}
+	}
+	// Nothing kept any more: the next post goes straight to the inbox.
+	b.runUntil(t, "an empty inbox", func() bool { return len(b.in.C) == 0 })
+	if !r.postOrKeep(b.sh, func() { ran = append(ran, maxPendingPosts) }) || len(b.in.C) != 1 {
+		t.Fatalf("a post on an empty inbox: %d queued", len(b.in.C))
+	}
+}

@@ -40,7 +40,9 @@ func (r *Router) notifyTask(st *shardState, t *task) {
 		if s.shard == st.shard {
 			send()
 		} else {
-			_ = s.shard.Post(send)
+			// Loop to loop, so it cannot wait for room; a full inbox
+			// keeps it (a closed shard has no session to tell).
+			_ = r.postOrKeep(s.shard, send)
 		}
 	}
 }
