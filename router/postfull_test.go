@@ -729,3 +729,32 @@ func TestKeptPostsOrderedAndBounded(t *testing.T) {
 		t.Fatalf("a post on an empty inbox: %d queued", len(b.in.C))
 	}
 }
+
+// tasks/get on another loop than the task's: the owner loop looks it up
+// and posts the answer back to the asker's loop, loop to loop. On a full
+// inbox there the answer was dropped and the client waited for good; it
+// is kept now and delivered once that inbox has room.
+func TestTaskAnswerToBusyAskerSurvives(t *testing.T) {
+	r, gate := hangRouter(t, Options{})
+	defer close(gate)
+	owner, asker := newBusyShard(t, r), newBusyShard(t, r)
+	out := &collector{}
+	owner.handle(r, r.NewRequestSession(owner.sh, out), `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"hang","arguments":{},`+modernTaskMeta+`}}`)
+	id := taskIDOf(t, waitMsgs(t, out, 1)[0])
+	got := &collector{}
+	asker.handle(r, r.NewRequestSession(asker.sh, got), `{"jsonrpc":"2.0","id":2,"method":"tasks/get","params":{"taskId":"`+id+`",`+modernTaskMeta+`}}`)
+	asker.fill()
+	asker.watch()
+	owner.runUntil(t, "the answer finding the inbox full", func() bool {
+		select {
+		case <-asker.refused:
+			return true
+		default:
+			return false
+		}
+	})
+	asker.runUntil(t, "the answer", func() bool { return len(got.all()) > 0 })
+	if m := got.all()[0]; !strings.Contains(m, `"id":2`) || !strings.Contains(m, `"status":"working"`) {
+		t.Fatalf("tasks/get: %s", m)
+	}
+}

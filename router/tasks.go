@@ -396,8 +396,8 @@ func (r *Router) setStatus(st *shardState, t *task, status uint8, message string
 // deliver sends a complete message to session s, which may live on another
 // shard than the calling goroutine's (then it is posted, msg copied).
 // Called on onShard's goroutine, so the post cannot wait for room (loop to
-// loop waiting deadlocks); gnet loops' queues are unbounded, and a
-// net/http shard's holds 65,536 tasks.
+// loop waiting deadlocks); gnet loops' queues are unbounded, and a full
+// net/http or stdio shard inbox keeps it until there is room (postOrKeep).
 func (s *Session) deliver(kind MsgKind, id, msg []byte, onShard *shards.Shard) {
 	if s.shard == onShard {
 		if !s.closed {
@@ -407,7 +407,7 @@ func (s *Session) deliver(kind MsgKind, id, msg []byte, onShard *shards.Shard) {
 	}
 	own := append([]byte(nil), msg...)
 	ownID := append([]byte(nil), id...)
-	_ = s.shard.Post(func() {
+	_ = s.r.postOrKeep(s.shard, func() {
 		if !s.closed {
 			s.out.Send(kind, ownID, own)
 		}
