@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -70,29 +69,16 @@ func checkAddr(addr string) error {
 	return nil
 }
 
-// probeListen binds addr for a moment.
+// probeListen binds addr for a moment, without listening: a client
+// dialing it meanwhile is refused as it would be before the server
+// started, never accepted by a socket about to close.
 func probeListen(addr string, reusePort bool) error {
-	lc := net.ListenConfig{}
-	if reusePort {
-		lc.Control = func(_, _ string, rc syscall.RawConn) error {
-			var serr error
-			err := rc.Control(func(fd uintptr) { serr = setReusePort(fd) })
-			if err != nil {
-				return err
-			}
-			return serr
-		}
+	err := bindProbe(addr, reusePort)
+	if err == nil {
+		return nil
 	}
-	ln, err := lc.Listen(context.Background(), "tcp", addr)
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("address %s %w", addr, ErrAddressInUse)
-		}
-		var op *net.OpError
-		if errors.As(err, &op) && op.Err != nil {
-			err = op.Err
-		}
-		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("address %s %w", addr, ErrAddressInUse)
 	}
-	return ln.Close()
+	return fmt.Errorf("cannot listen on %s: %w", addr, err)
 }

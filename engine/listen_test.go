@@ -37,6 +37,13 @@ func TestCheckListen(t *testing.T) {
 	f("", "", "no address")
 	f("", taken.Addr().String(), "address "+taken.Addr().String()+" already in use")
 	f(taken.Addr().String(), free, "already in use")
+	_, takenPort, _ := net.SplitHostPort(taken.Addr().String())
+	f("", ":"+takenPort, "already in use") // the wildcard covers 127.0.0.1
+	f("", "[::]:"+takenPort, "already in use")
+	if v6, err := net.Listen("tcp", "[::1]:0"); err == nil { // where the host has IPv6
+		f("", v6.Addr().String(), "already in use")
+		v6.Close()
+	}
 	f("", "127.0.0.1", "missing port")
 	f("", "127.0.0.1:http", "not a number")
 	f("", "127.0.0.1:70000", "not a number")
@@ -61,5 +68,27 @@ func TestExclusiveBind(t *testing.T) {
 	err = New(r, Config{ReusePort: true}, nil).Serve("", addr)
 	if !errors.Is(err, ErrAddressInUse) {
 		t.Fatalf("a ReusePort server joined an exclusive one: %v", err)
+	}
+}
+
+// The check binds without listening: a client dialing the address while a
+// server starts is refused, never accepted by the check's socket and then
+// reset when it closes (a connection the server never sees).
+func TestCheckListenAcceptsNothing(t *testing.T) {
+	addr := freeAddr(t)
+	dialed := 0
+	probeBound = func() {
+		dialed++
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			t.Errorf("a dial to %s was accepted while only the check held it", addr)
+		}
+	}
+	defer func() { probeBound = nil }()
+	if err := CheckListen("", addr, false); err != nil {
+		t.Fatal(err)
+	}
+	if dialed != 1 {
+		t.Fatalf("the check bound %s %d times, want once", addr, dialed)
 	}
 }
