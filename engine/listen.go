@@ -16,7 +16,7 @@ var ErrAddressInUse = errors.New("already in use")
 // listen on tcpAddr and httpAddr (either may be empty): each must be a
 // host:port that resolves, the two must have different ports (the engine
 // tells its transports apart by local port), and each must be free — it is
-// bound for a moment and released. The error names the address:
+// bound for a moment (never listened on) and released. The error names the address:
 // "address 127.0.0.1:8080 already in use".
 //
 // With reusePort the probe sets SO_REUSEPORT as the listeners will, so an
