@@ -40,6 +40,16 @@
 # perf/data/overload.jsonl. SKIP_BUILD=1 uses the binaries already in bin/ (densemcp, bench,
 # report, peer-gosdk, peer-mcpgo). A proof run of one scenario:
 # `DURATION=1s CAPACITY_TIME=2s LOADS=cpu TRANSPORTS=ndjson CORES=1 make overload`.
+#
+# Where things run (defaults for a 2-CPU machine): SERVER_CPU (0), the CPU of a one-core server;
+# GEN_CPUS_ONE (1), the generator's CPUs beside it; SERVER_CPUS_ALL (unset: unpinned, every
+# CPU), the CPUs of an all-core server (pinned there with GOMAXPROCS at their count when set);
+# GEN_CPUS_ALL (every CPU), the generator's CPUs beside it. On a bigger machine, e.g.
+# `GEN_CPUS_ONE=2-9 SERVER_CPUS_ALL=0-7 GEN_CPUS_ALL=8-15`, the generator has cores of its own.
+# SECTION (default overload) names the section of $OUT and the rows kept in perf/data/, so a
+# run elsewhere has its own; TITLE and PLACEMENT (the sentences saying where things ran) head
+# it; APPEND=1 adds this run's rows to that section's kept rows instead of replacing them, so
+# one scenario at a time builds a section whose rows all survive a run cut short.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -61,13 +71,36 @@ ROUNDS=1
 COMMAND="perf/overload.sh (DURATION=$DURATION WARMUP=$WARMUP CAPACITY_TIME=$CAPACITY_TIME MULTIPLES=$MULTIPLES LOADS=$LOADS TRANSPORTS=$TRANSPORTS CORES=$CORES CPU_ARGS=$CPU_ARGS WAIT_ARGS=$WAIT_ARGS)"
 PORT_TCP=23021
 PORT_HTTP=23022
-NAME=overload
+NAME=${SECTION:-overload}
 CHARTS=$ROOT/perf/charts
 # shellcheck source=perf/lib.sh
 source "$ROOT/perf/lib.sh"
 restore_rows
+if [[ -n ${APPEND:-} && -z ${REPORT_ONLY:-} && -f $ROOT/perf/data/$NAME.jsonl ]]; then
+	cp "$ROOT/perf/data/$NAME.jsonl" "$RESULTS"
+	cp "$ROOT/perf/data/$NAME-notes.md" "$NOTES"
+fi
 mkdir -p "$CHARTS"
 ALL=$(nproc)
+SERVER_CPU=${SERVER_CPU:-0}
+GEN_CPUS_ONE=${GEN_CPUS_ONE:-1}
+SERVER_CPUS_ALL=${SERVER_CPUS_ALL:-}
+GEN_CPUS_ALL=${GEN_CPUS_ALL:-0-$((ALL - 1))}
+if ((ROUNDS > 0)) && [[ $SERVER_CPU != 0 || $GEN_CPUS_ONE != 1 || -n $SERVER_CPUS_ALL || $GEN_CPUS_ALL != "0-$((ALL - 1))" ]]; then
+	COMMAND="${COMMAND%)} SERVER_CPU=$SERVER_CPU GEN_CPUS_ONE=$GEN_CPUS_ONE SERVER_CPUS_ALL=$SERVER_CPUS_ALL GEN_CPUS_ALL=$GEN_CPUS_ALL)"
+fi
+# cpu_count LIST: how many CPUs a taskset list ("0-7,9") names.
+cpu_count() {
+	local n=0 part
+	for part in ${1//,/ }; do
+		if [[ $part == *-* ]]; then
+			n=$((n + ${part#*-} - ${part%-*} + 1))
+		else
+			n=$((n + 1))
+		fi
+	done
+	echo "$n"
+}
 
 if ((ROUNDS > 0)); then
 	note "Measured from $(date -u '+%Y-%m-%d %H:%M UTC'). Load average when the run started: $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -85,12 +118,15 @@ elif [[ -z ${SKIP_BUILD:-} ]]; then
 	go build -o "$BIN/report" ./perf/report
 fi
 
-# start_server NAME CORES: with CORES 1, pinned to CPU 0 with one core's worth of Go; with
-# CORES all, unpinned with GOMAXPROCS at every CPU. Sets SERVER_PID.
+# start_server NAME CORES: with CORES 1, pinned to SERVER_CPU with one core's worth of Go;
+# with CORES all, on SERVER_CPUS_ALL (unset: unpinned) with GOMAXPROCS at their count. Sets
+# SERVER_PID.
 start_server() {
-	local pin=(taskset -c 0) procs=1
-	if [[ $2 == all ]]; then
+	local pin=(taskset -c "$SERVER_CPU") procs=1
+	if [[ $2 == all && -z $SERVER_CPUS_ALL ]]; then
 		pin=() procs=$ALL
+	elif [[ $2 == all ]]; then
+		pin=(taskset -c "$SERVER_CPUS_ALL") procs=$(cpu_count "$SERVER_CPUS_ALL")
 	fi
 	case $1 in
 	densemcp)
@@ -135,8 +171,18 @@ done
 if ((ROUNDS > 0)); then
 	for cores in $CORES; do
 		case $cores in
-		1) where="server on 1 core" GEN_CPUS=1 ;;
-		all) where="server on all $ALL CPUs, generator beside it" GEN_CPUS=0-$((ALL - 1)) ;;
+		1)
+			where="server on 1 core" GEN_CPUS=$GEN_CPUS_ONE
+			[[ $GEN_CPUS_ONE == 1 ]] || where+=", generator on $(cpu_count "$GEN_CPUS_ONE") others"
+			;;
+		all)
+			GEN_CPUS=$GEN_CPUS_ALL
+			if [[ -z $SERVER_CPUS_ALL ]]; then
+				where="server on all $ALL CPUs, generator beside it"
+			else
+				where="server on $(cpu_count "$SERVER_CPUS_ALL") CPUs, generator on $(cpu_count "$GEN_CPUS_ALL") others"
+			fi
+			;;
 		*) echo "overload.sh: unknown CORES value $cores (1, all)" >&2 && exit 1 ;;
 		esac
 		export GEN_CPUS
@@ -157,11 +203,12 @@ if ((ROUNDS > 0)); then
 	keep_rows
 fi
 
-section=$WORK/overload.md
+section=$WORK/$NAME.md
 {
-	echo "<!-- overload:start -->"
-	"$BIN/report" --overload --in "$RESULTS" --notes "$NOTES" --command "$COMMAND" --charts "$CHARTS" --chart-link charts --rss-bound-mib "$RSS_BOUND_MIB"
-	echo "<!-- overload:end -->"
+	echo "<!-- $NAME:start -->"
+	"$BIN/report" --overload --in "$RESULTS" --notes "$NOTES" --command "$COMMAND" --charts "$CHARTS" --chart-link charts --rss-bound-mib "$RSS_BOUND_MIB" \
+		--section "${TITLE:-}" --placement "${PLACEMENT:-}"
+	echo "<!-- $NAME:end -->"
 } >"$section"
-replace_section overload "$section"
+replace_section "$NAME" "$section"
 echo "wrote the overload section of $OUT" >&2

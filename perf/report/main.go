@@ -45,6 +45,7 @@ func main() {
 	soak := flag.Bool("soak", false, "write the soak section (perf/soak.sh's rows)")
 	charts := flag.String("charts", "", "draw the section's charts into this directory")
 	chartLink := flag.String("chart-link", "charts", "the charts directory as the report links it")
+	placement := flag.String("placement", "", "overload: where servers and generator ran, in place of the 2-CPU default's sentences")
 	flag.Float64Var(&rssBoundMiB, "rss-bound-mib", rssBoundMiB, "overload: the fixed bound on the server's RSS that the verdicts hold it to, in MiB")
 	flag.Parse()
 	recs, err := readRecords(*in)
@@ -58,7 +59,7 @@ func main() {
 	}
 	switch {
 	case *overload:
-		err = writeOverload(os.Stdout, recs, *cmd, extra, *charts, *chartLink)
+		err = writeOverload(os.Stdout, recs, *cmd, extra, *charts, *chartLink, *section, *placement)
 	case *cores:
 		err = writeCores(os.Stdout, recs, *cmd, extra, *charts, *chartLink)
 	case *soak:

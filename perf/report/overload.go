@@ -17,15 +17,23 @@ import (
 // writeOverload writes the overload section (perf/overload.sh): per scenario a table of every
 // server's windows at multiples of its capacity, a sentence per server saying from the
 // numbers what it does past capacity, and a chart drawn into chartsDir.
-func writeOverload(w io.Writer, recs []record, cmd string, notes []byte, chartsDir, chartLink string) error {
-	fmt.Fprintf(w, "## Overload: past capacity\n\n")
+// title (default "Overload: past capacity") heads it; placement, if set, replaces the sentences
+// saying where the servers and the generator ran on a 2-CPU machine.
+func writeOverload(w io.Writer, recs []record, cmd string, notes []byte, chartsDir, chartLink, title, placement string) error {
+	if title == "" {
+		title = "Overload: past capacity"
+	}
+	if placement == "" {
+		placement = "A scenario \"on 1 core\" runs the server pinned to CPU 0 with GOMAXPROCS=1 and the generator on CPU 1: " +
+			"there a loop starved by handlers shows. A scenario \"on all CPUs\" runs densemcp unpinned with GOMAXPROCS at " +
+			"every CPU and the generator unpinned beside it, sharing those CPUs: on a 2-CPU machine its capacity is what the " +
+			"server gets next to the generator, not a second core of its own."
+	}
+	fmt.Fprintf(w, "## %s\n\n", title)
 	fmt.Fprintf(w, "Report written %s. Command: `%s`.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), cmd)
 	fmt.Fprintf(w, "Machine: %d CPUs (%s), kernel %s, %s %s/%s.\n\n", runtime.NumCPU(), cpuModel(), kernel(),
 		runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintln(w, "A scenario \"on 1 core\" runs the server pinned to CPU 0 with GOMAXPROCS=1 and the generator on CPU 1: "+
-		"there a loop starved by handlers shows. A scenario \"on all CPUs\" runs densemcp unpinned with GOMAXPROCS at "+
-		"every CPU and the generator unpinned beside it, sharing those CPUs: on a 2-CPU machine its capacity is what the "+
-		"server gets next to the generator, not a second core of its own. For each server, "+
+	fmt.Fprintln(w, placement+" For each server, "+
 		"`densemcp bench --shape overload` first measures its capacity: the goodput of a closed-loop run on the "+
 		"scenario's connections and calls in flight, whose clients wait out each refusal's retry hint (a client "+
 		"that retries at once makes a retry storm, which measures how fast the server refuses), then the goodput "+

@@ -31,7 +31,7 @@ func overloadRecords() []record {
 func TestWriteOverload(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
-	if err := writeOverload(&b, overloadRecords(), "perf/overload.sh", []byte("note"), dir, "charts"); err != nil {
+	if err := writeOverload(&b, overloadRecords(), "perf/overload.sh", []byte("note"), dir, "charts", "", ""); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -147,5 +147,22 @@ func TestCostSentence(t *testing.T) {
 	steps[2] = row(4, 3500, 12500, 3500*10)
 	if got := costSentence(steps); got != "" {
 		t.Errorf("negative cost, yet %q", got)
+	}
+}
+
+// A section measured elsewhere than on the 2-CPU default says so: its own
+// title, and where the servers and the generator ran.
+func TestWriteOverloadPlacement(t *testing.T) {
+	var b strings.Builder
+	err := writeOverload(&b, overloadRecords(), "perf/overload.sh", nil, t.TempDir(), "charts", "Overload on 16 cores", "The server ran on CPU 0, the generator on CPUs 2-9.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.HasPrefix(out, "## Overload on 16 cores\n") || !strings.Contains(out, "The server ran on CPU 0, the generator on CPUs 2-9. For each server, ") {
+		t.Fatalf("section:\n%.600s", out)
+	}
+	if strings.Contains(out, "the generator on CPU 1") {
+		t.Fatal("the 2-CPU placement is still there")
 	}
 }
