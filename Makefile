@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload drain fairness soak perf-cores perf-cores-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
+.PHONY: build test vet lint bench fuzz perf scale overload drain fairness soak perf-cores perf-cores-bundle overload-big-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
 
 # -buildvcs=auto: densemcp version reports the commit even where GOFLAGS
 # turns VCS stamping off.
@@ -108,6 +108,15 @@ perf-cores-bundle:
 	CGO_ENABLED=0 $(GO) build -o bin/floor ./perf/floor
 	CGO_ENABLED=0 $(GO) build -o bin/report ./perf/report
 	tar czf bin/perf-cores.tar.gz --transform 's,^,perf-cores/,' bin/densemcp bin/bench bin/floor bin/report perf/cores.sh perf/lib.sh
+
+# The overload matrix on a machine with cores to spare (perf/bigmachine.sh), for one without Go:
+# static, stripped binaries in bin/big.tgz; there `tar xzf bin/big.tgz -C bin`, then the script.
+overload-big-bundle:
+	mkdir -p bin/big
+	CGO_ENABLED=0 $(GO) build -ldflags='-s -w' -o bin/big/densemcp ./cmd/densemcp
+	CGO_ENABLED=0 $(GO) build -ldflags='-s -w' -o bin/big/bench ./perf/bench
+	CGO_ENABLED=0 $(GO) build -ldflags='-s -w' -o bin/big/report ./perf/report
+	tar czf bin/big.tgz -C bin/big densemcp bench report
 
 # What one no-op middleware costs a call (Go benchmarks and server CPU under load).
 perf-middleware:

@@ -3,11 +3,9 @@
 # where the generator gets cores of its own instead of sharing a 2-CPU machine with the server:
 # its own section of perf/RESULTS.md ("overload-big"), beside the 2-CPU one.
 #
-# Made for a machine without a Go toolchain: build the binaries first, where Go is,
-#   CGO_ENABLED=0 go build -o bin/densemcp ./cmd/densemcp
-#   CGO_ENABLED=0 go build -o bin/bench ./perf/bench
-#   CGO_ENABLED=0 go build -o bin/report ./perf/report
-# then run this there. It runs perf/overload.sh once per scenario (APPEND=1), so every
+# Made for a machine without a Go toolchain: `make overload-big-bundle` where Go is packs static,
+# stripped binaries (densemcp, bench, report: about 29 MB) into bin/big.tgz; there, `tar xzf
+# bin/big.tgz -C bin` and run this. It runs perf/overload.sh once per scenario (APPEND=1), so every
 # scenario finished is kept even if the run is cut short, in priority order: the server on one
 # core first (where issue 11's criteria are held), then on SERVER_CPUS_ALL. After each scenario
 # it copies the section, its rows and its charts to RESULTS_DIR (default perf/big), from where
