@@ -29,7 +29,7 @@ ONE=${ONE:-"cpu/legacy cpu/modern cpu/ndjson wait/legacy wait/modern wait/ndjson
 ALL=${ALL:-"cpu/ndjson cpu/legacy wait/ndjson wait/legacy"}
 export SKIP_BUILD=1 SERVERS=densemcp SECTION=overload-big APPEND=1 OUT=$OUTDIR/RESULTS.md
 export TITLE="Overload on a machine with cores to spare"
-export PLACEMENT="perf/bigmachine.sh ran perf/overload.sh one scenario at a time on this machine, densemcp alone (the SDK peers are in the 2-CPU section above). A scenario \"on 1 core\" runs the server pinned to CPU $SERVER_CPU with GOMAXPROCS=1 and the generator on CPUs $GEN_CPUS_ONE, cores of its own; one \"on N CPUs\" runs the server pinned to CPUs $SERVER_CPUS_ALL with GOMAXPROCS at their count and the generator on CPUs $GEN_CPUS_ALL."
+export PLACEMENT="perf/bigmachine.sh ran perf/overload.sh one scenario at a time on this machine, densemcp alone (the SDK peers are in the 2-CPU section above). A scenario \"on 1 core\" runs the server pinned to CPU $SERVER_CPU with GOMAXPROCS=1 and the generator on CPUs $GEN_CPUS_ONE, cores of its own; one \"on CPUs $SERVER_CPUS_ALL\" runs the server pinned there with GOMAXPROCS at their count and the generator on CPUs $GEN_CPUS_ALL."
 
 rm -f "$ROOT/perf/data/overload-big.jsonl" "$ROOT/perf/data/overload-big-notes.md" "$ROOT/perf/data/overload-big-command.txt"
 {
@@ -48,7 +48,7 @@ scenario() { # CORES LOAD/TRANSPORT
 		echo "overload.sh failed: $cores $load $transport" >>"$OUTDIR/overload.log"
 	cp "$ROOT/perf/data/overload-big.jsonl" "$ROOT/perf/data/overload-big-notes.md" "$ROOT/perf/data/overload-big-command.txt" "$OUTDIR/" 2>/dev/null
 	mkdir -p "$OUTDIR/charts"
-	cp "$ROOT"/perf/charts/overload-*generator-on-* "$OUTDIR/charts/" 2>/dev/null
+	cp "$ROOT"/perf/charts/overload-*generator-on-cpus-* "$OUTDIR/charts/" 2>/dev/null
 }
 for sc in $ONE; do
 	scenario 1 "$sc"

@@ -173,14 +173,14 @@ if ((ROUNDS > 0)); then
 		case $cores in
 		1)
 			where="server on 1 core" GEN_CPUS=$GEN_CPUS_ONE
-			[[ $GEN_CPUS_ONE == 1 ]] || where+=", generator on $(cpu_count "$GEN_CPUS_ONE") others"
+			[[ $GEN_CPUS_ONE == 1 ]] || where+=", generator on CPUs $GEN_CPUS_ONE"
 			;;
 		all)
 			GEN_CPUS=$GEN_CPUS_ALL
 			if [[ -z $SERVER_CPUS_ALL ]]; then
 				where="server on all $ALL CPUs, generator beside it"
 			else
-				where="server on $(cpu_count "$SERVER_CPUS_ALL") CPUs, generator on $(cpu_count "$GEN_CPUS_ALL") others"
+				where="server on CPUs $SERVER_CPUS_ALL, generator on CPUs $GEN_CPUS_ALL"
 			fi
 			;;
 		*) echo "overload.sh: unknown CORES value $cores (1, all)" >&2 && exit 1 ;;
