@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -131,7 +132,7 @@ func (h *NetHTTP) sweep() {
 			return
 		case <-t.C:
 			for _, ns := range h.shards {
-				_ = ns.in.Execute(ns.evictIdle)
+				_ = ns.in.Execute(ns.evictIdle) // a full inbox: the next tick sweeps
 			}
 		}
 	}
@@ -357,7 +358,7 @@ func (h *NetHTTP) serveModern(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 		return
 	}
 	x.serve(w, r, cfg, func() {
-		_ = ns.in.Execute(func() { x.session.Close() })
+		_ = shards.ExecuteWait(context.Background(), ns.in, func() { x.session.Close() })
 	})
 }
 
@@ -394,7 +395,7 @@ func (h *NetHTTP) initSession(w http.ResponseWriter, r *http.Request, cfg *HTTPC
 		http.Error(w, "server busy", http.StatusServiceUnavailable)
 		return
 	}
-	x.serve(w, r, cfg, func() { _ = ns.in.Execute(func() { ns.forget(id, string(m.ID), x) }) })
+	x.serve(w, r, cfg, func() { ns.forgetLater(id, string(m.ID), x) })
 }
 
 // postToSession runs one POSTed message of legacy session sid.
@@ -427,7 +428,7 @@ func (h *NetHTTP) postToSession(w http.ResponseWriter, r *http.Request, cfg *HTT
 		http.Error(w, "server busy", http.StatusServiceUnavailable)
 		return
 	}
-	x.serve(w, r, cfg, func() { _ = ns.in.Execute(func() { ns.forget(sid, key, x) }) })
+	x.serve(w, r, cfg, func() { ns.forgetLater(sid, key, x) })
 }
 
 // serveGet opens a legacy session's stream of server→client messages.
@@ -464,7 +465,7 @@ func (h *NetHTTP) serveGet(w http.ResponseWriter, r *http.Request, cfg *HTTPConf
 		http.Error(w, "server busy", http.StatusServiceUnavailable)
 		return
 	}
-	x.serve(w, r, cfg, func() { _ = ns.in.Execute(func() { ns.forget(id, "", x) }) })
+	x.serve(w, r, cfg, func() { ns.forgetLater(id, "", x) })
 }
 
 // serveDelete ends a legacy session.
@@ -507,6 +508,15 @@ func (h *NetHTTP) serveDelete(w http.ResponseWriter, hdr netHeaders, p *router.P
 
 // forget drops exchange x of session sid (a POST whose client went away,
 // key its request id, or a GET stream, key ""). Shard goroutine.
+// forgetLater has the shard forget exchange x of session sid, whose client
+// went away. Request goroutine: it waits while the inbox is full, since
+// nothing else forgets x (a stream left registered would take the
+// session's messages to a client that is gone), and gives up only when
+// the shard has stopped.
+func (ns *netShard) forgetLater(sid, key string, x *netExchange) {
+	_ = shards.ExecuteWait(context.Background(), ns.in, func() { ns.forget(sid, key, x) })
+}
+
 func (ns *netShard) forget(sid, key string, x *netExchange) {
 	s := ns.sessions[sid]
 	if s == nil {

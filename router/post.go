@@ -2,8 +2,6 @@ package router
 
 import (
 	"context"
-	"errors"
-	"time"
 
 	"github.com/densemcp/densemcp/shards"
 )
@@ -21,37 +19,4 @@ import (
 // goroutine: only that goroutine drains the inbox. Nor from another
 // shard's goroutine (two loops waiting on each other's inboxes deadlock),
 // nor holding a lock a shard's goroutine may take (Router.mu).
-func postSure(sh *shards.Shard, fn func()) error { return postUntil(context.Background(), sh, fn) }
-
-// postUntil is postSure that also gives up when ctx ends, returning
-// ctx's error. A handler's own messages (progress, logs) wait
-// this way, bounded by the handler's context: a handler holding a lock
-// that the shard's goroutine is waiting for (an inline handler taking the
-// same mutex) would otherwise wait for room that never comes, and its
-// timeout, which cancels that context, now ends the wait.
-func postUntil(ctx context.Context, sh *shards.Shard, fn func()) error {
-	wait := 50 * time.Microsecond
-	var timer *time.Timer
-	for {
-		err := sh.Post(fn)
-		if !errors.Is(err, shards.ErrInboxFull) {
-			return err
-		}
-		if ctx.Done() == nil { // never ends
-			time.Sleep(wait)
-		} else {
-			if timer == nil {
-				timer = time.NewTimer(wait)
-			} else {
-				timer.Reset(wait)
-			}
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return ctx.Err()
-			case <-timer.C:
-			}
-		}
-		wait = min(2*wait, 10*time.Millisecond)
-	}
-}
+func postSure(sh *shards.Shard, fn func()) error { return sh.PostWait(context.Background(), fn) }

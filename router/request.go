@@ -130,8 +130,11 @@ func isNumberToken(v []byte) bool {
 // loop the handler runs on a worker, never on a shard's goroutine, so it
 // waits while the shard's inbox is full: a handler emitting faster than
 // its shard drains is slowed down rather than losing messages silently.
-// The wait ends with the handler's context (postUntil): once the call has
-// timed out or been cancelled, a message it still sends is dropped.
+// The wait ends with the handler's context (PostWait): once the call has
+// timed out or been cancelled, a message it still sends is dropped. So a
+// handler holding a lock that its shard's goroutine waits for (an inline
+// handler taking the same mutex) is freed by its timeout instead of
+// waiting for room that never comes.
 func (q *Request) emit(msg []byte) { q.emitKind(MsgRelated, msg) }
 
 func (q *Request) emitKind(kind MsgKind, msg []byte) {
@@ -152,7 +155,7 @@ func (q *Request) emitKind(kind MsgKind, msg []byte) {
 		ctx = context.Background()
 	}
 	// The error: the shard is gone (the session with it), or the call ended.
-	_ = postUntil(ctx, s.shard, func() {
+	_ = s.shard.PostWait(ctx, func() {
 		if !s.closed {
 			s.out.Send(kind, id, own)
 		}
