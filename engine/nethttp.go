@@ -506,8 +506,6 @@ func (h *NetHTTP) serveDelete(w http.ResponseWriter, hdr netHeaders, p *router.P
 	w.WriteHeader(http.StatusOK)
 }
 
-// forget drops exchange x of session sid (a POST whose client went away,
-// key its request id, or a GET stream, key ""). Shard goroutine.
 // forgetLater has the shard forget exchange x of session sid, whose client
 // went away. Request goroutine: it waits while the inbox is full, since
 // nothing else forgets x (a stream left registered would take the
@@ -517,6 +515,8 @@ func (ns *netShard) forgetLater(sid, key string, x *netExchange) {
 	_ = shards.ExecuteWait(context.Background(), ns.in, func() { ns.forget(sid, key, x) })
 }
 
+// forget drops exchange x of session sid (a POST whose client went away,
+// key its request id, or a GET stream, key ""). Shard goroutine.
 func (ns *netShard) forget(sid, key string, x *netExchange) {
 	s := ns.sessions[sid]
 	if s == nil {
