@@ -115,6 +115,17 @@ func (b *busyShard) watch() {
 	b.watched.Store(true)
 }
 
+// refusedYet reports whether a post found the inbox full since watch,
+// without waiting: for a condition of another shard's runUntil.
+func (b *busyShard) refusedYet() bool {
+	select {
+	case <-b.refused:
+		return true
+	default:
+		return false
+	}
+}
+
 // awaitRefusal waits until a post found the inbox full (since watch).
 func (b *busyShard) awaitRefusal(t *testing.T, what string) {
 	t.Helper()
@@ -688,14 +699,7 @@ func TestTaskNotificationSurvivesFullInbox(t *testing.T) {
 	other.fill()
 	other.watch()
 	close(gate)
-	owner.runUntil(t, "the notification finding the inbox full", func() bool {
-		select {
-		case <-other.refused:
-			return true
-		default:
-			return false
-		}
-	})
+	owner.runUntil(t, "the notification finding the inbox full", other.refusedYet)
 	other.runUntil(t, "the notification", func() bool { return len(listener.all()) > 1 })
 	if m := listener.all()[1]; !strings.Contains(m, `"method":"notifications/tasks"`) || !strings.Contains(m, `"status":"completed"`) {
 		t.Fatalf("notification: %s", m)
@@ -745,14 +749,7 @@ func TestTaskAnswerToBusyAskerSurvives(t *testing.T) {
 	asker.handle(r, r.NewRequestSession(asker.sh, got), `{"jsonrpc":"2.0","id":2,"method":"tasks/get","params":{"taskId":"`+id+`",`+modernTaskMeta+`}}`)
 	asker.fill()
 	asker.watch()
-	owner.runUntil(t, "the answer finding the inbox full", func() bool {
-		select {
-		case <-asker.refused:
-			return true
-		default:
-			return false
-		}
-	})
+	owner.runUntil(t, "the answer finding the inbox full", asker.refusedYet)
 	asker.runUntil(t, "the answer", func() bool { return len(got.all()) > 0 })
 	if m := got.all()[0]; !strings.Contains(m, `"id":2`) || !strings.Contains(m, `"status":"working"`) {
 		t.Fatalf("tasks/get: %s", m)
