@@ -237,11 +237,13 @@ type shardState struct {
 	recv, send Call
 	meter      meter     // shard goroutine only (meter.go)
 	adm        admission // shard goroutine only, but for its stats
-	changes    pendingChanges
 	// lastTool is the tool the shard's last tools/call named, found in
 	// catalog lastCat (shard goroutine only; see Router.toolNamed).
 	lastCat  *catalog
 	lastTool *toolEntry
+	// changes is what the shard's full inbox could not take (changes.go),
+	// last: cold, and kept off the lines the request path reads.
+	changes pendingChanges
 }
 
 // toolNamed returns the tool called name in shard sh's catalog, or nil.
