@@ -73,6 +73,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		for i := range s.slots {
 			if l := s.slots[i].Load(); l != nil {
 				l.closeKicker()
+				l.closeIdle()
 			}
 		}
 		close(s.drain.done)

@@ -105,16 +105,38 @@ func (l *loop) deferPass(d deferrable, c gnet.Conn) bool {
 		_ = c.Wake(nil)
 		return false
 	}
+	if !k.arm() {
+		_ = c.Wake(nil)
+		return false
+	}
+	k.backlog = append(k.backlog, d)
+	return true
+}
+
+// arm makes the kicker readable in the loop's next poll and reports
+// whether it is. Loop goroutine, once the kicker is registered.
+func (k *kicker) arm() bool {
 	if !k.armed {
 		var b = [1]byte{1}
 		if _, err := unix.Write(k.fd, b[:]); err != nil && err != unix.EAGAIN {
-			_ = c.Wake(nil)
 			return false
 		}
 		k.armed = true
 	}
-	k.backlog = append(k.backlog, d)
 	return true
+}
+
+// kickNext arms the kicker of the loop (gnet loop el), setting it up on
+// first use, and reports whether it is armed. Loop goroutine.
+func (l *loop) kickNext(el gnet.EventLoop) bool {
+	k := &l.kick
+	if k.c == nil || k.fd < 0 {
+		if !k.enrolled {
+			l.setupKicker(el)
+		}
+		return false
+	}
+	return k.arm()
 }
 
 // kicked runs when the kicker is readable: one more pass for every
@@ -130,6 +152,7 @@ func (l *loop) kicked(c gnet.Conn) {
 	}
 	clear(todo)
 	k.spare = todo[:0]
+	l.parkIdle() // when the loop is idle with blocking calls (idle.go)
 }
 
 func (cn *conn) resumePass() {

@@ -39,7 +39,8 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.None
 	}
 	if k, ok := c.Context().(*kickConn); ok {
-		k.l.kick.c = c // a loop's kicker, enrolled by setupKicker
+		k.l.kick.c = c       // a loop's kicker, enrolled by setupKicker
+		k.l.queueIdleCheck() // the check that found it missing (idle.go)
 		return nil, gnet.None
 	}
 	given, fromListener := c.Context().(enrolled) // listeners.go
@@ -132,13 +133,17 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			return gnet.None // its turn comes in the loop's next pass
 		}
 		x.l.yield()
-		return s.trafficLines(x)
+		act := s.trafficLines(x)
+		x.l.armIdle(c)
+		return act
 	case *httpConn:
 		if x.deferred {
 			return gnet.None
 		}
 		x.l.yield()
-		return s.trafficHTTP(x)
+		act := s.trafficHTTP(x)
+		x.l.armIdle(c)
+		return act
 	case *lingerConn:
 		return x.traffic()
 	case *kickConn:

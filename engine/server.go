@@ -283,6 +283,7 @@ type loop struct {
 	stats loopStats
 
 	kick   kicker                 // resumes passes cut by the budget (fairshare.go)
+	idle   idler                  // parks the loop off its P (idle.go)
 	events int                    // traffic events since the last yield (yield.go)
 	heavy  map[heavyConn]struct{} // connections with large unsent queues (overload.go)
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/densemcp/densemcp/codec"
@@ -187,6 +188,9 @@ func (l *loop) rewatch(old, w watched) {
 // tick posts the periodic work to every bound loop: the sweep of its
 // connections, then the HTTP work (heartbeats, session expiry).
 func (s *Server) tick() {
+	if sweepsOff.Load() {
+		return
+	}
 	for i := range s.slots {
 		l := s.slots[i].Load()
 		if l == nil {
@@ -195,6 +199,10 @@ func (s *Server) tick() {
 		_ = l.shard.Post(l.sweep)
 	}
 }
+
+// sweepsOff stops the periodic sweeps, for tests whose loops must see no
+// task but their own.
+var sweepsOff atomic.Bool
 
 // sweep visits every connection of the loop. Loop goroutine. It walks
 // backwards so a connection removed during the walk (its slot taken by the

@@ -1,0 +1,119 @@
+package engine
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/densemcp/densemcp/router"
+	"github.com/panjf2000/gnet/v2"
+)
+
+// A loop with a blocking call running and no traffic parks off its P, and
+// wakes for a new connection and its traffic, and for the call's answer.
+// Parks are made an hour long and the periodic sweeps (tasks that would
+// end a park too) are off, so a wake-up that does not happen hangs the
+// test (its reads time out) instead of passing as a little latency.
+func TestIdleLoopParksAndWakes(t *testing.T) {
+	defer func(d time.Duration) { idleParkMax = d }(idleParkMax)
+	idleParkMax = time.Hour
+	sweepsOff.Store(true)
+	defer sweepsOff.Store(false)
+	release := make(chan struct{})
+	s, addr := startServer(t, Config{Loops: 1}, func(r *router.Router) {
+		err := r.AddTool(router.Tool{Name: "wait"}, func(req *router.Request, _ []byte) error {
+			select {
+			case <-release:
+			case <-req.Context().Done():
+			}
+			req.Result.AddText("done")
+			return nil
+		}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = r.AddTool(router.Tool{Name: "echo", Inline: true}, func(req *router.Request, _ []byte) error {
+			req.Result.AddText("echo")
+			return nil
+		}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	parked := func(what string) uint64 {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if l := s.loopByIndex(0); l != nil && l.idle.parking.Load() {
+				return l.idle.parks.Load()
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the loop did not park %s", what)
+			}
+		}
+	}
+	read := func(br *bufio.Reader, c net.Conn, id string) {
+		t.Helper()
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("waiting for the answer to %s: %v", id, err)
+			}
+			if strings.Contains(line, `"id":`+id+`,`) {
+				return
+			}
+		}
+	}
+
+	a := dial(t, addr)
+	ar := bufio.NewReader(a)
+	_, _ = a.Write([]byte(initLines + `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wait","arguments":{}}}` + "\n"))
+	read(ar, a, "0")
+	before := parked("with a blocking call running")
+
+	// A new connection (registered by a task gnet queues from its
+	// acceptor) and its traffic end the park.
+	b := dial(t, addr)
+	br := bufio.NewReader(b)
+	_, _ = b.Write([]byte(initLines + `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{}}}` + "\n"))
+	read(br, b, "3")
+	if s.loopByIndex(0).idle.parks.Load() == before {
+		t.Fatal("the echo was answered while the loop stayed parked")
+	}
+
+	// The call still runs, so the loop parks again; its answer, posted to
+	// the loop, ends that park.
+	parked("again with the call still running")
+	close(release)
+	read(ar, a, "2")
+}
+
+// gnet's poller fields are found in a real loop: if a gnet upgrade renames
+// them, idle loops would silently keep their P.
+func TestGnetPollerFields(t *testing.T) {
+	s, addr := startServer(t, Config{Loops: 1}, nil)
+	c := dial(t, addr)
+	_, _ = c.Write([]byte(initLines))
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	el := s.execs[0].el.Load()
+	if el == nil {
+		t.Fatal("no loop bound")
+	}
+	fd, wakeup, ok := gnetPoller(*el)
+	if !ok || wakeup == nil {
+		t.Fatal("gnet's epoll descriptor and wake-up flag were not found")
+	}
+	if link, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); err != nil || link != "anon_inode:[eventpoll]" {
+		t.Fatalf("descriptor %d is %q (%v), not an epoll instance", fd, link, err)
+	}
+	if _, _, ok := gnetPoller(gnet.EventLoop(nil)); ok {
+		t.Fatal("a nil loop has poller fields")
+	}
+}
