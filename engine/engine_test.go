@@ -42,6 +42,23 @@ func startServer(t *testing.T, cfg Config, setup func(r *router.Router)) (*Serve
 	return s, addr
 }
 
+// addWaitTool registers "wait", a blocking tool that answers "done" once
+// release is closed (or its call ends).
+func addWaitTool(t *testing.T, r *router.Router, release <-chan struct{}) {
+	t.Helper()
+	err := r.AddTool(router.Tool{Name: "wait"}, func(req *router.Request, _ []byte) error {
+		select {
+		case <-release:
+		case <-req.Context().Done():
+		}
+		req.Result.AddText("done")
+		return nil
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 const initLines = `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}` + "\n" +
 	`{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n"
 

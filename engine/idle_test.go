@@ -25,18 +25,8 @@ func TestIdleLoopParksAndWakes(t *testing.T) {
 	defer sweepsOff.Store(false)
 	release := make(chan struct{})
 	s, addr := startServer(t, Config{Loops: 1}, func(r *router.Router) {
-		err := r.AddTool(router.Tool{Name: "wait"}, func(req *router.Request, _ []byte) error {
-			select {
-			case <-release:
-			case <-req.Context().Done():
-			}
-			req.Result.AddText("done")
-			return nil
-		}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = r.AddTool(router.Tool{Name: "echo", Inline: true}, func(req *router.Request, _ []byte) error {
+		addWaitTool(t, r, release)
+		err := r.AddTool(router.Tool{Name: "echo", Inline: true}, func(req *router.Request, _ []byte) error {
 			req.Result.AddText("echo")
 			return nil
 		}, false)

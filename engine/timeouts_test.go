@@ -288,17 +288,7 @@ func TestNDJSONTimeouts(t *testing.T) {
 func TestNDJSONBusyNotCut(t *testing.T) {
 	release := make(chan struct{})
 	s, addr := startServer(t, Config{Timeouts: shortTimeouts}, func(r *router.Router) {
-		err := r.AddTool(router.Tool{Name: "wait"}, func(req *router.Request, _ []byte) error {
-			select {
-			case <-release:
-			case <-req.Context().Done():
-			}
-			req.Result.AddText("done")
-			return nil
-		}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
+		addWaitTool(t, r, release)
 	})
 	c := dial(t, addr)
 	c.Write([]byte(initLines + `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wait","arguments":{}}}` + "\n"))
