@@ -93,6 +93,7 @@ func (l *loop) setupIdle(el gnet.EventLoop) {
 	}
 	dup, err := unix.FcntlInt(uintptr(epfd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
+		l.srv.log.Warn("idle loops keep their P", "err", err)
 		return
 	}
 	// Non-blocking, so that os.NewFile puts it in Go's netpoller. The flag
@@ -100,12 +101,14 @@ func (l *loop) setupIdle(el gnet.EventLoop) {
 	// changes nothing for epoll_wait.
 	if err := unix.SetNonblock(dup, true); err != nil {
 		_ = unix.Close(dup)
+		l.srv.log.Warn("idle loops keep their P", "err", err)
 		return
 	}
 	f := os.NewFile(uintptr(dup), "gnet-epoll")
 	rc, err := f.SyscallConn()
 	if err != nil {
 		_ = f.Close()
+		l.srv.log.Warn("idle loops keep their P", "err", err)
 		return
 	}
 	id.f, id.rc, id.wakeup, id.el = f, rc, wakeup, el
