@@ -97,32 +97,11 @@ func (l *loop) closeKicker() {
 // until gnet has registered the kicker). Loop goroutine.
 func (l *loop) deferPass(d deferrable, c gnet.Conn) bool {
 	l.srv.r.LoopStats(l.shard).Deferred.Inc()
-	k := &l.kick
-	if k.c == nil || k.fd < 0 {
-		if !k.enrolled {
-			l.setupKicker(c.EventLoop())
-		}
+	if !l.kickNext(c.EventLoop()) {
 		_ = c.Wake(nil)
 		return false
 	}
-	if !k.arm() {
-		_ = c.Wake(nil)
-		return false
-	}
-	k.backlog = append(k.backlog, d)
-	return true
-}
-
-// arm makes the kicker readable in the loop's next poll and reports
-// whether it is. Loop goroutine, once the kicker is registered.
-func (k *kicker) arm() bool {
-	if !k.armed {
-		var b = [1]byte{1}
-		if _, err := unix.Write(k.fd, b[:]); err != nil && err != unix.EAGAIN {
-			return false
-		}
-		k.armed = true
-	}
+	l.kick.backlog = append(l.kick.backlog, d)
 	return true
 }
 
@@ -136,7 +115,14 @@ func (l *loop) kickNext(el gnet.EventLoop) bool {
 		}
 		return false
 	}
-	return k.arm()
+	if !k.armed {
+		var b = [1]byte{1}
+		if _, err := unix.Write(k.fd, b[:]); err != nil && err != unix.EAGAIN {
+			return false
+		}
+		k.armed = true
+	}
+	return true
 }
 
 // kicked runs when the kicker is readable: one more pass for every
