@@ -138,7 +138,6 @@ func (l *loop) kicked(c gnet.Conn) {
 	}
 	clear(todo)
 	k.spare = todo[:0]
-	l.parkIdle() // when the loop is idle with blocking calls (idle.go)
 }
 
 func (cn *conn) resumePass() {

@@ -82,6 +82,74 @@ func TestIdleLoopParksAndWakes(t *testing.T) {
 	read(ar, a, "2")
 }
 
+// A loop whose last wait a socket ended polls before it parks; the poll
+// ends for a socket's traffic and for a handler's answer (on one P, once
+// Go's monitor hands the P to the handler). Polls are made an hour long,
+// so a poll that is not ended hangs the test.
+func TestIdleLoopPollsAndWakes(t *testing.T) {
+	defer func(d, p time.Duration) { idleSpin, idleParkMax = d, p }(idleSpin, idleParkMax)
+	idleSpin, idleParkMax = time.Hour, time.Hour
+	sweepsOff.Store(true)
+	defer sweepsOff.Store(false)
+	release := make(chan struct{})
+	s, addr := startServer(t, Config{Loops: 1}, func(r *router.Router) {
+		addWaitTool(t, r, release)
+		err := r.AddTool(router.Tool{Name: "echo", Inline: true}, func(req *router.Request, _ []byte) error {
+			req.Result.AddText("echo")
+			return nil
+		}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	waitFor := func(what string, cond func(l *loop) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if l := s.loopByIndex(0); l != nil && cond(l) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the loop did not %s", what)
+			}
+		}
+	}
+	read := func(br *bufio.Reader, c net.Conn, id string) {
+		t.Helper()
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("waiting for the answer to %s: %v", id, err)
+			}
+			if strings.Contains(line, `"id":`+id+`,`) {
+				return
+			}
+		}
+	}
+	parked := func(l *loop) bool { return l.idle.parking.Load() }
+	polling := func(l *loop) bool { return l.idle.polling.Load() }
+
+	// Both connections are open and initialised before the blocking call,
+	// so what ends the first park is b's traffic, a socket.
+	a, b := dial(t, addr), dial(t, addr)
+	ar, br := bufio.NewReader(a), bufio.NewReader(b)
+	_, _ = b.Write([]byte(initLines))
+	read(br, b, "0")
+	_, _ = a.Write([]byte(initLines + `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wait","arguments":{}}}` + "\n"))
+	read(ar, a, "0")
+	waitFor("park with a blocking call running", parked)
+
+	for i, id := range []string{"3", "4"} {
+		_, _ = b.Write([]byte(`{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"echo","arguments":{}}}` + "\n"))
+		read(br, b, id)
+		// A socket ended the last wait: the loop polls now.
+		waitFor("poll after a wait that a socket ended (echo "+strconv.Itoa(i)+")", polling)
+	}
+	// The handler's answer ends the poll.
+	close(release)
+	read(ar, a, "2")
+}
+
 // gnet's poller fields are found in a real loop: if a gnet upgrade renames
 // them, idle loops would silently keep their P.
 func TestGnetPollerFields(t *testing.T) {
@@ -96,14 +164,16 @@ func TestGnetPollerFields(t *testing.T) {
 	if el == nil {
 		t.Fatal("no loop bound")
 	}
-	fd, wakeup, ok := gnetPoller(*el)
-	if !ok || wakeup == nil {
-		t.Fatal("gnet's epoll descriptor and wake-up flag were not found")
+	g, ok := gnetPoller(*el)
+	if !ok || g.wakeup == nil || g.queues[0] == nil || g.queues[1] == nil {
+		t.Fatal("gnet's epoll descriptor, eventfd, wake-up flag and task queues were not found")
 	}
-	if link, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); err != nil || link != "anon_inode:[eventpoll]" {
-		t.Fatalf("descriptor %d is %q (%v), not an epoll instance", fd, link, err)
+	for fd, want := range map[int]string{g.epfd: "anon_inode:[eventpoll]", g.efd: "anon_inode:[eventfd]"} {
+		if link, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); err != nil || link != want {
+			t.Fatalf("descriptor %d is %q (%v), not %s", fd, link, err, want)
+		}
 	}
-	if _, _, ok := gnetPoller(gnet.EventLoop(nil)); ok {
+	if _, ok := gnetPoller(gnet.EventLoop(nil)); ok {
 		t.Fatal("a nil loop has poller fields")
 	}
 }

@@ -39,8 +39,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.None
 	}
 	if k, ok := c.Context().(*kickConn); ok {
-		k.l.kick.c = c       // a loop's kicker, enrolled by setupKicker
-		k.l.queueIdleCheck() // the check that found it missing (idle.go)
+		k.l.kick.c = c // a loop's kicker, enrolled by setupKicker
 		return nil, gnet.None
 	}
 	given, fromListener := c.Context().(enrolled) // listeners.go
@@ -99,11 +98,13 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 		s.closeHTTP(x)
 		x.l.unwatch(x)
 		c.SetContext(nil)
+		x.l.armIdle(c)
 		return gnet.None
 	case *lingerConn:
 		x.closed = true
 		s.lingerDone(x)
 		c.SetContext(nil)
+		x.l.armIdle(c)
 		return gnet.None
 	}
 	cn, ok := c.Context().(*conn)
@@ -121,6 +122,7 @@ func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	}
 	cn.l.stats.open[router.TransportNDJSON]--
 	c.SetContext(nil)
+	cn.l.armIdle(c) // a close is a pass too (idle.go)
 	return gnet.None
 }
 
@@ -145,9 +147,12 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		x.l.armIdle(c)
 		return act
 	case *lingerConn:
-		return x.traffic()
+		act := x.traffic()
+		x.l.armIdle(c)
+		return act
 	case *kickConn:
 		x.l.kicked(c)
+		x.l.armIdle(c)
 		return gnet.None
 	}
 	return gnet.Close
