@@ -278,10 +278,8 @@ func (l *loop) idleCheck(context.Context) error {
 		// round going while sockets wait; past a few, the check follows
 		// the next pass (the kicker's).
 		atomic.StoreInt32(id.g.wakeup, 1)
-		if id.requeues++; id.requeues <= maxIdleRequeues {
-			l.queueIdleCheck()
-		} else {
-			l.kickNext(id.el)
+		if id.requeues++; id.requeues <= maxIdleRequeues || !l.kickNext(id.el) {
+			l.queueIdleCheck() // (also while the kicker is being set up)
 		}
 		return nil
 	}

@@ -24,16 +24,7 @@ func TestIdleLoopParksAndWakes(t *testing.T) {
 	sweepsOff.Store(true)
 	defer sweepsOff.Store(false)
 	release := make(chan struct{})
-	s, addr := startServer(t, Config{Loops: 1}, func(r *router.Router) {
-		addWaitTool(t, r, release)
-		err := r.AddTool(router.Tool{Name: "echo", Inline: true}, func(req *router.Request, _ []byte) error {
-			req.Result.AddText("echo")
-			return nil
-		}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
+	s, addr := startIdleServer(t, release)
 	parked := func(what string) uint64 {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
@@ -45,24 +36,11 @@ func TestIdleLoopParksAndWakes(t *testing.T) {
 			}
 		}
 	}
-	read := func(br *bufio.Reader, c net.Conn, id string) {
-		t.Helper()
-		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatalf("waiting for the answer to %s: %v", id, err)
-			}
-			if strings.Contains(line, `"id":`+id+`,`) {
-				return
-			}
-		}
-	}
 
 	a := dial(t, addr)
 	ar := bufio.NewReader(a)
 	_, _ = a.Write([]byte(initLines + `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wait","arguments":{}}}` + "\n"))
-	read(ar, a, "0")
+	readAnswer(t, ar, a, "0")
 	before := parked("with a blocking call running")
 
 	// A new connection (registered by a task gnet queues from its
@@ -70,7 +48,7 @@ func TestIdleLoopParksAndWakes(t *testing.T) {
 	b := dial(t, addr)
 	br := bufio.NewReader(b)
 	_, _ = b.Write([]byte(initLines + `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{}}}` + "\n"))
-	read(br, b, "3")
+	readAnswer(t, br, b, "3")
 	if s.loopByIndex(0).idle.parks.Load() == before {
 		t.Fatal("the echo was answered while the loop stayed parked")
 	}
@@ -79,7 +57,7 @@ func TestIdleLoopParksAndWakes(t *testing.T) {
 	// the loop, ends that park.
 	parked("again with the call still running")
 	close(release)
-	read(ar, a, "2")
+	readAnswer(t, ar, a, "2")
 }
 
 // A loop whose last wait a socket ended polls before it parks; the poll
@@ -92,16 +70,7 @@ func TestIdleLoopPollsAndWakes(t *testing.T) {
 	sweepsOff.Store(true)
 	defer sweepsOff.Store(false)
 	release := make(chan struct{})
-	s, addr := startServer(t, Config{Loops: 1}, func(r *router.Router) {
-		addWaitTool(t, r, release)
-		err := r.AddTool(router.Tool{Name: "echo", Inline: true}, func(req *router.Request, _ []byte) error {
-			req.Result.AddText("echo")
-			return nil
-		}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
+	s, addr := startIdleServer(t, release)
 	waitFor := func(what string, cond func(l *loop) bool) {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
@@ -113,19 +82,6 @@ func TestIdleLoopPollsAndWakes(t *testing.T) {
 			}
 		}
 	}
-	read := func(br *bufio.Reader, c net.Conn, id string) {
-		t.Helper()
-		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatalf("waiting for the answer to %s: %v", id, err)
-			}
-			if strings.Contains(line, `"id":`+id+`,`) {
-				return
-			}
-		}
-	}
 	parked := func(l *loop) bool { return l.idle.parking.Load() }
 	polling := func(l *loop) bool { return l.idle.polling.Load() }
 
@@ -134,20 +90,51 @@ func TestIdleLoopPollsAndWakes(t *testing.T) {
 	a, b := dial(t, addr), dial(t, addr)
 	ar, br := bufio.NewReader(a), bufio.NewReader(b)
 	_, _ = b.Write([]byte(initLines))
-	read(br, b, "0")
+	readAnswer(t, br, b, "0")
 	_, _ = a.Write([]byte(initLines + `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"wait","arguments":{}}}` + "\n"))
-	read(ar, a, "0")
+	readAnswer(t, ar, a, "0")
 	waitFor("park with a blocking call running", parked)
 
 	for i, id := range []string{"3", "4"} {
 		_, _ = b.Write([]byte(`{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"echo","arguments":{}}}` + "\n"))
-		read(br, b, id)
+		readAnswer(t, br, b, id)
 		// A socket ended the last wait: the loop polls now.
 		waitFor("poll after a wait that a socket ended (echo "+strconv.Itoa(i)+")", polling)
 	}
 	// The handler's answer ends the poll.
 	close(release)
-	read(ar, a, "2")
+	readAnswer(t, ar, a, "2")
+}
+
+// startIdleServer starts a one-loop server with a blocking "wait" tool
+// that returns once release is closed and an inline "echo" tool.
+func startIdleServer(t *testing.T, release <-chan struct{}) (*Server, string) {
+	t.Helper()
+	return startServer(t, Config{Loops: 1}, func(r *router.Router) {
+		addWaitTool(t, r, release)
+		err := r.AddTool(router.Tool{Name: "echo", Inline: true}, func(req *router.Request, _ []byte) error {
+			req.Result.AddText("echo")
+			return nil
+		}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// readAnswer reads lines from c until the answer to request id.
+func readAnswer(t *testing.T, br *bufio.Reader, c net.Conn, id string) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("waiting for the answer to %s: %v", id, err)
+		}
+		if strings.Contains(line, `"id":`+id+`,`) {
+			return
+		}
+	}
 }
 
 // gnet's poller fields are found in a real loop: if a gnet upgrade renames
