@@ -5,7 +5,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test vet lint bench fuzz perf scale overload drain fairness soak perf-cores perf-cores-bundle overload-big-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
+.PHONY: build test vet lint bench fuzz perf scale overload floorbound drain fairness soak perf-cores perf-cores-bundle overload-big-bundle perf-middleware perf-nethttp clean linger cluster-bench perf-metrics
 
 # -buildvcs=auto: densemcp version reports the commit even where GOFLAGS
 # turns VCS stamping off.
@@ -68,6 +68,12 @@ linger:
 # select a subset, DURATION=1s CAPACITY_TIME=2s for a quick look: see perf/overload.sh).
 overload:
 	bash perf/overload.sh
+
+# What a request and its answer cost the core on this machine (the floor server) beside what
+# a densemcp refusal costs, and the goodput at 4x capacity that allows for work at cpuMicros
+# 200 on one core: a Markdown table on stdout (3 rounds, about 2 minutes).
+floorbound:
+	bash perf/floorbound.sh
 
 # The drain section of perf/RESULTS.md: SIGTERM while perf/drainload offers 20,000 NDJSON
 # calls/s; every call accounted (answered, refused, lost), three rounds (about 25 s;
