@@ -122,7 +122,8 @@ overload-big-bundle:
 	CGO_ENABLED=0 $(GO) build -ldflags='-s -w' -o bin/big/densemcp ./cmd/densemcp
 	CGO_ENABLED=0 $(GO) build -ldflags='-s -w' -o bin/big/bench ./perf/bench
 	CGO_ENABLED=0 $(GO) build -ldflags='-s -w' -o bin/big/report ./perf/report
-	tar czf bin/big.tgz -C bin/big densemcp bench report
+	CGO_ENABLED=0 $(GO) build -ldflags='-s -w' -o bin/big/floor ./perf/floor
+	tar czf bin/big.tgz -C bin/big densemcp bench report floor
 
 # What one no-op middleware costs a call (Go benchmarks and server CPU under load).
 perf-middleware:

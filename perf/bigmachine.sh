@@ -4,12 +4,15 @@
 # its own section of perf/RESULTS.md ("overload-big"), beside the 2-CPU one.
 #
 # Made for a machine without a Go toolchain: `make overload-big-bundle` where Go is packs static,
-# stripped binaries (densemcp, bench, report: about 29 MB) into bin/big.tgz; there, `tar xzf
+# stripped binaries (densemcp, bench, report, floor: about 32 MB) into bin/big.tgz; there, `tar xzf
 # bin/big.tgz -C bin` and run this. It runs perf/overload.sh once per scenario (APPEND=1), so every
 # scenario finished is kept even if the run is cut short, in priority order: the server on one
 # core first (where issue 11's criteria are held), then on SERVER_CPUS_ALL. After each scenario
 # it copies the section, its rows and its charts to RESULTS_DIR (default perf/big), from where
 # they go into perf/RESULTS.md and perf/charts.
+#
+# Before the scenarios it runs perf/floorbound.sh once (FLOORBOUND=0 skips it) into
+# RESULTS_DIR/floorbound.md.
 #
 # Environment: SERVER_CPU (0), GEN_CPUS_ONE (2-9), SERVER_CPUS_ALL (0-7), GEN_CPUS_ALL (8-15),
 # ONE ("cpu/legacy cpu/modern cpu/ndjson wait/legacy wait/modern wait/ndjson echo/legacy
@@ -50,6 +53,13 @@ scenario() { # CORES LOAD/TRANSPORT
 	mkdir -p "$OUTDIR/charts"
 	cp "$ROOT"/perf/charts/overload-*generator-on-cpus-* "$OUTDIR/charts/" 2>/dev/null
 }
+# First, in about 40 s, what a request and its answer cost one core here (perf/floorbound.sh,
+# one round): whether this machine's floor leaves room for 90% of capacity at 4×.
+if [[ ${FLOORBOUND:-1} == 1 ]]; then
+	echo "== $(date -u +%T) floorbound" >&2
+	ROUNDS=1 GEN_CPUS=$GEN_CPUS_ONE bash "$ROOT/perf/floorbound.sh" >"$OUTDIR/floorbound.md" 2>>"$OUTDIR/overload.log" ||
+		echo "floorbound.sh failed" >>"$OUTDIR/overload.log"
+fi
 for sc in $ONE; do
 	scenario 1 "$sc"
 done

@@ -11,8 +11,10 @@
 # costs s, a refusal r; with goodput g (a fraction of capacity C = 1/s) the core spends
 # g + (4 − g)·r/s, so g ≤ (1 − 4r/s) / (1 − r/s), and g ≥ 90% needs r ≤ s/31.
 #
-# The server runs pinned to CPU 0 with GOMAXPROCS=1, the generator on CPU 1; loopback only.
-# Environment: DURATION per window (default 3s), WARMUP (1s), CAPACITY_TIME (4s), ROUNDS (3).
+# The server runs pinned to CPU 0 with GOMAXPROCS=1, the generator on GEN_CPUS (default 1);
+# loopback only. Environment: DURATION per window (default 3s), WARMUP (1s), CAPACITY_TIME
+# (4s), ROUNDS (3), GEN_CPUS, SKIP_BUILD=1 to use bin/densemcp, bin/floor and bin/bench as they
+# are (a machine without Go: `make overload-big-bundle` packs them).
 # Prints a Markdown table of each figure's median over the rounds (and its range) to stdout;
 # a round takes about 40 seconds.
 set -euo pipefail
@@ -24,6 +26,7 @@ DURATION=${DURATION:-3s}
 WARMUP=${WARMUP:-1s}
 CAPACITY_TIME=${CAPACITY_TIME:-4s}
 ROUNDS=${ROUNDS:-3}
+GEN_CPUS=${GEN_CPUS:-1}
 PORT_TCP=24131
 PORT_HTTP=24132
 WORK=$(mktemp -d)
@@ -43,11 +46,13 @@ if (($(nproc) < 2)); then
 	exit 1
 fi
 
-echo "== building" >&2
-mkdir -p "$BIN"
-go build -o "$BIN/densemcp" ./cmd/densemcp
-go build -o "$BIN/floor" ./perf/floor
-go build -o "$BIN/bench" ./perf/bench
+if [[ -z ${SKIP_BUILD:-} ]]; then
+	echo "== building" >&2
+	mkdir -p "$BIN"
+	go build -o "$BIN/densemcp" ./cmd/densemcp
+	go build -o "$BIN/floor" ./perf/floor
+	go build -o "$BIN/bench" ./perf/bench
+fi
 
 wait_port() {
 	for _ in $(seq 50); do
@@ -71,11 +76,11 @@ start() {
 	wait_port "$PORT_HTTP"
 }
 
-# bench OUT ARGS...: one generator run on CPU 1; its JSON rows go to $WORK/OUT.
+# bench OUT ARGS...: one generator run on GEN_CPUS; its JSON rows go to $WORK/OUT.
 bench() {
 	local out=$1
 	shift
-	taskset -c 1 "$BIN/bench" --shape overload --warmup "$WARMUP" --duration "$DURATION" "$@" --server-pid "$SERVER_PID" --json >"$WORK/$out" 2>"$WORK/bench.err" || {
+	taskset -c "$GEN_CPUS" "$BIN/bench" --shape overload --warmup "$WARMUP" --duration "$DURATION" "$@" --server-pid "$SERVER_PID" --json >"$WORK/$out" 2>"$WORK/bench.err" || {
 		cat "$WORK/bench.err" >&2
 		return 1
 	}
