@@ -20,8 +20,9 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-export GOTOOLCHAIN=go1.27.3
-BIN=$PWD/bin
+ROOT=$PWD
+BIN=$ROOT/bin
+NAME=floorbound
 DURATION=${DURATION:-3s}
 WARMUP=${WARMUP:-1s}
 CAPACITY_TIME=${CAPACITY_TIME:-4s}
@@ -29,39 +30,13 @@ ROUNDS=${ROUNDS:-3}
 GEN_CPUS=${GEN_CPUS:-1}
 PORT_TCP=24131
 PORT_HTTP=24132
-WORK=$(mktemp -d)
-SERVER_PID=""
-stop() {
-	if [[ -n $SERVER_PID ]]; then
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-		SERVER_PID=""
-	fi
-}
-trap 'stop; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-
-if (($(nproc) < 2)); then
-	echo "floorbound.sh needs 2 CPUs (server on 0, generator on 1); found $(nproc)" >&2
-	exit 1
-fi
+# shellcheck source=perf/lib.sh
+source "$ROOT/perf/lib.sh" # WORK, SERVER_PID, stop_server, wait_port, build_tools, the 2-CPU check
 
 if [[ -z ${SKIP_BUILD:-} ]]; then
-	echo "== building" >&2
-	mkdir -p "$BIN"
+	build_tools # bench, floor (and report)
 	go build -o "$BIN/densemcp" ./cmd/densemcp
-	go build -o "$BIN/floor" ./perf/floor
-	go build -o "$BIN/bench" ./perf/bench
 fi
-
-wait_port() {
-	for _ in $(seq 50); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	echo "nothing accepts on 127.0.0.1:$1" >&2
-	return 1
-}
 
 # start floor|densemcp [SERVE ARGS...]: the server on CPU 0, one loop, GOMAXPROCS=1.
 start() {
@@ -73,7 +48,7 @@ start() {
 		taskset -c 0 env GOMAXPROCS=1 "$BIN/densemcp" serve --fixtures load "$@" --tcp "127.0.0.1:$PORT_TCP" --http "127.0.0.1:$PORT_HTTP" >"$WORK/server.log" 2>&1 &
 	fi
 	SERVER_PID=$!
-	wait_port "$PORT_HTTP"
+	wait_port "$PORT_HTTP" || { echo "nothing accepts on 127.0.0.1:$PORT_HTTP" >&2; return 1; }
 }
 
 # bench OUT ARGS...: one generator run on GEN_CPUS; its JSON rows go to $WORK/OUT.
@@ -99,12 +74,12 @@ round() {
 	start floor
 	bench floor-http "${HTTP[@]}" --capacity-time "$CAPACITY_TIME" --multiples 1
 	bench floor-ndjson "${NDJSON[@]}" -c 256 -k 1 --capacity-time "$CAPACITY_TIME" --multiples 1
-	stop
+	stop_server
 
 	echo "== round $1: densemcp, work {\"cpuMicros\":200}, HTTP legacy 1,024 x 1, 1x and 4x" >&2
 	start densemcp
 	bench cpu "${HTTP[@]}" --tool work --args '{"cpuMicros":200}' --capacity-time "$CAPACITY_TIME" --multiples 1,4
-	stop
+	stop_server
 
 	awk -v fh="$(at floor-http 1 server_cpu_us_per_call)" -v fn="$(at floor-ndjson 1 server_cpu_us_per_call)" \
 		-v s="$(at cpu 1 server_cpu_us_per_call)" -v c4="$(at cpu 4 capacity)" -v g4="$(at cpu 4 calls_per_sec)" \
