@@ -86,7 +86,7 @@ round() {
 		-v r4="$(at cpu 4 refused_per_sec)" -v cpu4="$(at cpu 4 server_cpu_us_per_call)" '
 	function ceil4(r) { return 100 * (1 - 4 * r / s) / (1 - r / s) }
 	BEGIN {
-		r = (cpu4 * g4 - s * g4) / r4
+		r = r4 > 0 ? (cpu4 * g4 - s * g4) / r4 : 0 # nothing refused: no cost to tell
 		print "floor_http", fh
 		print "floor_ndjson", fn
 		print "cpu_capacity", c4
